@@ -1,0 +1,226 @@
+// The data that flows through knobs: host facts in, findings and plans out.
+// Everything here is plain, JSON-serialisable data, so a snapshot written by
+// `knobs facts --json` can be evaluated later with identical results.
+
+export type Severity = 'critical' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
+
+/** Which boot-time loader applies sysctl.d files on this host. */
+export type Loader = 'systemd' | 'procps';
+
+export interface KernelFacts {
+  /** `proc/sys/kernel/osrelease` as read, e.g. `4.18.0-513.el8.x86_64`. */
+  release: string;
+  /** The release coerced to `major.minor.patch`, usable in semver ranges; null when unparseable. */
+  version: string | null;
+}
+
+/** One assignment from a sysctl config file, as the boot loader would see it. */
+export interface BootSource {
+  value: string;
+  /** Host path of the file whose line wins (no --root prefix). */
+  file: string;
+  line: number;
+  /** The line used a glob key (`net.ipv4.conf.*.rp_filter`). */
+  glob?: boolean;
+  /** `-key = value`: the loader ignores a failure to set it. */
+  ignoreFailure?: boolean;
+}
+
+export type KeyState = 'present' | 'absent' | 'unreadable';
+
+export interface SysctlFact {
+  /** Live value with whitespace runs folded to one space; null when absent or unreadable. */
+  live: string | null;
+  state: KeyState;
+  /** The file under proc/sys cannot be written by anyone (mode without w bits, or read-only mount). */
+  readOnly?: boolean;
+  /** What the boot-time loader would set, and which file's line wins; null when no file sets it. */
+  boot: BootSource | null;
+  /** Earlier assignments the winner hides, in load order. */
+  shadowed?: BootSource[];
+}
+
+/** A parsed line of a sysctl.d / sysctl.conf file. */
+export interface SysctlConfEntry {
+  line: number;
+  /** Normalised dotted key (or glob pattern). */
+  key: string;
+  /** null for `-key` exclusion lines. */
+  value: string | null;
+  ignoreFailure: boolean;
+  /** `-key` alone: exclude this key from glob matches. */
+  exclude: boolean;
+  glob: boolean;
+  /** Comment lines directly above the entry (without `#`/`;`), for rules that read intent. */
+  comment?: string;
+}
+
+export interface SysctlConfFile {
+  /** Host path as the loader finds it, e.g. `/etc/sysctl.d/99-sysctl.conf`. */
+  path: string;
+  /** Where a symlink points, when the file is one (`../sysctl.conf`, `/dev/null`). */
+  linkTarget?: string;
+  /** Linked to /dev/null: masks the same name in later directories. */
+  masked?: boolean;
+  /** Path of the file with the same name in an earlier directory that hides this one. */
+  shadowedBy?: string;
+  /** Loaders that read this file at boot. */
+  readBy: Loader[];
+  entries: SysctlConfEntry[];
+  /** Lines that could not be parsed (kept, not fatal: the loaders skip them too). */
+  problems?: { line: number; message: string }[];
+}
+
+export interface BootDisagreement {
+  key: string;
+  systemd: BootSource | null;
+  procps: BootSource | null;
+}
+
+export interface SysctlConfigFacts {
+  /** The loader that runs at boot on this host. */
+  loader: Loader;
+  /** Every config file either loader would consider, in the order the active loader reads them. */
+  files: SysctlConfFile[];
+  /** Keys whose boot value differs between systemd-sysctl and procps `sysctl --system`. */
+  disagreements: BootDisagreement[];
+}
+
+export interface RLimit {
+  /** null = unlimited. */
+  soft: number | null;
+  hard: number | null;
+}
+
+/** A line of limits.conf / limits.d. */
+export interface LimitLine {
+  file: string;
+  line: number;
+  domain: string;
+  type: 'soft' | 'hard' | '-';
+  item: string;
+  /** Raw value as written (`unlimited`, `-1`, `65536`). */
+  value: string;
+}
+
+export interface LimitsFacts {
+  /** `proc/self/limits` of the knobs process: what a login shell here got. */
+  self: Record<string, RLimit>;
+  /** Every line of limits.conf and limits.d/*.conf, in pam_limits' reading order. */
+  pam: LimitLine[];
+}
+
+export const TCP_STATES = [
+  'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT',
+  'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING',
+] as const;
+export type TcpState = (typeof TCP_STATES)[number];
+
+export interface PeerCount {
+  /** `ip:port` (IPv6 in brackets). */
+  peer: string;
+  count: number;
+}
+
+export interface SocketFacts {
+  /** False when proc/net/tcp could not be read (then every count is 0). */
+  available: boolean;
+  states: Record<TcpState, number>;
+  /** Local ports with a LISTEN socket. */
+  listenPorts: number[];
+  /** TIME_WAIT entries per remote ip:port where the local port is ephemeral (we connected out). */
+  timeWaitByDestination: PeerCount[];
+  /** Counters from proc/net/netstat TcpExt and proc/net/sockstat that rules compare with limits. */
+  counters: Record<string, number>;
+}
+
+export interface HostFacts {
+  kernel: KernelFacts;
+  sysctl: Record<string, SysctlFact>;
+  sysctlConfig: SysctlConfigFacts;
+  limits: LimitsFacts;
+  sockets: SocketFacts;
+}
+
+// ---- profiles -------------------------------------------------------------
+
+/**
+ * How a profile states what it wants. `atLeast`/`atMost` apply per field
+ * (tcp_rmem's three numbers are compared one by one); `oneOf` lists acceptable
+ * whole values; `exact` wants this value and nothing else.
+ */
+export type TargetOp = 'exact' | 'atLeast' | 'atMost' | 'oneOf';
+
+export interface SysctlTarget {
+  key: string;
+  op: TargetOp;
+  /** For oneOf, the alternatives; otherwise one folded value (possibly multi-field). */
+  values: string[];
+  /** The comment above the key in the profile: why. */
+  rationale: string;
+  /** Profile that supplied this target after combining. */
+  profile: string;
+  /** Other profiles that wanted something for this key, and what happened to their wish. */
+  overridden?: { profile: string; op: TargetOp; values: string[] }[];
+}
+
+export interface LimitTarget {
+  domain: string;
+  type: 'soft' | 'hard';
+  item: string;
+  value: string;
+  rationale: string;
+  profile: string;
+}
+
+export interface Profile {
+  name: string;
+  summary: string;
+  includes: string[];
+  /** Host path of the INI file (shipped or user). */
+  file: string;
+  sysctl: SysctlTarget[];
+  limits: LimitTarget[];
+}
+
+/** Several profiles merged into one set of targets. */
+export interface ResolvedProfile {
+  names: string[];
+  sysctl: Record<string, SysctlTarget>;
+  limits: LimitTarget[];
+}
+
+// ---- findings and changes ---------------------------------------------------
+
+export type Change =
+  | { kind: 'sysctl'; key: string; value: string }
+  | { kind: 'limit'; domain: string; type: 'soft' | 'hard'; item: string; value: string }
+  | { kind: 'systemd'; unit: string; directive: string; value: string };
+
+export interface Finding {
+  /** Rule id (path under rules/). */
+  id: string;
+  severity: Severity;
+  key: string | null;
+  current: string | null;
+  recommended: string | null;
+  message: string;
+  messageId: string;
+  /** The change that would resolve it, if knobs can make one. */
+  change?: Change;
+  /** Set when the accept list in etc/knobs/knobs.ini covers this rule. */
+  accepted?: string;
+}
+
+export interface NotApplicable {
+  id: string;
+  reason: string;
+}
+
+export interface Evaluation {
+  findings: Finding[];
+  notApplicable: NotApplicable[];
+  /** Rule ids that ran and found nothing. */
+  passed: string[];
+}
