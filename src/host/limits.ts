@@ -1,0 +1,70 @@
+// Reading limits-related files through HostFs: pam_limits' files, passwd/group,
+// systemd manager and unit files, and /proc/<pid> for running processes.
+// Everything here is I/O only; the rules live in src/core/{limits-conf,pam-resolve,
+// systemd-unit,proc-limits}.ts.
+
+import type { HostFs } from './host-fs.js';
+import type { LimitLine, RLimit } from '../core/types.js';
+import { parseLimitsConf, type LimitsExemption } from '../core/limits-conf.js';
+import { parseProcLimits } from '../core/proc-limits.js';
+
+export const LIMITS_CONF = '/etc/security/limits.conf';
+export const LIMITS_D = '/etc/security/limits.d';
+
+export interface PamConfig {
+  /** Files pam_limits reads, in order (host paths); only those that exist. */
+  files: string[];
+  lines: LimitLine[];
+  exempt: LimitsExemption[];
+  /** Unusable lines, with host path and line number. */
+  problems: { file: string; line: number; message: string }[];
+}
+
+/**
+ * limits.conf, then limits.d/*.conf in C-locale order (pam_limits globs
+ * `/etc/security/limits.d/*.conf` with LC_COLLATE=C). Names not ending in `.conf`
+ * and hidden files (glob `*` does not match a leading dot) are not read.
+ */
+export function pamConfigFiles(fs: HostFs): string[] {
+  const files: string[] = [];
+  if (fs.stat(LIMITS_CONF)?.isFile()) files.push(LIMITS_CONF);
+  for (const name of fs.readdir(LIMITS_D) ?? []) {
+    if (!name.endsWith('.conf') || name.startsWith('.')) continue;
+    const p = `${LIMITS_D}/${name}`;
+    // glob matches directories too, but fopen+fgets on one fails: pam then stops
+    // reading (PAM_SERVICE_ERR). We only read regular files (or links to them).
+    if (fs.stat(p)?.isFile()) files.push(p);
+  }
+  return files;
+}
+
+/** Every usable line pam_limits would read, in its reading order. */
+export function readPamConfig(fs: HostFs): PamConfig {
+  const out: PamConfig = { files: [], lines: [], exempt: [], problems: [] };
+  for (const file of pamConfigFiles(fs)) {
+    const text = fs.readText(file);
+    if (text === null) continue;
+    out.files.push(file);
+    const parsed = parseLimitsConf(text, file);
+    out.lines.push(...parsed.lines);
+    out.exempt.push(...parsed.exempt);
+    for (const p of parsed.problems) out.problems.push({ file, ...p });
+  }
+  return out;
+}
+
+/** limits.conf + limits.d/*.conf lines in pam_limits' reading order. */
+export function readPamLimits(fs: HostFs): LimitLine[] {
+  return readPamConfig(fs).lines;
+}
+
+/** `proc/self/limits` of this process (empty when unreadable). */
+export function readSelfLimits(fs: HostFs): Record<string, RLimit> {
+  return readProcLimits(fs, 'self') ?? {};
+}
+
+/** `proc/<pid>/limits`, or null when the process is gone or the file unreadable. */
+export function readProcLimits(fs: HostFs, pid: number | 'self'): Record<string, RLimit> | null {
+  const r = fs.tryReadText(`/proc/${pid}/limits`);
+  return 'text' in r ? parseProcLimits(r.text) : null;
+}
