@@ -33,8 +33,12 @@ export interface KeyInfo {
   unit?: string;
   /** Per network namespace, or one value for the whole machine. */
   scope: 'netns' | 'global';
+  /** Kernel version that added the key (absent before). */
+  addedIn?: string;
   /** Kernel version that removed the key. */
   removedIn?: string;
+  /** A representative value where the default is computed at boot (24 GiB, 2-CPU reference host). */
+  typical?: string;
   history: string[];
 }
 
@@ -70,6 +74,7 @@ const entries: KeyInfo[] = [
     meaning: 'Minimum age in milliseconds of a TIME_WAIT entry before tcp_tw_reuse may recycle it.',
     kind: 'int', min: 1, max: 60000, unit: 'ms',
     defaults: [{ since: '6.14.0', value: '1000' }],
+    addedIn: '6.14.0',
     scope: 'netns',
     history: ['6.14: added (J. Sitnicki); before, a fixed 1 s at second granularity.'],
   },
@@ -93,7 +98,7 @@ const entries: KeyInfo[] = [
     key: 'net.ipv4.tcp_max_tw_buckets',
     meaning: 'Maximum TIME_WAIT entries per network namespace; beyond it sockets close without TIME_WAIT (TCPTimeWaitOverflow).',
     kind: 'int', min: 0,
-    defaultNote: 'ehash entries / 2 (1 hash slot per 128 KiB RAM, capped at 512K): 131072 on a 24 GiB host.',
+    defaultNote: 'ehash entries / 2 (1 hash slot per 128 KiB RAM, capped at 512K): 131072 on a 24 GiB host.', typical: '131072',
     scope: 'netns',
     history: [`${IP_SYSCTL}: "you must not lower the limit artificially".`],
   },
@@ -122,7 +127,7 @@ const entries: KeyInfo[] = [
   {
     key: 'net.ipv4.ip_unprivileged_port_start',
     meaning: 'Lowest port bindable without CAP_NET_BIND_SERVICE; also the floor for ip_local_port_range.',
-    kind: 'int', min: 0, max: 65535, defaults: [{ since: '4.11.0', value: '1024' }], scope: 'netns',
+    kind: 'int', min: 0, max: 65535, defaults: [{ since: '4.11.0', value: '1024' }], addedIn: '4.11.0', scope: 'netns',
     history: ['4.11: added.'],
   },
   {
@@ -137,7 +142,7 @@ const entries: KeyInfo[] = [
     key: 'net.ipv4.tcp_max_syn_backlog',
     meaning: 'Half-open (SYN_RECV) requests remembered per listener. Only consulted when syncookies are off.',
     kind: 'int', min: 0,
-    defaultNote: 'max(128, ehash entries / 128): 2048 on a 24 GiB host.',
+    defaultNote: 'max(128, ehash entries / 128): 2048 on a 24 GiB host.', typical: '2048',
     scope: 'netns',
     history: ['The SYN queue is bounded by min(backlog, somaxconn); this key only drops unproven peers when syncookies are off.'],
   },
@@ -179,7 +184,7 @@ const entries: KeyInfo[] = [
     key: 'net.ipv4.tcp_max_orphans',
     meaning: 'Maximum orphaned sockets (closed by the application, still in the kernel) system-wide.',
     kind: 'int', min: 0,
-    defaultNote: 'ehash entries / 2: 131072 on a 24 GiB host.',
+    defaultNote: 'ehash entries / 2: 131072 on a 24 GiB host.', typical: '131072',
     scope: 'global',
     history: [`${IP_SYSCTL}: "you must not rely on this or lower the limit artificially".`],
   },
@@ -192,7 +197,7 @@ const entries: KeyInfo[] = [
     key: 'net.ipv4.tcp_rmem',
     meaning: 'TCP receive buffer min / default / max in bytes; max is the autotuning ceiling.',
     kind: 'ints', fields: 3, min: 1, unit: 'bytes',
-    defaultNote: 'PAGE_SIZE 131072 max(131072, min(32 MiB, RAM/128)); the max cap was 6 MiB before 6.16.',
+    defaultNote: 'PAGE_SIZE 131072 max(131072, min(32 MiB, RAM/128)); the max cap was 6 MiB before 6.16.', typical: '4096 131072 6291456',
     scope: 'netns',
     history: ['5.x: default 87380 → 131072.', '6.16: max cap 6 MiB → 32 MiB (572be9bf9d0d).'],
   },
@@ -200,7 +205,7 @@ const entries: KeyInfo[] = [
     key: 'net.ipv4.tcp_wmem',
     meaning: 'TCP send buffer min / default / max in bytes.',
     kind: 'ints', fields: 3, min: 1, unit: 'bytes',
-    defaultNote: 'PAGE_SIZE 16384 max(64 KiB, min(4 MiB, RAM/128)).',
+    defaultNote: 'PAGE_SIZE 16384 max(64 KiB, min(4 MiB, RAM/128)).', typical: '4096 16384 4194304',
     scope: 'netns', history: [],
   },
   {
@@ -233,7 +238,7 @@ const entries: KeyInfo[] = [
     key: 'net.netfilter.nf_conntrack_max',
     meaning: 'Maximum flows conntrack tracks; a full table drops new flows ("nf_conntrack: table full, dropping packet").',
     kind: 'int', min: 0,
-    defaultNote: 'nf_conntrack_buckets (262144 on 64-bit hosts with more than 4 GiB RAM).',
+    defaultNote: 'nf_conntrack_buckets (262144 on 64-bit hosts with more than 4 GiB RAM).', typical: '262144',
     scope: 'global',
     history: ['5.13: read-only in non-initial network namespaces (2671fa4dc010).', 'Exists only while nf_conntrack is loaded.'],
   },
@@ -261,7 +266,7 @@ const entries: KeyInfo[] = [
     key: 'fs.file-max',
     meaning: 'System-wide maximum of open file structures.',
     kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER,
-    defaultNote: 'About one file per 10 KiB of RAM (2466170 on a 24 GiB host); systemd may raise it at boot.',
+    defaultNote: 'About one file per 10 KiB of RAM (2466170 on a 24 GiB host); systemd may raise it at boot.', typical: '2466170',
     scope: 'global', history: [],
   },
   {

@@ -148,9 +148,10 @@ export interface HostFacts {
 /**
  * How a profile states what it wants. `atLeast`/`atMost` apply per field
  * (tcp_rmem's three numbers are compared one by one); `oneOf` lists acceptable
- * whole values; `exact` wants this value and nothing else.
+ * whole values; `exact` wants this value and nothing else; `perField` carries a
+ * `>`/`<` prefix on each field (`<10240 >64999`: low at most, high at least).
  */
-export type TargetOp = 'exact' | 'atLeast' | 'atMost' | 'oneOf';
+export type TargetOp = 'exact' | 'atLeast' | 'atMost' | 'oneOf' | 'perField';
 
 export interface SysctlTarget {
   key: string;
@@ -162,7 +163,7 @@ export interface SysctlTarget {
   /** Profile that supplied this target after combining. */
   profile: string;
   /** Other profiles that wanted something for this key, and what happened to their wish. */
-  overridden?: { profile: string; op: TargetOp; values: string[] }[];
+  overridden?: { profile: string; op: TargetOp; values: string[]; conflict?: boolean }[];
 }
 
 export interface LimitTarget {

@@ -19,12 +19,27 @@ export function toInt(value: string | null | undefined): number | undefined {
   return /^-?\d+$/.test(f) ? Number(f) : undefined;
 }
 
-function fieldSatisfies(actual: string, want: string, op: TargetOp): boolean {
-  if (op === 'exact' || op === 'oneOf') return actual === want;
+type FieldOp = 'exact' | 'atLeast' | 'atMost';
+
+/** A field's own `>`/`<` prefix wins over the target's op. */
+function splitField(want: string, op: TargetOp): { op: FieldOp; value: string } {
+  if (want.startsWith('>')) return { op: 'atLeast', value: want.slice(1) };
+  if (want.startsWith('<')) return { op: 'atMost', value: want.slice(1) };
+  return { op: op === 'atLeast' || op === 'atMost' ? op : 'exact', value: want };
+}
+
+function fieldSatisfies(actual: string, wantRaw: string, targetOp: TargetOp): boolean {
+  const { op, value: want } = splitField(wantRaw, targetOp);
+  if (op === 'exact') return actual === want;
   const a = Number(actual);
   const w = Number(want);
   if (!Number.isFinite(a) || !Number.isFinite(w)) return actual === want;
   return op === 'atLeast' ? a >= w : a <= w;
+}
+
+/** The target's fields without `>`/`<` prefixes: the value knobs would write. */
+export function plainValue(values: readonly string[]): string {
+  return fields(values[0] ?? '').map((f) => f.replace(/^[<>]/, '')).join(' ');
 }
 
 /** Does `actual` meet the target? A stricter or larger-than-needed value does. */
@@ -41,11 +56,12 @@ export function satisfies(actual: string, op: TargetOp, values: readonly string[
  * are kept (a larger buffer max stays larger), the others take the target's field.
  */
 export function nearestSatisfying(actual: string | null, op: TargetOp, values: readonly string[]): string {
-  if (op === 'exact' || op === 'oneOf' || actual === null) return fold(values[0] ?? '');
-  const act = fields(actual);
   const want = fields(values[0] ?? '');
-  if (act.length !== want.length) return want.join(' ');
-  return want.map((w, i) => (fieldSatisfies(act[i]!, w, op) ? act[i]! : w)).join(' ');
+  const plain = want.map((w) => splitField(w, op).value);
+  if (op === 'exact' || op === 'oneOf' || actual === null) return plain.join(' ');
+  const act = fields(actual);
+  if (act.length !== want.length) return plain.join(' ');
+  return want.map((w, i) => (fieldSatisfies(act[i]!, w, op) ? act[i]! : plain[i]!)).join(' ');
 }
 
 export function describeTarget(t: Pick<SysctlTarget, 'op' | 'values'>): string {
@@ -58,5 +74,9 @@ export function describeTarget(t: Pick<SysctlTarget, 'op' | 'values'>): string {
       return `one of ${t.values.join(' | ')}`;
     case 'exact':
       return `${t.values[0]}`;
+    case 'perField':
+      return fields(t.values[0] ?? '')
+        .map((f) => (f.startsWith('>') ? `≥${f.slice(1)}` : f.startsWith('<') ? `≤${f.slice(1)}` : f))
+        .join(' ');
   }
 }

@@ -1,0 +1,86 @@
+// The pure engine: facts + resolved profile + rules → findings.
+// No I/O, no clock, no process: the same input always gives the same output,
+// which is what makes `--facts FILE` reproduce a live audit exactly.
+
+import { renderMessage, type Rule } from './define-rule.js';
+import { versionSatisfies } from './kernel-version.js';
+import type { Evaluation, Finding, HostFacts, ResolvedProfile, Severity } from './types.js';
+
+const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+export function severityRank(s: Severity): number {
+  return RANK[s];
+}
+
+/** Null when the rule applies; otherwise why not. Presence under proc/sys beats the version number. */
+export function notApplicableReason(rule: Rule, facts: HostFacts): string | null {
+  for (const key of rule.requires ?? []) {
+    const state = facts.sysctl[key]?.state;
+    if (state === 'absent') return `${key} does not exist on this kernel (${facts.kernel.release})`;
+    if (state === 'unreadable') return `${key} cannot be read`;
+    if (state === undefined && rule.kernel && facts.kernel.version && !versionSatisfies(facts.kernel.version, rule.kernel)) {
+      return `kernel ${facts.kernel.release} is outside ${rule.kernel}`;
+    }
+  }
+  for (const key of rule.requiresAbsent ?? []) {
+    if (facts.sysctl[key]?.state === 'present') return `${key} still exists on this kernel`;
+  }
+  const decidedByPresence = (rule.requires?.length ?? 0) > 0 || (rule.requiresAbsent?.length ?? 0) > 0;
+  if (!decidedByPresence && rule.kernel && facts.kernel.version && !versionSatisfies(facts.kernel.version, rule.kernel)) {
+    return `kernel ${facts.kernel.release} is outside ${rule.kernel}`;
+  }
+  return null;
+}
+
+export interface EvaluateOptions {
+  /** rule id → reason, from `[accept]` in etc/knobs/knobs.ini. */
+  accept?: Record<string, string>;
+}
+
+export function evaluate(
+  facts: HostFacts,
+  profile: ResolvedProfile,
+  rules: readonly Rule[],
+  options: EvaluateOptions = {},
+): Evaluation {
+  const findings: Finding[] = [];
+  const notApplicable: Evaluation['notApplicable'] = [];
+  const passed: string[] = [];
+  for (const rule of rules) {
+    const reason = notApplicableReason(rule, facts);
+    if (reason) {
+      notApplicable.push({ id: rule.id, reason });
+      continue;
+    }
+    const before = findings.length;
+    rule.check({
+      facts,
+      profile,
+      report(messageId, data, extra = {}) {
+        const template = rule.messages[messageId];
+        if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId ${messageId}`);
+        const finding: Finding = {
+          id: rule.id,
+          severity: extra.severity ?? rule.severity,
+          key: extra.key !== undefined ? extra.key : (rule.keys[0] ?? null),
+          current: extra.current ?? null,
+          recommended: extra.recommended ?? null,
+          message: renderMessage(template, data as Record<string, string | number>),
+          messageId,
+        };
+        if (extra.change) finding.change = extra.change;
+        const accepted = options.accept?.[rule.id];
+        if (accepted !== undefined) finding.accepted = accepted;
+        findings.push(finding);
+      },
+    });
+    if (findings.length === before) passed.push(rule.id);
+  }
+  findings.sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.id.localeCompare(b.id) || (a.key ?? '').localeCompare(b.key ?? ''));
+  return { findings, notApplicable, passed };
+}
+
+/** Findings that count towards the exit code: at or above the threshold and not accepted. */
+export function failing(findings: readonly Finding[], failOn: Severity): Finding[] {
+  return findings.filter((f) => !f.accepted && RANK[f.severity] <= RANK[failOn]);
+}

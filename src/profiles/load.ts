@@ -1,0 +1,77 @@
+// Finding profiles: shipped ones in the package's profiles/ directory, user ones in
+// etc/knobs/profiles/*.ini under --root, which add to or override shipped ones by name.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { combineProfiles } from '../core/combine.js';
+import type { Profile, ResolvedProfile } from '../core/types.js';
+import { UserError } from '../errors.js';
+import type { HostFs } from '../host/host-fs.js';
+import { parseProfile } from './parse.js';
+
+/** dist/src/profiles/load.js and src/profiles/load.ts both sit three levels below the package root. */
+export const SHIPPED_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..', 'profiles');
+export const USER_DIR = '/etc/knobs/profiles';
+
+export interface ProfileSource {
+  name: string;
+  /** Path to show: a host path for user profiles, the package path for shipped ones. */
+  file: string;
+  origin: 'shipped' | 'user';
+  read(): string;
+}
+
+export function listProfileSources(host: HostFs): Map<string, ProfileSource> {
+  const out = new Map<string, ProfileSource>();
+  for (const f of fs.readdirSync(SHIPPED_DIR).filter((f) => f.endsWith('.ini')).sort()) {
+    const full = path.join(SHIPPED_DIR, f);
+    out.set(f.slice(0, -4), { name: f.slice(0, -4), file: `profiles/${f}`, origin: 'shipped', read: () => fs.readFileSync(full, 'utf8') });
+  }
+  for (const f of (host.readdir(USER_DIR) ?? []).filter((f) => f.endsWith('.ini'))) {
+    const hostPath = `${USER_DIR}/${f}`;
+    out.set(f.slice(0, -4), { name: f.slice(0, -4), file: hostPath, origin: 'user', read: () => host.readText(hostPath) ?? '' });
+  }
+  return out;
+}
+
+export class ProfileSet {
+  private readonly cache = new Map<string, Profile>();
+
+  constructor(readonly sources: Map<string, ProfileSource>) {}
+
+  static load(host: HostFs): ProfileSet {
+    return new ProfileSet(listProfileSources(host));
+  }
+
+  get(name: string, includedFrom?: string): Profile {
+    const hit = this.cache.get(name);
+    if (hit) return hit;
+    const src = this.sources.get(name);
+    if (!src) {
+      const known = [...this.sources.keys()].join(', ');
+      throw new UserError(
+        includedFrom ? `${includedFrom}: include: unknown profile "${name}"` : `unknown profile "${name}"`,
+        `known profiles: ${known} (user profiles go in ${USER_DIR}/<name>.ini)`,
+      );
+    }
+    const profile = parseProfile(name, src.file, src.read());
+    this.cache.set(name, profile);
+    for (const inc of profile.includes) this.get(inc, src.file);
+    return profile;
+  }
+
+  resolve(names: readonly string[]): ResolvedProfile {
+    for (const n of names) this.get(n);
+    try {
+      return combineProfiles(names, (n) => this.get(n));
+    } catch (err) {
+      throw new UserError(`profiles: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** `--profile web-node,nat-facing` → ['web-node', 'nat-facing']. */
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
