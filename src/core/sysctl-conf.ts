@@ -140,7 +140,7 @@ export function parseSysctlConf(text: string): ParsedSysctlConf {
       comment.push(text.replace(/^[#;]+/, '').trim());
       return;
     }
-    const above = comment.length > 0 ? comment.join('\n') : undefined;
+    const above = comment.join('\n').trim() || undefined;
     comment = [];
 
     const eq = text.indexOf('=');
