@@ -1,0 +1,904 @@
+// The TCP socket census behind `knobs sockets`: state counts (IPv4 + IPv6), who
+// holds CLOSE_WAIT sockets, where TIME_WAIT comes from and which side closed
+// first, local-port use per destination against ip_local_port_range, and the
+// sockstat / TcpExt counters that show how close the host is to a limit.
+// kernel-facts.md §2 (TIME_WAIT), §3 (CLOSE_WAIT), §4.1–4.2 (formats).
+//
+// Cost model: one streaming pass over proc/net/tcp{,6} that keeps only numbers
+// (typed arrays, an open-addressing table of remote ip:port); text is produced
+// only for the top entries that are printed. /proc/<pid>/fd is walked only when
+// a CLOSE_WAIT or LISTEN socket needs an owner, and stops once all are found.
+
+import fs from 'node:fs';
+import { TCP_STATES, type PeerCount, type SocketFacts, type TcpState } from '../core/types.js';
+import type { HostFs } from './host-fs.js';
+import {
+  ST_CLOSE_WAIT, ST_CLOSING, ST_FIN_WAIT1, ST_FIN_WAIT2, ST_LAST_ACK, ST_LISTEN, ST_SYN_RECV, ST_TIME_WAIT,
+  TIMER_TIME_WAIT, decodeHexAddress, formatPeer, ipv4FromWord, isLoopback, rawAddressAt, scanProcNetTcp,
+  decodeAddressAt, type TcpEntry,
+} from './proc-net-tcp.js';
+import { parseNetstat, parseSockstat } from './proc-net-stat.js';
+
+/** TCP_TIMEWAIT_LEN: fixed, not tunable (include/net/tcp.h). */
+export const TIME_WAIT_SECONDS = 60;
+/** Compiled default of net.ipv4.ip_local_port_range (since 4.2). */
+export const DEFAULT_PORT_RANGE: [number, number] = [32768, 60999];
+/** Upper bound of timeWaitByDestination in SocketFacts (keeps facts snapshots small). */
+export const FACTS_DESTINATION_LIMIT = 256;
+
+/** TcpExt / sockstat counters surfaced in the census and in SocketFacts.counters. */
+export const TCPEXT_COUNTERS = [
+  'ListenOverflows', 'ListenDrops', 'TCPTimeWaitOverflow', 'TW', 'TWKilled', 'TWRecycled',
+  'TCPAbortOnMemory', 'TCPAbortOnTimeout', 'TCPReqQFullDrop', 'TCPReqQFullDoCookies', 'TCPBacklogDrop',
+  'SyncookiesSent', 'TCPOrphanQueued',
+] as const;
+
+export interface SocketOwner {
+  pid: number;
+  comm: string | null;
+}
+
+export interface ListenerInfo {
+  /** `ip:port` as bound (`0.0.0.0:80`, `[::]:443`). */
+  local: string;
+  port: number;
+  family: 4 | 6;
+  /** Current accept-queue length (rx_queue of a LISTEN line). */
+  acceptQueue: number;
+  inode: number;
+  owners: SocketOwner[];
+}
+
+export interface CloseWaitProcess {
+  pid: number;
+  comm: string | null;
+  /** proc/<pid>/cmdline with NULs as spaces; null when unreadable or empty (kernel thread). */
+  cmdline: string | null;
+  count: number;
+  localPorts: number[];
+  peers: PeerCount[];
+}
+
+export interface Uninspectable {
+  pid: number;
+  comm: string | null;
+  /** errno code of the failed readdir of proc/<pid>/fd (EACCES when not root). */
+  error: string;
+}
+
+export interface TimeWaitPeer extends PeerCount {
+  /** outgoing: local port is ephemeral (we were the client); incoming: local port listens (we were the server). */
+  direction: 'outgoing' | 'incoming' | 'mixed';
+}
+
+export interface DestinationUse {
+  /** Remote `ip:port` we connect to. */
+  peer: string;
+  /** Distinct local ports used towards it (all outgoing states). */
+  localPorts: number;
+  timeWait: number;
+  /** Outgoing sockets to it that are not in TIME_WAIT. */
+  open: number;
+  /** localPorts as a percentage of the usable ephemeral ports. */
+  usedPercent: number;
+  /** TIME_WAIT count ÷ 60 s: connections per second being closed (by us) to it. */
+  turnoverPerSecond: number;
+  /** Usable ports ÷ 60 s: the sustainable rate of new connections when we close first and nothing is reused. */
+  capacityPerSecond: number;
+  loopback: boolean;
+  /** tcp_tw_reuse applies to this destination (1, or 2 and loopback). */
+  twReuseApplies: boolean;
+}
+
+export interface Advice {
+  id: string;
+  severity: 'critical' | 'warning' | 'info';
+  message: string;
+}
+
+export interface SocketCensus {
+  available: boolean;
+  files: { path: string; lines: number; malformed: number; error: string | null }[];
+  total: number;
+  families: { ipv4: number; ipv6: number };
+  states: Record<TcpState, number>;
+  /** Sockets no process holds (inode 0) broken down. */
+  orphans: {
+    /** Orphaned FIN_WAIT2 turned into a timewait minisock (st 05, tr 3, inode 0): counted in sockstat tw. */
+    finWait2Minisocks: number;
+    /** Full sockets the application closed that are still finishing (FIN_WAIT1/FIN_WAIT2/LAST_ACK/CLOSING, inode 0). */
+    closedByApp: number;
+    /** Request sockets (half-open SYN_RECV, inode 0). */
+    halfOpen: number;
+  };
+  listenPorts: number[];
+  listeners: ListenerInfo[];
+  closeWait: {
+    count: number;
+    byProcess: CloseWaitProcess[];
+    byPeer: PeerCount[];
+    /** CLOSE_WAIT sockets whose owner was not found (process not inspectable). */
+    unowned: number;
+    uninspectable: Uninspectable[];
+  };
+  timeWait: {
+    count: number;
+    /** Who closed first: asClient = local port ephemeral (outgoing), asServer = local port is listening. */
+    closedFirst: { asClient: number; asServer: number };
+    byPeer: TimeWaitPeer[];
+    outgoing: { count: number; byDestination: PeerCount[] };
+    incoming: { count: number; byLocalPort: { port: number; count: number }[]; byClient: { ip: string; count: number }[] };
+    seconds: number;
+  };
+  ports: {
+    range: [number, number];
+    rangeSource: 'live' | 'default';
+    size: number;
+    reserved: number;
+    usable: number;
+    timeWaitSeconds: number;
+    /** usable ÷ 60: new connections per second per destination when we close first and nothing is reused. */
+    capacityPerSecond: number;
+    twReuse: number | null;
+    timestamps: number | null;
+    destinations: DestinationUse[];
+    worst: DestinationUse | null;
+  };
+  limits: {
+    timeWait: { current: number | null; max: number | null; percent: number | null };
+    orphans: { current: number | null; max: number | null; percent: number | null };
+    somaxconn: number | null;
+    finTimeout: number | null;
+  };
+  counters: Record<string, number>;
+  advice: Advice[];
+  /** Wall-clock time the census took, ms. */
+  elapsedMs: number;
+}
+
+export interface CensusOptions {
+  /** How many entries each top-list keeps (default 10). */
+  top?: number;
+  /** Walk proc/<pid>/fd to find owners (default true; only done when needed). */
+  owners?: boolean;
+}
+
+// ---- growable typed arrays ---------------------------------------------------
+
+class Vec32 {
+  data = new Uint32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Uint32Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+}
+class Vec16 {
+  data = new Uint16Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Uint16Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+}
+class Vec8 {
+  data = new Uint8Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Uint8Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+/**
+ * Remote endpoints (ip:port) interned to dense ids. IPv4 keys live in an
+ * open-addressing table of numbers; IPv6 keys (raw hex) in a Map.
+ */
+class PeerTable {
+  family = new Vec8();
+  word = new Vec32();
+  port = new Vec16();
+  v6raw = new Map<number, string>();
+  private v6 = new Map<string, number>();
+  private slots = new Int32Array(1 << 12);
+  private mask = (1 << 12) - 1;
+  private texts = new Map<number, string>();
+
+  get size(): number {
+    return this.family.length;
+  }
+
+  idV4(word: number, port: number): number {
+    let h = (Math.imul(word ^ Math.imul(port, 0x9e3779b1), 0x85ebca6b) >>> 0) & this.mask;
+    const slots = this.slots;
+    for (;;) {
+      const s = slots[h]!;
+      if (s === 0) break;
+      const id = s - 1;
+      if (this.word.data[id] === word && this.port.data[id] === port && this.family.data[id] === 4) return id;
+      h = (h + 1) & this.mask;
+    }
+    const id = this.add(4, word, port);
+    slots[h] = id + 1;
+    if (this.size * 2 > this.mask) this.rehash();
+    return id;
+  }
+
+  idV6(e: TcpEntry): number {
+    const raw = rawAddressAt(e.buf, e.remoteAt, 6);
+    const key = raw + e.remotePort;
+    let id = this.v6.get(key);
+    if (id === undefined) {
+      id = this.add(6, e.remoteWord, e.remotePort);
+      this.v6.set(key, id);
+      this.v6raw.set(id, raw);
+    }
+    return id;
+  }
+
+  private add(fam: number, word: number, port: number): number {
+    const id = this.size;
+    this.family.push(fam);
+    this.word.push(word);
+    this.port.push(port);
+    return id;
+  }
+
+  private rehash(): void {
+    const cap = this.slots.length * 2;
+    const slots = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let id = 0; id < this.size; id++) {
+      if (this.family.data[id] !== 4) continue;
+      let h = (Math.imul(this.word.data[id]! ^ Math.imul(this.port.data[id]!, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+      while (slots[h] !== 0) h = (h + 1) & mask;
+      slots[h] = id + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
+  ip(id: number): string {
+    return this.family.data[id] === 4 ? ipv4FromWord(this.word.data[id]!) : decodeHexAddress(this.v6raw.get(id)!);
+  }
+
+  text(id: number): string {
+    let t = this.texts.get(id);
+    if (t === undefined) {
+      t = formatPeer(this.ip(id), this.port.data[id]!);
+      this.texts.set(id, t);
+    }
+    return t;
+  }
+}
+
+/** Indices of the k largest counts (count > 0), largest first; ties keep the lower index first. */
+export function topIndices(counts: ArrayLike<number>, n: number, k: number): number[] {
+  if (k <= 0) return [];
+  const heapIdx: number[] = [];
+  const heapCnt: number[] = [];
+  // min-heap on (count asc, index desc) so the weakest candidate is at the root
+  const weaker = (a: number, b: number) =>
+    heapCnt[a]! < heapCnt[b]! || (heapCnt[a] === heapCnt[b] && heapIdx[a]! > heapIdx[b]!);
+  const swap = (a: number, b: number) => {
+    [heapIdx[a], heapIdx[b]] = [heapIdx[b]!, heapIdx[a]!];
+    [heapCnt[a], heapCnt[b]] = [heapCnt[b]!, heapCnt[a]!];
+  };
+  for (let i = 0; i < n; i++) {
+    const c = counts[i]!;
+    if (c <= 0) continue;
+    if (heapIdx.length < k) {
+      heapIdx.push(i);
+      heapCnt.push(c);
+      let j = heapIdx.length - 1;
+      while (j > 0) {
+        const p = (j - 1) >> 1;
+        if (!weaker(j, p)) break;
+        swap(j, p);
+        j = p;
+      }
+      continue;
+    }
+    if (c <= heapCnt[0]!) continue;
+    heapIdx[0] = i;
+    heapCnt[0] = c;
+    let j = 0;
+    for (;;) {
+      const l = 2 * j + 1;
+      const r = l + 1;
+      let m = j;
+      if (l < heapIdx.length && weaker(l, m)) m = l;
+      if (r < heapIdx.length && weaker(r, m)) m = r;
+      if (m === j) break;
+      swap(j, m);
+      j = m;
+    }
+  }
+  const order = heapIdx.map((_, i) => i);
+  order.sort((a, b) => heapCnt[b]! - heapCnt[a]! || heapIdx[a]! - heapIdx[b]!);
+  return order.map((i) => heapIdx[i]!);
+}
+
+// ---- sysctl helpers -------------------------------------------------------------
+
+function readSysctl(hfs: HostFs, key: string): string | null {
+  try {
+    const t = hfs.readText(`proc/sys/${key.replace(/\./g, '/')}`);
+    return t === null ? null : t.trim().replace(/\s+/g, ' ');
+  } catch {
+    return null;
+  }
+}
+
+function intSysctl(hfs: HostFs, key: string): number | null {
+  const v = readSysctl(hfs, key);
+  if (v === null || !/^-?\d+$/.test(v)) return null;
+  return Number(v);
+}
+
+/** `ip_local_reserved_ports` (`8080,9000-9100`) → number of those ports inside [lo, hi]. */
+export function countReservedInRange(list: string, lo: number, hi: number): number {
+  const seen = new Uint8Array(65536);
+  let n = 0;
+  for (const part of list.split(',')) {
+    const m = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(part);
+    if (!m) continue;
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    for (let p = Math.max(a, lo); p <= Math.min(b, hi, 65535); p++) {
+      if (!seen[p]) {
+        seen[p] = 1;
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+// ---- owners ----------------------------------------------------------------------
+
+interface OwnerScan {
+  owners: Map<number, number[]>;
+  uninspectable: Uninspectable[];
+}
+
+/** Map socket inodes to pids through proc/<pid>/fd/* → `socket:[inode]`. Stops when all are found. */
+export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
+  const owners = new Map<number, number[]>();
+  const uninspectable: Uninspectable[] = [];
+  if (wanted.size === 0) return { owners, uninspectable };
+  let pids: string[];
+  try {
+    pids = fs.readdirSync(hfs.resolve('proc'));
+  } catch {
+    return { owners, uninspectable };
+  }
+  const numeric = pids.filter((p) => p.length > 0 && p.charCodeAt(0) >= 48 && p.charCodeAt(0) <= 57 && /^\d+$/.test(p));
+  numeric.sort((a, b) => Number(a) - Number(b));
+  let found = 0;
+  for (const pidText of numeric) {
+    if (found === wanted.size) break;
+    const pid = Number(pidText);
+    const fdDir = hfs.resolve(`proc/${pidText}/fd`);
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(fdDir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ESRCH') {
+        uninspectable.push({ pid, comm: readComm(hfs, pidText), error: code });
+      }
+      continue;
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = fs.readlinkSync(`${fdDir}/${fd}`);
+      } catch {
+        continue;
+      }
+      // `socket:[12345]`
+      if (target.length < 10 || target.charCodeAt(0) !== 115 || target.charCodeAt(6) !== 58 || !target.startsWith('socket:[')) {
+        continue;
+      }
+      let inode = 0;
+      for (let i = 8; i < target.length; i++) {
+        const c = target.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+        inode = inode * 10 + (c - 48);
+      }
+      if (!wanted.has(inode)) continue;
+      let list = owners.get(inode);
+      if (!list) {
+        list = [];
+        owners.set(inode, list);
+        found++;
+      }
+      if (!list.includes(pid)) list.push(pid);
+    }
+  }
+  return { owners, uninspectable };
+}
+
+function readComm(hfs: HostFs, pid: string): string | null {
+  try {
+    const t = hfs.readText(`proc/${pid}/comm`);
+    return t === null ? null : t.replace(/\n$/, '');
+  } catch {
+    return null;
+  }
+}
+
+function readCmdline(hfs: HostFs, pid: string): string | null {
+  try {
+    const t = hfs.readText(`proc/${pid}/cmdline`);
+    if (t === null) return null;
+    const s = t.replace(/\0+$/, '').split('\0').join(' ');
+    return s === '' ? null : s;
+  } catch {
+    return null;
+  }
+}
+
+// ---- the census ------------------------------------------------------------------
+
+function emptyStates(): Record<TcpState, number> {
+  const s = {} as Record<TcpState, number>;
+  for (const k of TCP_STATES) s[k] = 0;
+  return s;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): SocketCensus {
+  const t0 = performance.now();
+  const top = Math.max(0, opts.top ?? 10);
+  const stateCounts = new Float64Array(16);
+  const families = { ipv4: 0, ipv6: 0 };
+  const orphans = { finWait2Minisocks: 0, closedByApp: 0, halfOpen: 0 };
+  const listenBitmap = new Uint8Array(65536);
+  const peers = new PeerTable();
+  // Every non-LISTEN, non-SYN_RECV socket: remote id, local port, state.
+  const entPeer = new Vec32();
+  const entPort = new Vec16();
+  const entState = new Vec8();
+  const cwInode: number[] = [];
+  const cwPort: number[] = [];
+  const cwPeer: number[] = [];
+  const listenRaw: { family: 4 | 6; local: string; port: number; acceptQueue: number; inode: number }[] = [];
+
+  const onEntry = (e: TcpEntry): void => {
+    const st = e.state;
+    stateCounts[st & 15]!++;
+    if (st === ST_LISTEN) {
+      listenBitmap[e.localPort] = 1;
+      listenRaw.push({
+        family: e.family,
+        local: formatPeer(decodeAddressAt(e.buf, e.localAt, e.family), e.localPort),
+        port: e.localPort,
+        acceptQueue: e.rxQueue,
+        inode: e.inode,
+      });
+      return;
+    }
+    if (st === ST_SYN_RECV) {
+      if (e.inode === 0) orphans.halfOpen++;
+      return;
+    }
+    if (e.inode === 0) {
+      if (st === ST_FIN_WAIT2 && e.timerType === TIMER_TIME_WAIT) orphans.finWait2Minisocks++;
+      else if (st === ST_FIN_WAIT1 || st === ST_FIN_WAIT2 || st === ST_LAST_ACK || st === ST_CLOSING) orphans.closedByApp++;
+    }
+    const id = e.family === 4 ? peers.idV4(e.remoteWord, e.remotePort) : peers.idV6(e);
+    entPeer.push(id);
+    entPort.push(e.localPort);
+    entState.push(st);
+    if (st === ST_CLOSE_WAIT) {
+      cwInode.push(e.inode);
+      cwPort.push(e.localPort);
+      cwPeer.push(id);
+    }
+  };
+
+  const files: SocketCensus['files'] = [];
+  let available = false;
+  for (const [path, family] of [['proc/net/tcp', 4], ['proc/net/tcp6', 6]] as const) {
+    try {
+      const r = scanProcNetTcp(hfs.resolve(path), family, onEntry);
+      files.push({ path: `/${path}`, lines: r.lines, malformed: r.malformed, error: null });
+      if (family === 4) {
+        available = true;
+        families.ipv4 = r.lines;
+      } else {
+        families.ipv6 = r.lines;
+      }
+    } catch (err) {
+      files.push({ path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' });
+    }
+  }
+
+  const states = emptyStates();
+  TCP_STATES.forEach((name, i) => (states[name] = stateCounts[i + 1]!));
+  const total = TCP_STATES.reduce((a, k) => a + states[k], 0);
+
+  // ---- owners (only when some socket needs one) ----
+  const wanted = new Set<number>();
+  for (const ino of cwInode) if (ino !== 0) wanted.add(ino);
+  for (const l of listenRaw) if (l.inode !== 0) wanted.add(l.inode);
+  const ownerScan = opts.owners === false ? { owners: new Map<number, number[]>(), uninspectable: [] } : findSocketOwners(hfs, wanted);
+  const commCache = new Map<number, string | null>();
+  const comm = (pid: number) => {
+    if (!commCache.has(pid)) commCache.set(pid, readComm(hfs, String(pid)));
+    return commCache.get(pid)!;
+  };
+
+  const listeners: ListenerInfo[] = listenRaw
+    .map((l) => ({ ...l, owners: (ownerScan.owners.get(l.inode) ?? []).map((pid) => ({ pid, comm: comm(pid) })) }))
+    .sort((a, b) => a.port - b.port || a.family - b.family || a.local.localeCompare(b.local));
+  const listenPorts = [...new Set(listenRaw.map((l) => l.port))].sort((a, b) => a - b);
+
+  // ---- CLOSE_WAIT ----
+  const byPid = new Map<number, { count: number; ports: Set<number>; peers: Map<number, number> }>();
+  const cwPeerCounts = new Map<number, number>();
+  let unowned = 0;
+  for (let i = 0; i < cwInode.length; i++) {
+    const peerId = cwPeer[i]!;
+    cwPeerCounts.set(peerId, (cwPeerCounts.get(peerId) ?? 0) + 1);
+    const pids = ownerScan.owners.get(cwInode[i]!);
+    if (!pids || pids.length === 0) {
+      unowned++;
+      continue;
+    }
+    for (const pid of pids) {
+      let rec = byPid.get(pid);
+      if (!rec) {
+        rec = { count: 0, ports: new Set(), peers: new Map() };
+        byPid.set(pid, rec);
+      }
+      rec.count++;
+      rec.ports.add(cwPort[i]!);
+      rec.peers.set(peerId, (rec.peers.get(peerId) ?? 0) + 1);
+    }
+  }
+  const peerList = (m: Map<number, number>, limit: number): PeerCount[] =>
+    [...m]
+      .map(([id, count]) => ({ peer: peers.text(id), count }))
+      .sort((a, b) => b.count - a.count || (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0))
+      .slice(0, limit);
+  const byProcess: CloseWaitProcess[] = [...byPid]
+    .map(([pid, r]) => ({
+      pid,
+      comm: comm(pid),
+      cmdline: readCmdline(hfs, String(pid)),
+      count: r.count,
+      localPorts: [...r.ports].sort((a, b) => a - b),
+      peers: peerList(r.peers, top),
+    }))
+    .sort((a, b) => b.count - a.count || a.pid - b.pid)
+    .slice(0, top);
+
+  // ---- TIME_WAIT and per-destination port use ----
+  const nPeers = peers.size;
+  const twAll = new Uint32Array(nPeers);
+  const twOut = new Uint32Array(nPeers);
+  const twIn = new Uint32Array(nPeers);
+  const outUse = new Uint32Array(nPeers);
+  const twInByPort = new Uint32Array(65536);
+  const clientCounts = new Map<number | string, number>();
+  let twOutTotal = 0;
+  let twInTotal = 0;
+  const ep = entPeer.data;
+  const eport = entPort.data;
+  const est = entState.data;
+  for (let i = 0; i < entPeer.length; i++) {
+    const d = ep[i]!;
+    const lp = eport[i]!;
+    const incoming = listenBitmap[lp] === 1;
+    if (est[i] === ST_TIME_WAIT) {
+      twAll[d]!++;
+      if (incoming) {
+        twIn[d]!++;
+        twInTotal++;
+        twInByPort[lp]!++;
+        const key = peers.family.data[d] === 4 ? peers.word.data[d]! : peers.v6raw.get(d)!;
+        clientCounts.set(key, (clientCounts.get(key) ?? 0) + 1);
+      } else {
+        twOut[d]!++;
+        twOutTotal++;
+      }
+    }
+    if (!incoming) outUse[d]!++;
+  }
+  const twByPeer: TimeWaitPeer[] = topIndices(twAll, nPeers, top).map((d) => ({
+    peer: peers.text(d),
+    count: twAll[d]!,
+    direction: twIn[d] === 0 ? 'outgoing' : twOut[d] === 0 ? 'incoming' : 'mixed',
+  }));
+  const outByDestination: PeerCount[] = topIndices(twOut, nPeers, Math.max(top, FACTS_DESTINATION_LIMIT)).map((d) => ({
+    peer: peers.text(d),
+    count: twOut[d]!,
+  }));
+  const byLocalPort = topIndices(twInByPort, 65536, top).map((port) => ({ port, count: twInByPort[port]! }));
+  const byClient = [...clientCounts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, count]) => ({ ip: typeof key === 'number' ? ipv4FromWord(key) : decodeHexAddress(key), count }));
+
+  // ---- ports ----
+  const rangeText = readSysctl(hfs, 'net.ipv4.ip_local_port_range');
+  const rm = rangeText ? /^(\d+) (\d+)$/.exec(rangeText) : null;
+  const range: [number, number] = rm ? [Number(rm[1]), Number(rm[2])] : [...DEFAULT_PORT_RANGE];
+  const size = Math.max(0, range[1] - range[0] + 1);
+  const reserved = countReservedInRange(readSysctl(hfs, 'net.ipv4.ip_local_reserved_ports') ?? '', range[0], range[1]);
+  const usable = Math.max(0, size - reserved);
+  const capacityPerSecond = round1(usable / TIME_WAIT_SECONDS);
+  const twReuse = intSysctl(hfs, 'net.ipv4.tcp_tw_reuse');
+  const timestamps = intSysctl(hfs, 'net.ipv4.tcp_timestamps');
+
+  // Distinct local ports for the busiest outgoing destinations (one bitmap each).
+  const topDest = topIndices(outUse, nPeers, top);
+  const slotOf = new Map<number, number>();
+  topDest.forEach((d, i) => slotOf.set(d, i));
+  const bits = new Uint8Array(topDest.length * 8192);
+  const distinct = new Array<number>(topDest.length).fill(0);
+  if (topDest.length > 0) {
+    for (let i = 0; i < entPeer.length; i++) {
+      const slot = slotOf.get(ep[i]!);
+      if (slot === undefined) continue;
+      const lp = eport[i]!;
+      if (listenBitmap[lp] === 1) continue;
+      const byte = slot * 8192 + (lp >> 3);
+      const bit = 1 << (lp & 7);
+      if ((bits[byte]! & bit) === 0) {
+        bits[byte]! |= bit;
+        distinct[slot]!++;
+      }
+    }
+  }
+  const destinations: DestinationUse[] = topDest.map((d, i) => {
+    const ip = peers.ip(d);
+    const loopback = isLoopback(ip);
+    return {
+      peer: peers.text(d),
+      localPorts: distinct[i]!,
+      timeWait: twOut[d]!,
+      open: outUse[d]! - twOut[d]!,
+      usedPercent: usable > 0 ? round1((100 * distinct[i]!) / usable) : 100,
+      turnoverPerSecond: round1(twOut[d]! / TIME_WAIT_SECONDS),
+      capacityPerSecond,
+      loopback,
+      twReuseApplies: twReuse === 1 || (twReuse === 2 && loopback),
+    };
+  });
+  destinations.sort((a, b) => b.localPorts - a.localPorts || b.timeWait - a.timeWait);
+  const worst = destinations[0] ?? null;
+
+  // ---- counters and limits ----
+  const counters: Record<string, number> = {};
+  const sockstat = safeText(hfs, 'proc/net/sockstat');
+  if (sockstat !== null) Object.assign(counters, parseSockstat(sockstat, 'sockstat'));
+  const sockstat6 = safeText(hfs, 'proc/net/sockstat6');
+  if (sockstat6 !== null) Object.assign(counters, parseSockstat(sockstat6, 'sockstat6'));
+  const netstat = safeText(hfs, 'proc/net/netstat');
+  if (netstat !== null) {
+    const all = parseNetstat(netstat);
+    for (const name of TCPEXT_COUNTERS) {
+      const v = all[`TcpExt.${name}`];
+      if (v !== undefined) counters[`TcpExt.${name}`] = v;
+    }
+  }
+  const pct = (cur: number | null, max: number | null) =>
+    cur === null || max === null || max <= 0 ? null : round1((100 * cur) / max);
+  const twCur = counters['sockstat.tw'] ?? null;
+  const twMax = intSysctl(hfs, 'net.ipv4.tcp_max_tw_buckets');
+  const orphanCur = counters['sockstat.orphan'] ?? null;
+  const orphanMax = intSysctl(hfs, 'net.ipv4.tcp_max_orphans');
+  const limits: SocketCensus['limits'] = {
+    timeWait: { current: twCur, max: twMax, percent: pct(twCur, twMax) },
+    orphans: { current: orphanCur, max: orphanMax, percent: pct(orphanCur, orphanMax) },
+    somaxconn: intSysctl(hfs, 'net.core.somaxconn'),
+    finTimeout: intSysctl(hfs, 'net.ipv4.tcp_fin_timeout'),
+  };
+
+  const census: SocketCensus = {
+    available,
+    files,
+    total,
+    families,
+    states,
+    orphans,
+    listenPorts,
+    listeners,
+    closeWait: {
+      count: states.CLOSE_WAIT,
+      byProcess,
+      byPeer: peerList(cwPeerCounts, top),
+      unowned,
+      uninspectable: ownerScan.uninspectable,
+    },
+    timeWait: {
+      count: states.TIME_WAIT,
+      closedFirst: { asClient: twOutTotal, asServer: twInTotal },
+      byPeer: twByPeer,
+      outgoing: { count: twOutTotal, byDestination: outByDestination },
+      incoming: { count: twInTotal, byLocalPort, byClient },
+      seconds: TIME_WAIT_SECONDS,
+    },
+    ports: {
+      range,
+      rangeSource: rm ? 'live' : 'default',
+      size,
+      reserved,
+      usable,
+      timeWaitSeconds: TIME_WAIT_SECONDS,
+      capacityPerSecond,
+      twReuse,
+      timestamps,
+      destinations,
+      worst,
+    },
+    limits,
+    counters,
+    advice: [],
+    elapsedMs: 0,
+  };
+  census.advice = adviseSockets(census, hfs.exists('proc/sys/net/ipv4/tcp_tw_recycle'));
+  // The CLI prints only `top` TIME_WAIT destinations; the longer list is for SocketFacts.
+  census.elapsedMs = round1(performance.now() - t0);
+  return census;
+}
+
+function safeText(hfs: HostFs, p: string): string | null {
+  try {
+    return hfs.readText(p);
+  } catch {
+    return null;
+  }
+}
+
+// ---- advice --------------------------------------------------------------------
+
+function fmtN(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function adviseSockets(c: SocketCensus, twRecycleExists = false): Advice[] {
+  const out: Advice[] = [];
+  if (c.closeWait.count > 0) {
+    const who = c.closeWait.byProcess
+      .slice(0, 3)
+      .map((p) => `${p.comm ?? '?'} (pid ${p.pid}, ${fmtN(p.count)})`)
+      .join(', ');
+    out.push({
+      id: 'close-wait-leak',
+      severity: c.closeWait.count >= 100 ? 'warning' : 'info',
+      message:
+        `${fmtN(c.closeWait.count)} socket(s) in CLOSE_WAIT${who ? ` held by ${who}` : ''}: the peer closed the connection and ` +
+        `this process never called close(). No sysctl fixes this — fix the application (close the socket when read() returns 0, ` +
+        `return connections to the pool, close on error paths). tcp_keepalive_* only helps if the application enabled SO_KEEPALIVE, ` +
+        `and then only ends it once the peer stops answering (≈2 h with defaults). Restarting the process releases them.`,
+    });
+    if (c.closeWait.unowned > 0 && c.closeWait.uninspectable.length > 0) {
+      out.push({
+        id: 'close-wait-uninspectable',
+        severity: 'info',
+        message:
+          `${fmtN(c.closeWait.unowned)} CLOSE_WAIT socket(s) have no known owner: ${c.closeWait.uninspectable.length} process(es) ` +
+          `could not be inspected (proc/<pid>/fd needs the same user or root). Run as root to name them.`,
+      });
+    }
+  }
+  const tw = c.timeWait;
+  const worst = c.ports.worst;
+  if (tw.outgoing.count > 0 && worst && worst.timeWait > 0) {
+    const severity = worst.usedPercent >= 80 ? 'critical' : worst.usedPercent >= 50 ? 'warning' : 'info';
+    const reuse = c.ports.twReuse;
+    out.push({
+      id: 'time-wait-outgoing',
+      severity,
+      message:
+        `${fmtN(tw.outgoing.count)} TIME_WAIT socket(s) where we were the client and closed first. Busiest destination ${worst.peer}: ` +
+        `${fmtN(worst.localPorts)} of ${fmtN(c.ports.usable)} ephemeral ports in use (${worst.usedPercent}%), turnover ` +
+        `${worst.turnoverPerSecond}/s against a capacity of ${worst.capacityPerSecond}/s (ports ÷ 60 s). What helps: ` +
+        `(1) reuse connections (HTTP keep-alive, connection pooling) — the real fix; ` +
+        `(2) net.ipv4.tcp_tw_reuse=1 lets connect() take over TIME_WAIT entries older than 1 s for outgoing connections, needs ` +
+        `tcp_timestamps on both ends (now ${reuse === null ? 'unknown' : reuse}${reuse === 2 ? ' = loopback only' : ''}); ` +
+        `(3) widen net.ipv4.ip_local_port_range (e.g. 1024 65535) and protect service ports with net.ipv4.ip_local_reserved_ports; ` +
+        `(4) more destination addresses/ports, or more source addresses — each 4-tuple has its own port space. ` +
+        `Never tcp_tw_recycle: it broke clients behind NAT and was removed in Linux 4.12` +
+        (twRecycleExists ? ' (this kernel still has it: keep it 0)' : '') + `. tcp_fin_timeout does not shorten TIME_WAIT (fixed 60 s).`,
+    });
+  }
+  if (tw.incoming.count > 0) {
+    out.push({
+      id: 'time-wait-incoming',
+      severity: 'info',
+      message:
+        `${fmtN(tw.incoming.count)} TIME_WAIT socket(s) on listening ports (${tw.incoming.byLocalPort
+          .slice(0, 3)
+          .map((p) => p.port)
+          .join(', ')}): we were the server and closed first. These cost ~256 bytes each and use no local ports (the client's port ` +
+        `is part of each 4-tuple); tcp_tw_reuse has no effect on them. To avoid them let clients close first (keep-alive) ` +
+        `— harmless unless sockstat tw nears tcp_max_tw_buckets.`,
+    });
+  }
+  const lt = c.limits.timeWait;
+  if (lt.percent !== null && lt.percent >= 80) {
+    out.push({
+      id: 'tw-buckets-near-limit',
+      severity: lt.percent >= 95 ? 'critical' : 'warning',
+      message:
+        `sockstat tw ${fmtN(lt.current!)} is ${lt.percent}% of tcp_max_tw_buckets ${fmtN(lt.max!)}: beyond it sockets close ` +
+        `without TIME_WAIT (TCPTimeWaitOverflow). Do not lower the limit; reduce the churn (connection reuse).`,
+    });
+  }
+  const overflow = c.counters['TcpExt.TCPTimeWaitOverflow'] ?? 0;
+  if (overflow > 0) {
+    out.push({
+      id: 'tw-overflow',
+      severity: 'warning',
+      message: `TcpExt TCPTimeWaitOverflow = ${fmtN(overflow)}: that many connections skipped TIME_WAIT because tcp_max_tw_buckets was full.`,
+    });
+  }
+  const lo = c.limits.orphans;
+  if (lo.percent !== null && lo.percent >= 50) {
+    out.push({
+      id: 'orphans-near-limit',
+      severity: lo.percent >= 80 ? 'critical' : 'warning',
+      message:
+        `${fmtN(lo.current!)} orphaned sockets (closed by the application, still finishing) = ${lo.percent}% of tcp_max_orphans ` +
+        `${fmtN(lo.max!)}; beyond it the kernel resets connections ("too many orphaned sockets").`,
+    });
+  }
+  const lof = c.counters['TcpExt.ListenOverflows'] ?? 0;
+  const ldr = c.counters['TcpExt.ListenDrops'] ?? 0;
+  if (lof > 0 || ldr > 0) {
+    const queued = c.listeners.filter((l) => l.acceptQueue > 0).map((l) => `${l.local} (${l.acceptQueue} waiting)`);
+    out.push({
+      id: 'listen-overflows',
+      severity: 'warning',
+      message:
+        `Accept queues overflowed since boot: ListenOverflows ${fmtN(lof)}, ListenDrops ${fmtN(ldr)}. The application does not ` +
+        `accept() fast enough or its backlog is small: the queue limit is min(listen() backlog, net.core.somaxconn` +
+        `${c.limits.somaxconn === null ? '' : ` = ${c.limits.somaxconn}`}); raising somaxconn alone does nothing unless the ` +
+        `application asks for a bigger backlog.` + (queued.length ? ` Listeners with a queue now: ${queued.slice(0, 5).join(', ')}.` : ''),
+    });
+  }
+  return out;
+}
+
+// ---- facts for the rules -------------------------------------------------------------
+
+/** What `audit` rules see about sockets: a pure function of the census. */
+export function toSocketFacts(census: SocketCensus): SocketFacts {
+  const counters: Record<string, number> = {};
+  for (const [k, v] of Object.entries(census.counters)) {
+    if (k.startsWith('sockstat.') || k.startsWith('sockstat6.') || k.startsWith('TcpExt.')) counters[k] = v;
+  }
+  return {
+    available: census.available,
+    states: { ...census.states },
+    listenPorts: [...census.listenPorts],
+    timeWaitByDestination: census.timeWait.outgoing.byDestination
+      .slice(0, FACTS_DESTINATION_LIMIT)
+      .map((p) => ({ peer: p.peer, count: p.count })),
+    counters,
+  };
+}
+
+/** SocketFacts for a host whose proc/net/tcp could not be read. */
+export function unavailableSocketFacts(): SocketFacts {
+  return { available: false, states: emptyStates(), listenPorts: [], timeWaitByDestination: [], counters: {} };
+}
