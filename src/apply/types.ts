@@ -1,0 +1,244 @@
+// The applier's vocabulary: what the planner hands over (a request), what the
+// journal stores on disk, and what each operation returns to the CLI.
+// Outcomes of a transaction are *results* (with the exit code the CLI must use),
+// because a failed-and-undone apply is an expected outcome that still has data to
+// print. Refusals before anything is touched (lock busy, bad request, interrupted
+// transaction pending) are thrown as UserError (exit 1).
+
+// ---- request ------------------------------------------------------------------
+
+export interface PlannedFile {
+  /** Host path, absolute, without the --root prefix: `/etc/sysctl.d/90-knobs.conf`. */
+  path: string;
+  /** Full desired content; null = the file must not exist. */
+  content: string | null;
+  /** Permission bits; default 0o644. */
+  mode?: number;
+}
+
+export interface PlannedSysctl {
+  /** Dotted sysctl key (`net.ipv4.tcp_fin_timeout`); `/` stands for a literal dot, as in sysctl(8). */
+  key: string;
+  value: string;
+}
+
+/** What a transaction may touch: the files (`--persist-only`), the live values (`--runtime-only`), or both. */
+export interface ApplyScope {
+  persist: boolean;
+  runtime: boolean;
+}
+
+export interface ApplyRequest {
+  files: PlannedFile[];
+  sysctls: PlannedSysctl[];
+  /** Profile names, recorded in the journal for `history`. */
+  profiles: string[];
+  /** Who asked (login name), recorded in the journal and the lock. */
+  user: string;
+  scope: ApplyScope;
+}
+
+/** Test hooks. Step names are reported by `onStep`; see transaction.ts for the list. */
+export interface FaultPlan {
+  /** SIGKILL this process right after the named step (simulates kill -9 / power loss). */
+  crashAt?: string;
+  /** Throw right after the named step (simulates an I/O error there). */
+  failAt?: string;
+  /** Send SIGTERM to this process right after the named step (simulates Ctrl+C / systemctl stop). */
+  signalAt?: string;
+  /** Sleep this long after the named step: `{ step, ms }` (lets tests race two processes). */
+  pauseAt?: { step: string; ms: number };
+}
+
+export interface ApplyOptions {
+  /** Directory standing for `/` (the --root option). */
+  root: string;
+  /** How long to wait for another knobs holding the lock; default 10 s. */
+  lockTimeoutMs?: number;
+  /** Fault injection; when absent, KNOBS_TEST_{CRASH,FAIL,SIGNAL,PAUSE}_AT are read from the environment. */
+  faults?: FaultPlan;
+  /** Observer called with each step name as it completes (tests use it to enumerate crash points). */
+  onStep?: (step: string) => void;
+  /** Catch SIGINT/SIGTERM during the transaction and roll back before returning; default true. */
+  handleSignals?: boolean;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+// ---- journal (on disk, var/lib/knobs/journal/<id>/journal.json) ----------------
+
+/**
+ * `pending`: started and not finished — if no live process owns it, it was interrupted
+ * (or its own undo failed) and `rollback` must finish the undo.
+ * `applied`: committed. `rolled-back`: undone by `rollback`. `failed`: the apply failed and was undone.
+ */
+export type JournalState = 'pending' | 'applied' | 'rolled-back' | 'failed';
+
+export type PrevKind = 'file' | 'symlink' | 'absent';
+
+export interface JournalFile {
+  /** Host path. */
+  path: string;
+  /** What was there before. */
+  prevKind: PrevKind;
+  /** Backup of the previous content, relative to the journal dir (`files/0`); null when absent or a symlink. */
+  backup: string | null;
+  /** Previous symlink target, as stored. */
+  prevLink: string | null;
+  prevMode: number | null;
+  prevUid: number | null;
+  prevGid: number | null;
+  prevSha256: string | null;
+  /** What knobs wrote: null = removed the file. */
+  newSha256: string | null;
+  /** Copy of what knobs wrote, relative to the journal dir (for the hand-edit diff); null when removed. */
+  written: string | null;
+  newMode: number;
+  /** Parent directories knobs had to create (host paths, outermost first); removed again on undo. */
+  createdDirs: string[];
+}
+
+export interface JournalSysctl {
+  key: string;
+  /** Live value before (folded); null when it could not be read (then undo cannot restore it). */
+  previous: string | null;
+  /** Value knobs set (folded). */
+  value: string;
+}
+
+export interface Journal {
+  version: 1;
+  id: string;
+  /** Monotonic order of transactions on this root; ids alone only sort to the second. */
+  seq: number;
+  /** ISO time the transaction started. */
+  time: string;
+  user: string;
+  pid: number;
+  /** Token of the lock held while it ran: a pending journal whose lock is gone was interrupted. */
+  lockToken: string;
+  profiles: string[];
+  scope: ApplyScope;
+  state: JournalState;
+  files: JournalFile[];
+  sysctls: JournalSysctl[];
+  /** ISO time of the last state change. */
+  updated: string;
+  /** Why it failed, or why its undo failed. */
+  error?: string;
+  /** Set (durably) before `rollback` starts undoing an applied transaction, so an interrupted rollback can resume. */
+  undoStarted?: string;
+}
+
+// ---- results ------------------------------------------------------------------
+
+export interface FileChange {
+  path: string;
+  action: 'create' | 'replace' | 'remove';
+}
+
+export interface SysctlChange {
+  key: string;
+  from: string | null;
+  to: string;
+}
+
+/** A problem that undo could not fix, with the shell commands that would fix it by hand. */
+export interface UndoFailure {
+  /** Host path or sysctl key. */
+  target: string;
+  error: string;
+  steps: string[];
+}
+
+export type ApplyResult =
+  | { status: 'noop'; exitCode: 0 }
+  | {
+      status: 'applied';
+      exitCode: 0;
+      transaction: string;
+      journal: string;
+      files: FileChange[];
+      sysctls: SysctlChange[];
+    }
+  | {
+      /** The apply failed (or was interrupted by a signal) and everything was put back. */
+      status: 'failed';
+      exitCode: 1;
+      transaction: string | null;
+      /** The step that failed and why, one line. */
+      error: string;
+      /** Set when SIGINT/SIGTERM stopped it. */
+      signal?: NodeJS.Signals;
+      /** Non-fatal: the state was restored but the journal could not be marked (it will show as interrupted). */
+      warning?: string;
+    }
+  | {
+      /** The apply failed and undo failed too: manual action needed. */
+      status: 'inconsistent';
+      exitCode: 3;
+      transaction: string;
+      journal: string;
+      error: string;
+      signal?: NodeJS.Signals;
+      undoFailures: UndoFailure[];
+      /** Every command of undoFailures[].steps, in order. */
+      manualSteps: string[];
+    };
+
+export interface HandEdit {
+  path: string;
+  /** Transaction that wrote the file last. */
+  transaction: string;
+  /** Unified diff from what knobs wrote to what is there now. */
+  diff: string;
+}
+
+export type RollbackResult =
+  | { status: 'noop'; exitCode: 0; message: string }
+  | {
+      status: 'rolled-back';
+      exitCode: 0;
+      /** Transactions undone, newest first. */
+      transactions: string[];
+      files: string[];
+      sysctls: SysctlChange[];
+    }
+  | {
+      /** Files changed by hand since knobs wrote them; nothing was touched. Rerun with force. */
+      status: 'refused';
+      exitCode: 1;
+      edits: HandEdit[];
+      message: string;
+    }
+  | {
+      status: 'inconsistent';
+      exitCode: 3;
+      /** Transactions fully undone before the failure. */
+      transactions: string[];
+      transaction: string;
+      journal: string;
+      error: string;
+      undoFailures: UndoFailure[];
+      manualSteps: string[];
+    };
+
+export type HistoryState = 'applied' | 'rolled-back' | 'interrupted' | 'failed' | 'in-progress';
+
+export interface HistoryEntry {
+  id: string;
+  time: string;
+  user: string;
+  profiles: string[];
+  keys: string[];
+  files: string[];
+  /** Contract states plus `failed` (apply failed and was undone) and `in-progress` (another knobs is running it). */
+  state: HistoryState;
+  error?: string;
+}
+
+export interface Problem {
+  id: 'not-root' | 'proc-sys-missing' | 'proc-sys-read-only' | 'etc-read-only' | 'state-read-only';
+  message: string;
+  hint: string;
+}

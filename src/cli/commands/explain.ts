@@ -1,0 +1,154 @@
+// `knobs explain <key|rule-id>`: everything knobs knows, in one place. For a rule,
+// exactly its metadata; for a key, the catalogue entry, the rules that read it,
+// what each profile wants and why, and the live and boot values with the file
+// that wins at boot.
+
+import { defaultFor, keyInfo, knownKeys, type KeyInfo } from '../../core/catalog.js';
+import type { Rule } from '../../core/define-rule.js';
+import { normaliseSysctlKey } from '../../core/sysctl-conf.js';
+import type { HostFacts, SysctlFact } from '../../core/types.js';
+import { describeTarget } from '../../core/values.js';
+import { UserError } from '../../errors.js';
+import { collectFacts } from '../../host/collect.js';
+import { readLive } from '../../host/sysctl-live.js';
+import { ProfileSet } from '../../profiles/load.js';
+import { suggestKey } from '../../profiles/parse.js';
+import { allRules, hostFor, ruleKeys, type GlobalOptions } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { colorsFor, type Colors } from '../format/colors.js';
+import { printJson, type Io } from '../io.js';
+
+export function ruleDoc(r: Rule) {
+  return {
+    id: r.id,
+    severity: r.severity,
+    summary: r.summary,
+    keys: [...r.keys],
+    kernel: r.kernel ?? null,
+    requires: [...(r.requires ?? [])],
+    requiresAbsent: [...(r.requiresAbsent ?? [])],
+    explanation: r.explanation,
+    tradeoffs: r.tradeoffs,
+    history: [...r.history],
+    myth: r.myth ?? null,
+    references: [...r.references],
+  };
+}
+
+export function renderRule(r: Rule, c: Colors): string {
+  const d = ruleDoc(r);
+  const out = [`${c.bold(d.id)}  (${d.severity})`, d.summary, ''];
+  if (d.keys.length) out.push(`Keys: ${d.keys.join(', ')}`);
+  if (d.kernel) out.push(`Kernels: ${d.kernel}${d.requires.length ? ` (or wherever ${d.requires.join(', ')} exists)` : ''}`);
+  out.push('', c.bold('Why'), wrap(d.explanation), '', c.bold('Trade-offs'), wrap(d.tradeoffs));
+  if (d.myth) out.push('', c.bold('Myth'), wrap(d.myth));
+  if (d.history.length) out.push('', c.bold('Kernel history'), ...d.history.map((h) => `  - ${h}`));
+  if (d.references.length) out.push('', c.bold('References'), ...d.references.map((h) => `  - ${h}`));
+  return out.join('\n') + '\n';
+}
+
+function wrap(text: string, width = 100, indent = '  '): string {
+  const words = text.split(/\s+/);
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && line.length + w.length + 1 > width) {
+      lines.push(indent + line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(indent + line);
+  return lines.join('\n');
+}
+
+function valueLines(fact: SysctlFact | undefined, facts: HostFacts): string[] {
+  if (!fact) return ['Live: not read'];
+  const out = [`Live: ${fact.state === 'present' ? fact.live : fact.state === 'absent' ? 'absent on this kernel' : 'unreadable'}${fact.readOnly ? ' (read-only)' : ''}`];
+  out.push(
+    fact.boot
+      ? `Boot: ${fact.boot.value} — set by ${fact.boot.file}:${fact.boot.line}${fact.boot.glob ? ' (glob)' : ''} (loader: ${facts.sysctlConfig.loader === 'systemd' ? 'systemd-sysctl' : 'sysctl --system'})`
+      : 'Boot: no sysctl config file sets it (the kernel default applies at boot)',
+  );
+  for (const s of fact.shadowed ?? []) out.push(`  overridden: ${s.value} at ${s.file}:${s.line}`);
+  const dis = facts.sysctlConfig.disagreements.find((d) => d.key === Object.entries(facts.sysctl).find(([, f]) => f === fact)?.[0]);
+  if (dis) out.push(`  loaders disagree: systemd-sysctl → ${dis.systemd?.value ?? 'unset'} (${dis.systemd?.file ?? '-'}), sysctl --system → ${dis.procps?.value ?? 'unset'} (${dis.procps?.file ?? '-'})`);
+  return out;
+}
+
+export async function runExplain(opts: GlobalOptions & { args: string[] }, io: Io): Promise<number> {
+  const subject = opts.args[0] ?? '';
+  const c = colorsFor(io);
+  const rules = allRules();
+  const rule = rules.find((r) => r.id === subject);
+  const host = hostFor(opts);
+  if (rule) {
+    const facts = collectFacts(host, { keys: ruleKeys(), sockets: false });
+    const values = Object.fromEntries(rule.keys.map((k) => [k, facts.sysctl[k] ?? null]));
+    if (opts.json) {
+      printJson(io, { kind: 'rule', rule: ruleDoc(rule), values });
+      return EXIT.ok;
+    }
+    io.out(renderRule(rule, c));
+    for (const k of rule.keys) io.out(`\n${c.bold(k)}\n` + valueLines(facts.sysctl[k], facts).map((l) => `  ${l}`).join('\n') + '\n');
+    return EXIT.ok;
+  }
+
+  const key = subject.includes('/') && !subject.includes('.') ? normaliseSysctlKey(subject) : subject;
+  const info = keyInfo(key);
+  const live = readLive(host, key);
+  if (!info && live.state === 'absent') {
+    const guess = suggestKey(key, [...knownKeys(), ...rules.map((r) => r.id)]);
+    throw new UserError(`explain: "${subject}" is neither a rule id nor a sysctl key on this host`, guess ? `did you mean ${guess}?` : 'rule ids: ' + rules.map((r) => r.id).join(', '));
+  }
+  const facts = collectFacts(host, { keys: [...ruleKeys(), key], sockets: false });
+  const related = rules.filter((r) => r.keys.includes(key) || r.requires?.includes(key));
+  const profiles = ProfileSet.load(host);
+  const wants = [...profiles.sources.keys()].flatMap((name) => {
+    const t = profiles.get(name).sysctl.find((s) => s.key === key);
+    return t ? [{ profile: name, target: describeTarget(t), rationale: t.rationale }] : [];
+  });
+  const version = facts.kernel.version;
+  const doc = {
+    kind: 'key' as const,
+    key,
+    known: Boolean(info),
+    meaning: info?.meaning ?? null,
+    default: defaultFor(key, version) ?? null,
+    defaultNote: info?.defaultNote ?? null,
+    scope: info?.scope ?? null,
+    unit: info?.unit ?? null,
+    history: info?.history ?? [],
+    kernel: facts.kernel,
+    value: facts.sysctl[key] ?? null,
+    rules: related.map(ruleDoc),
+    profiles: wants,
+  };
+  if (opts.json) {
+    printJson(io, doc);
+    return EXIT.ok;
+  }
+  io.out(renderKey(key, info, doc, facts, c));
+  return EXIT.ok;
+}
+
+function renderKey(key: string, info: KeyInfo | undefined, doc: { default: string | null; profiles: { profile: string; target: string; rationale: string }[]; rules: ReturnType<typeof ruleDoc>[] }, facts: HostFacts, c: Colors): string {
+  const out = [c.bold(key), ''];
+  if (!info) out.push('knobs has no knowledge of this key; showing what the host says.');
+  else {
+    out.push(wrap(info.meaning, 100, ''), '');
+    const dflt = doc.default !== null ? `${doc.default}` : info.defaultNote ?? 'not known';
+    out.push(`Default on ${facts.kernel.release}: ${dflt}${doc.default !== null && info.defaultNote ? ` (${info.defaultNote})` : ''}`);
+    out.push(`Scope: ${info.scope === 'netns' ? 'per network namespace' : 'whole machine'}${info.unit ? `; unit: ${info.unit}` : ''}`);
+    if (info.history.length) out.push('', c.bold('Kernel history'), ...info.history.map((h) => `  - ${h}`));
+  }
+  out.push('', c.bold('On this host'), ...valueLines(facts.sysctl[key], facts).map((l) => `  ${l}`));
+  if (doc.profiles.length) {
+    out.push('', c.bold('Profiles'));
+    for (const p of doc.profiles) out.push(`  ${p.profile}: ${p.target}`, wrap(p.rationale, 100, '    '));
+  }
+  for (const r of doc.rules) {
+    out.push('', c.bold(`Rule ${r.id}`) + ` (${r.severity}) — ${r.summary}`, wrap(r.explanation), c.dim('  Trade-offs:'), wrap(r.tradeoffs, 100, '    '));
+    if (r.myth) out.push(c.dim('  Myth:'), wrap(r.myth, 100, '    '));
+  }
+  return out.join('\n') + '\n';
+}

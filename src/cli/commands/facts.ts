@@ -1,0 +1,30 @@
+import { collectFacts } from '../../host/collect.js';
+import { hostFor, ruleKeys, type GlobalOptions } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { printJson, type Io } from '../io.js';
+
+export async function runFacts(opts: GlobalOptions, io: Io): Promise<number> {
+  const facts = collectFacts(hostFor(opts), { keys: ruleKeys() });
+  if (opts.json) {
+    printJson(io, facts);
+    return EXIT.ok;
+  }
+  const present = Object.values(facts.sysctl).filter((f) => f.state === 'present').length;
+  const withBoot = Object.values(facts.sysctl).filter((f) => f.boot).length;
+  io.out(`kernel   ${facts.kernel.release} (${facts.kernel.version ?? 'unparsed'})\n`);
+  io.out(`sysctl   ${Object.keys(facts.sysctl).length} keys read, ${present} present, ${withBoot} set by a config file\n`);
+  io.out(`loader   ${facts.sysctlConfig.loader === 'systemd' ? 'systemd-sysctl' : 'procps sysctl --system'}; ${facts.sysctlConfig.files.length} config files\n`);
+  for (const f of facts.sysctlConfig.files) {
+    const note = f.masked ? 'masked' : f.shadowedBy ? `hidden by ${f.shadowedBy}` : f.readBy.length ? `read by ${f.readBy.join(', ')}` : 'not read';
+    io.out(`         ${f.path}${f.linkTarget ? ` -> ${f.linkTarget}` : ''} (${note}, ${f.entries.length} lines)\n`);
+  }
+  for (const d of facts.sysctlConfig.disagreements) {
+    io.out(`         ! ${d.key}: systemd-sysctl sets ${d.systemd?.value ?? 'nothing'}, sysctl --system sets ${d.procps?.value ?? 'nothing'}\n`);
+  }
+  const nofile = facts.limits.self.nofile;
+  io.out(`limits   this process nofile ${nofile?.soft ?? '?'}/${nofile?.hard ?? '?'}; ${facts.limits.pam.length} limits.conf/limits.d lines\n`);
+  const s = facts.sockets.states;
+  io.out(`sockets  ${Object.entries(s).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}\n`);
+  io.out('Use --json for the full snapshot (what `--facts FILE` reads).\n');
+  return EXIT.ok;
+}

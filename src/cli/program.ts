@@ -1,0 +1,84 @@
+// Commander wiring only: declare commands and options, then hand off to the
+// command module, imported lazily so `knobs audit` never loads what it does not use.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Io } from './io.js';
+
+const SEVERITY_CHOICES = ['critical', 'warning', 'info'];
+
+function int(name: string) {
+  return (v: string) => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return Number(v);
+  };
+}
+
+function intList(v: string, prev: number[] = []): number[] {
+  for (const part of v.split(',')) {
+    if (!/^\d+$/.test(part.trim())) throw new InvalidArgumentError('expected a pid or a comma-separated list of pids');
+    prev.push(Number(part));
+  }
+  return prev;
+}
+
+export const EXAMPLES: Record<string, string> = {
+  audit: 'knobs audit --profile web-node,nat-facing --fail-on critical',
+  explain: 'knobs explain net.ipv4.tcp_fin_timeout',
+  profiles: 'knobs profiles --json',
+  facts: 'knobs facts --json > host.json',
+  plan: 'knobs plan --profile load-balancer --only "net.*"',
+  apply: 'knobs apply --profile web-node --yes --json',
+  rollback: 'knobs rollback --yes',
+  history: 'knobs history --json',
+  sockets: 'knobs sockets --top 5 --watch 2',
+  limits: 'knobs limits --user www-data --service nginx',
+  wizard: 'knobs wizard',
+};
+
+export function createProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('knobs')
+    .description('Linux sysctl and limits tuning advisor: audit, explain, plan, apply, roll back')
+    .version(VERSION)
+    .option('--root <dir>', 'read and write every host path under DIR (test trees, chroots)', '/')
+    .showHelpAfterError('(run knobs --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    '\nExamples:\n' + Object.entries(EXAMPLES).map(([c, e]) => `  ${e.padEnd(62)} # ${c}`).join('\n') +
+      '\n\nExit codes: 0 clean/done, 1 error, 2 findings or pending changes, 3 manual action needed.\n',
+  );
+  const run = (load: () => Promise<(opts: never, io: Io) => Promise<number>>) =>
+    async function (this: Command, ...args: unknown[]) {
+      const cmd = args[args.length - 1] as Command;
+      const opts = { ...cmd.optsWithGlobals(), args: cmd.args };
+      setExit(await (await load())(opts as never, io));
+    };
+  const sub = (name: string, description: string) =>
+    program.command(name).description(description).addHelpText('after', `\nExample:\n  ${EXAMPLES[name]}\n`).exitOverride();
+
+  sub('audit', 'read the host, evaluate the rules (and profiles), print findings grouped by severity')
+    .option('--profile <names>', 'comma-separated role profiles to check against')
+    .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 2').choices(SEVERITY_CHOICES).default('warning'))
+    .option('--facts <file>', 'evaluate a snapshot from `knobs facts --json` instead of the live host')
+    .option('--json', 'print one JSON document')
+    .option('--verbose', 'also list rules that passed or do not apply')
+    .action(run(async () => (await import('./commands/audit.js')).runAudit));
+
+  sub('explain', 'meaning, default, kernel history, trade-offs, live and boot value of a key or rule')
+    .argument('<key-or-rule>', 'a sysctl key (net.core.somaxconn) or a rule id (net/tcp-tw-recycle)')
+    .option('--json', 'print one JSON document')
+    .action(run(async () => (await import('./commands/explain.js')).runExplain));
+
+  sub('profiles', 'list role profiles (shipped and user) with summaries')
+    .option('--json', 'print one JSON document')
+    .action(run(async () => (await import('./commands/profiles.js')).runProfiles));
+
+  sub('facts', 'print the host snapshot the rules see')
+    .option('--json', 'print one JSON document')
+    .action(run(async () => (await import('./commands/facts.js')).runFacts));
+
+  return program;
+}
+
+export const VERSION = '0.1.0';

@@ -1,0 +1,65 @@
+// Reading the host: one snapshot of everything the rules look at. The snapshot is
+// plain data (HostFacts); `knobs facts --json` prints it and `--facts FILE` feeds
+// it back, so a saved snapshot evaluates exactly like the live host.
+
+import { knownKeys } from '../core/catalog.js';
+import { coerceKernelVersion } from '../core/kernel-version.js';
+import type { HostFacts, KernelFacts, SysctlFact } from '../core/types.js';
+import type { HostFs } from './host-fs.js';
+import { readPamLimits, readSelfLimits } from './limits.js';
+import { collectSocketCensus, toSocketFacts } from './sockets.js';
+import { configuredKeys, expandSysctlGlob, readSysctlConfig } from './sysctl-files.js';
+import { readLive } from './sysctl-live.js';
+
+export function readKernel(fs: HostFs): KernelFacts {
+  const release = (fs.readText('/proc/sys/kernel/osrelease') ?? '').trim();
+  return { release: release || 'unknown', version: release ? coerceKernelVersion(release) : null };
+}
+
+export interface CollectOptions {
+  /** Extra keys to read (rules' keys; profiles' keys are in the catalogue already). */
+  keys?: readonly string[];
+  /** Skip the socket table (commands that do not need it). */
+  sockets?: boolean;
+}
+
+export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFacts {
+  const kernel = readKernel(fs);
+  const globCache = new Map<string, string[]>();
+  const expand = (pattern: string): string[] => {
+    let hit = globCache.get(pattern);
+    if (!hit) globCache.set(pattern, (hit = expandSysctlGlob(fs, pattern)));
+    return hit;
+  };
+  const { config, boot } = readSysctlConfig(fs, expand);
+
+  const keys = new Set<string>([...knownKeys(), ...(options.keys ?? []), ...configuredKeys(config, expand)]);
+  const sysctl: Record<string, SysctlFact> = {};
+  for (const key of [...keys].sort()) {
+    const live = readLive(fs, key);
+    const b = boot.get(key);
+    sysctl[key] = { ...live, boot: b?.boot ?? null, ...(b && b.shadowed.length ? { shadowed: b.shadowed } : {}) };
+  }
+
+  const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: false });
+  return {
+    kernel,
+    sysctl,
+    sysctlConfig: config,
+    limits: { self: readSelfLimits(fs), pam: readPamLimits(fs) },
+    sockets: census ? toSocketFacts(census) : emptySockets(),
+  };
+}
+
+function emptySockets(): HostFacts['sockets'] {
+  return {
+    available: false,
+    states: {
+      ESTABLISHED: 0, SYN_SENT: 0, SYN_RECV: 0, FIN_WAIT1: 0, FIN_WAIT2: 0, TIME_WAIT: 0,
+      CLOSE: 0, CLOSE_WAIT: 0, LAST_ACK: 0, LISTEN: 0, CLOSING: 0,
+    },
+    listenPorts: [],
+    timeWaitByDestination: [],
+    counters: {},
+  };
+}
