@@ -12,8 +12,10 @@
 //   soft value is held by a more specific line, so the hard half is not applied either.
 // - `nofile unlimited` becomes fs.nr_open; size items are KiB (x1024), cpu minutes (x60),
 //   nice is stored as 20 - nice.
-// - Values no line sets keep what the calling process had (`base`); soft > hard is
-//   clamped to hard for every item a line touched.
+// - Values no line sets keep `base`: upstream, what the calling process had; Debian
+//   (patch 027) starts from /proc/1/limits. soft > hard is clamped to hard.
+// - Debian (patch 027): `@group`/`%`/`*` lines do not apply to root. Debian (patch 032):
+//   an EPERM from setrlimit is not fatal — the item silently keeps the caller's value.
 // - A matching `<domain> -` line means "no limits": pam sets nothing at all.
 
 import type { LimitLine, RLimit } from './types.js';

@@ -7,6 +7,7 @@ import type { HostFs } from './host-fs.js';
 import type { LimitLine, RLimit } from '../core/types.js';
 import { parseLimitsConf, type LimitsExemption } from '../core/limits-conf.js';
 import { parseProcLimits } from '../core/proc-limits.js';
+import type { PamIdentity } from '../core/pam-resolve.js';
 
 export const LIMITS_CONF = '/etc/security/limits.conf';
 export const LIMITS_D = '/etc/security/limits.d';
@@ -67,4 +68,52 @@ export function readSelfLimits(fs: HostFs): Record<string, RLimit> {
 export function readProcLimits(fs: HostFs, pid: number | 'self'): Record<string, RLimit> | null {
   const r = fs.tryReadText(`/proc/${pid}/limits`);
   return 'text' in r ? parseProcLimits(r.text) : null;
+}
+
+// ---- users ---------------------------------------------------------------
+
+/**
+ * uid, primary gid and every group of `user`, from etc/passwd and etc/group under
+ * the root (what getpwnam/getgrouplist return with `files` NSS). null when unknown.
+ */
+export function readIdentity(fs: HostFs, user: string): PamIdentity | null {
+  const passwd = fs.readText('/etc/passwd') ?? '';
+  let uid: number | null = null;
+  let gid: number | null = null;
+  for (const row of passwd.split('\n')) {
+    const f = row.split(':');
+    if (f[0] === user && f.length >= 4) {
+      uid = Number(f[2]);
+      gid = Number(f[3]);
+      break;
+    }
+  }
+  if (uid === null || gid === null || !Number.isInteger(uid) || !Number.isInteger(gid)) return null;
+  const groups: string[] = [];
+  const gids: number[] = [];
+  for (const row of (fs.readText('/etc/group') ?? '').split('\n')) {
+    const f = row.split(':');
+    if (f.length < 3 || f[0] === undefined || f[0] === '' || row.startsWith('#')) continue;
+    const g = Number(f[2]);
+    const members = (f[3] ?? '').split(',').map((m) => m.trim());
+    if (g === gid || members.includes(user)) {
+      if (!groups.includes(f[0])) groups.push(f[0]);
+      if (!gids.includes(g)) gids.push(g);
+    }
+  }
+  if (!gids.includes(gid)) gids.push(gid);
+  return { name: user, uid, gid, groups, gids };
+}
+
+/** fs.nr_open under the root; the kernel default 1048576 when unreadable. */
+export function readNrOpen(fs: HostFs): number {
+  const t = fs.tryReadText('/proc/sys/fs/nr_open');
+  const n = 'text' in t ? Number(t.text.trim()) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : 1048576;
+}
+
+/** etc/os-release says Debian or a derivative (pam_limits carries Debian's patches there). */
+export function isDebianLike(fs: HostFs): boolean {
+  const t = fs.readText('/etc/os-release') ?? fs.readText('/usr/lib/os-release') ?? '';
+  return /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(t);
 }
