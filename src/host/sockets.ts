@@ -56,7 +56,10 @@ export interface CloseWaitProcess {
   cmdline: string | null;
   count: number;
   localPorts: number[];
+  /** Remote ip:port of its CLOSE_WAIT sockets (top N). */
   peers: PeerCount[];
+  /** The same grouped by remote address (clients of a server use a new port each time). */
+  peerAddresses: { ip: string; count: number }[];
 }
 
 export interface Uninspectable {
@@ -577,6 +580,17 @@ export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): Sock
       .map(([id, count]) => ({ peer: peers.text(id), count }))
       .sort((a, b) => b.count - a.count || (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0))
       .slice(0, limit);
+  const byAddress = (m: Map<number, number>, limit: number) => {
+    const acc = new Map<string, number>();
+    for (const [id, count] of m) {
+      const ip = peers.ip(id);
+      acc.set(ip, (acc.get(ip) ?? 0) + count);
+    }
+    return [...acc]
+      .map(([ip, count]) => ({ ip, count }))
+      .sort((a, b) => b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
+      .slice(0, limit);
+  };
   const byProcess: CloseWaitProcess[] = [...byPid]
     .map(([pid, r]) => ({
       pid,
@@ -585,6 +599,7 @@ export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): Sock
       count: r.count,
       localPorts: [...r.ports].sort((a, b) => a - b),
       peers: peerList(r.peers, top),
+      peerAddresses: byAddress(r.peers, top),
     }))
     .sort((a, b) => b.count - a.count || a.pid - b.pid)
     .slice(0, top);

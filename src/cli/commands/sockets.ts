@@ -213,13 +213,19 @@ export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d:
   } else {
     out.push(p.bold(p.red(`CLOSE_WAIT: ${n(cw.count)}`)) + ' — the peer closed and the owning process never called close()');
     for (const proc of cw.byProcess) {
-      const peers = proc.peers.slice(0, 3).map((x) => `${x.peer} (${n(x.count)})`).join(', ');
+      const peers =
+        proc.peerAddresses.length > 0 && proc.peerAddresses.length < proc.peers.length
+          ? proc.peerAddresses.slice(0, 3).map((x) => `${x.ip} (${n(x.count)})`).join(', ')
+          : proc.peers.slice(0, 3).map((x) => `${x.peer} (${n(x.count)})`).join(', ');
       const ports = proc.localPorts.slice(0, 8).join(', ') + (proc.localPorts.length > 8 ? ', …' : '');
       out.push(`  pid ${p.bold(String(proc.pid))} ${p.cyan(proc.comm ?? '?')}: ${n(proc.count)} socket(s), local port ${ports}; peers ${peers}`);
-      if (proc.cmdline) out.push(p.dim(`      ${proc.cmdline.length > 120 ? proc.cmdline.slice(0, 117) + '...' : proc.cmdline}`));
+      if (proc.cmdline) {
+        // eslint-disable-next-line no-control-regex
+        const cmd = proc.cmdline.replace(/[\x00-\x1f\x7f]+/g, ' ');
+        out.push(p.dim(`      ${cmd.length > 120 ? cmd.slice(0, 117) + '...' : cmd}`));
+      }
     }
     if (cw.unowned > 0) out.push(`  ${n(cw.unowned)} socket(s) with no owner found`);
-    if (cw.byPeer.length > 0) out.push(`  top peers: ${cw.byPeer.slice(0, 5).map((x) => `${x.peer} (${n(x.count)})`).join(', ')}`);
     out.push(
       wrap(
         'No sysctl fixes this: the application must close() the socket (when read() returns 0, on error paths, when returning it to a pool). ' +
@@ -251,7 +257,11 @@ export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d:
       p.bold(`TIME_WAIT: ${n(tw.count)}`) +
         ` (${tw.seconds} s each, fixed) — we closed first as client: ${n(tw.closedFirst.asClient)}, as server: ${n(tw.closedFirst.asServer)}`,
     );
-    for (const x of tw.byPeer) out.push(`  ${x.peer.padEnd(28)} ${n(x.count).padStart(8)}  ${x.direction}`);
+    // Incoming entries are one per client port: summarised below instead of listed.
+    for (const x of tw.byPeer) {
+      if (x.direction === 'incoming' && x.count === 1) continue;
+      out.push(`  ${x.peer.padEnd(28)} ${n(x.count).padStart(8)}  ${x.direction}`);
+    }
     if (tw.incoming.count > 0) {
       out.push(
         `  as server on port(s) ${tw.incoming.byLocalPort.map((x) => `${x.port} (${n(x.count)})`).join(', ')}; ` +
