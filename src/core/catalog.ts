@@ -39,6 +39,8 @@ export interface KeyInfo {
   removedIn?: string;
   /** A representative value where the default is computed at boot (24 GiB, 2-CPU reference host). */
   typical?: string;
+  /** The kernel reports it but no one can write it (a counter or a status line). */
+  readOnly?: boolean;
   history: string[];
 }
 
@@ -243,6 +245,14 @@ const entries: KeyInfo[] = [
     history: ['5.13: read-only in non-initial network namespaces (2671fa4dc010).', 'Exists only while nf_conntrack is loaded.'],
   },
   {
+    key: 'net.netfilter.nf_conntrack_count',
+    meaning: 'Read-only: flows conntrack tracks right now in this network namespace; compare with nf_conntrack_max.',
+    kind: 'int', min: 0, readOnly: true,
+    defaultNote: 'A live counter (0 when nothing is tracked).', typical: '0',
+    scope: 'netns',
+    history: ['Exists only while nf_conntrack is loaded (nf-sysctl).'],
+  },
+  {
     key: 'net.netfilter.nf_conntrack_tcp_timeout_established',
     meaning: 'Idle seconds before conntrack forgets an ESTABLISHED flow (and a NAT mapping with it).',
     kind: 'int', min: 0, unit: 's', defaults: [{ since: '0', value: '432000' }], scope: 'netns', history: [],
@@ -280,7 +290,8 @@ const entries: KeyInfo[] = [
   {
     key: 'fs.file-nr',
     meaning: 'Read-only: allocated file handles, 0, and fs.file-max.',
-    kind: 'ints', fields: 3, scope: 'global', history: [],
+    kind: 'ints', fields: 3, readOnly: true, scope: 'global',
+    history: ['The second field is always 0 since 2.6 (sysctl/fs).'],
   },
 ];
 
@@ -308,6 +319,7 @@ export function defaultFor(key: string, version: string | null): string | undefi
 export function rejectReason(key: string, value: string, version: string | null): string | null {
   const info = byKey.get(key);
   if (!info) return null;
+  if (info.readOnly) return 'read-only: the kernel reports it but does not accept writes';
   if (info.removedIn && version !== null && versionAtLeast(version, info.removedIn)) {
     return `removed in Linux ${info.removedIn.replace(/\.0$/, '')}`;
   }

@@ -1,4 +1,4 @@
-import semver from 'semver';
+import { createRequire } from 'node:module';
 
 /**
  * `4.18.0-513.el8.x86_64` → `4.18.0`. A raw release string parses as a semver
@@ -11,10 +11,26 @@ export function coerceKernelVersion(release: string): string | null {
   return `${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}`;
 }
 
-export function versionAtLeast(version: string, min: string): boolean {
-  return semver.gte(version, min);
+function parts(v: string): number[] {
+  return v.split('.').map(Number);
 }
 
+/** Both arguments are coerced `x.y.z` versions, so a numeric compare is exact. */
+export function versionAtLeast(version: string, min: string): boolean {
+  const a = parts(version);
+  const b = parts(min);
+  for (let i = 0; i < 3; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+// semver's range code costs ~16 ms of start-up, and most runs never need it
+// (key presence decides applicability), so it is loaded on first use.
+let satisfiesFn: ((v: string, range: string) => boolean) | undefined;
+
 export function versionSatisfies(version: string, range: string): boolean {
-  return semver.satisfies(version, range);
+  satisfiesFn ??= createRequire(import.meta.url)('semver/functions/satisfies') as (v: string, r: string) => boolean;
+  return satisfiesFn(version, range);
 }
