@@ -1,0 +1,439 @@
+// knobs sockets on fixture trees in the exact kernel format (test/fixtures/proc-net,
+// written by generate.py there): parser, census, owners, JSON/text output, --watch.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HostFs } from '../src/host/host-fs.js';
+import {
+  decodeHexAddress, formatIpv6, scanProcNetTcp, type TcpEntry,
+} from '../src/host/proc-net-tcp.js';
+import { parseNetstat, parseSockstat } from '../src/host/proc-net-stat.js';
+import { collectSocketCensus, countReservedInRange, findSocketOwners, toSocketFacts, topIndices } from '../src/host/sockets.js';
+import { runSockets } from '../src/cli/commands/sockets.js';
+import { TCP_STATES } from '../src/core/types.js';
+import type { Io } from '../src/cli/io.js';
+
+const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'proc-net', 'root');
+const temps: string[] = [];
+afterEach(() => {
+  for (const t of temps.splice(0)) fs.rmSync(t, { recursive: true, force: true });
+});
+
+function tempRoot(withProcs = true): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-sockets-'));
+  temps.push(dir);
+  fs.cpSync(FIXTURE, dir, { recursive: true });
+  if (withProcs) {
+    addProc(dir, 100, 'server', 'node\0server.js\0--port\x008080\0', { 3: 'socket:[7241]', 4: 'socket:[6809]', 5: 'socket:[6810]', 6: '/dev/null', 7: 'socket:[6811]', 8: 'pipe:[99]' });
+    addProc(dir, 101, 'server', 'node\0server.js\0--port\x008080\0', { 3: 'socket:[7241]', 9: 'socket:[6811]' });
+    addProc(dir, 200, 'dual', 'dual-stack\0', { 3: 'socket:[7242]', 4: 'socket:[6900]', 5: 'socket:[6813]' });
+    // proc/300/fd cannot be listed: a symlink loop gives ELOOP even for root.
+    fs.mkdirSync(path.join(dir, 'proc/300'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'proc/300/comm'), 'secret\n');
+    fs.symlinkSync('fd', path.join(dir, 'proc/300/fd'));
+    fs.symlinkSync('100', path.join(dir, 'proc/self'));
+  }
+  return dir;
+}
+
+function addProc(root: string, pid: number, comm: string, cmdline: string, fds: Record<number, string>): void {
+  const base = path.join(root, 'proc', String(pid));
+  fs.mkdirSync(path.join(base, 'fd'), { recursive: true });
+  fs.writeFileSync(path.join(base, 'comm'), comm + '\n');
+  fs.writeFileSync(path.join(base, 'cmdline'), cmdline);
+  for (const [fd, target] of Object.entries(fds)) fs.symlinkSync(target, path.join(base, 'fd', fd));
+}
+
+function captureIo(isTTY = false): Io & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    out(t: string) {
+      io.stdout += t;
+    },
+    err(t: string) {
+      io.stderr += t;
+    },
+    isTTY,
+    stdinTTY: false,
+    color: false,
+    env: {},
+  };
+  return io;
+}
+
+function scanAll(file: string, family: 4 | 6): TcpEntry[] {
+  const out: TcpEntry[] = [];
+  scanProcNetTcp(file, family, (e) => out.push({ ...e }));
+  return out;
+}
+
+describe('address decoding', () => {
+  it('decodes little-endian IPv4 words', () => {
+    expect(decodeHexAddress('0100007F')).toBe('127.0.0.1');
+    expect(decodeHexAddress('0500000A')).toBe('10.0.0.5');
+    expect(decodeHexAddress('00000000')).toBe('0.0.0.0');
+  });
+  it('decodes IPv6 as four byte-swapped words, v4-mapped as ::ffff:a.b.c.d', () => {
+    expect(decodeHexAddress('00000000000000000000000001000000')).toBe('::1');
+    expect(decodeHexAddress('00000000000000000000000000000000')).toBe('::');
+    expect(decodeHexAddress('0000000000000000FFFF00000100007F')).toBe('::ffff:127.0.0.1');
+    expect(decodeHexAddress('B80D0120000000000000000002000000')).toBe('2001:db8::2');
+    expect(decodeHexAddress('000080FE000000000000000001000000')).toBe('fe80::1');
+  });
+  it('compresses the longest zero run (RFC 5952)', () => {
+    expect(formatIpv6([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1])).toBe('2001:db8:0:1::1');
+    expect(formatIpv6([0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1])).toBe('2001:db8:1:1:1:1:1:1');
+  });
+});
+
+describe('proc/net/tcp streaming parser', () => {
+  it('parses every line of the v4 fixture, skipping the header, including short TIME_WAIT and request lines', () => {
+    const entries = scanAll(path.join(FIXTURE, 'proc/net/tcp'), 4);
+    expect(entries).toHaveLength(28);
+    const first = entries[0]!;
+    expect(first).toMatchObject({ state: 0x0a, localPort: 8080, remotePort: 0, rxQueue: 3, inode: 7241, uid: 1000, timerType: 0 });
+    const tw = entries.filter((e) => e.state === 6);
+    expect(tw).toHaveLength(11);
+    expect(tw.every((e) => e.inode === 0 && e.timerType === 3)).toBe(true);
+    const minisock = entries.find((e) => e.state === 5 && e.timerType === 3)!;
+    expect(minisock).toMatchObject({ inode: 0, localPort: 40012, remotePort: 8080 });
+    const req = entries.filter((e) => e.state === 3);
+    expect(req.map((e) => e.remotePort)).toEqual([50001, 50002]);
+    expect(req.every((e) => e.inode === 0 && e.timerType === 1)).toBe(true);
+  });
+
+  it('parses tcp6 including v4-mapped addresses', () => {
+    const entries = scanAll(path.join(FIXTURE, 'proc/net/tcp6'), 6);
+    expect(entries).toHaveLength(9);
+    expect(entries.map((e) => e.state)).toEqual([0x0a, 1, 1, 1, 8, 6, 6, 6, 3]);
+    expect(entries[4]).toMatchObject({ localPort: 8443, remotePort: 41000, inode: 6900 });
+  });
+
+  it('handles lines split across read chunks, a 5-digit sl and a missing final newline', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-tcp-'));
+    temps.push(dir);
+    const lines = fs.readFileSync(path.join(FIXTURE, 'proc/net/tcp'), 'latin1').split('\n');
+    const tw = lines.find((l) => / 06 /.test(l))!;
+    const est = lines.find((l) => / 01 /.test(l))!;
+    const body: string[] = [lines[0]!];
+    const N = 30_000; // ≈ 4.5 MB: several 1 MiB chunks
+    for (let i = 0; i < N; i++) {
+      const src = i % 3 === 0 ? est : tw;
+      body.push(String(i).padStart(4) + src.slice(src.indexOf(':')));
+    }
+    const file = path.join(dir, 'tcp');
+    fs.writeFileSync(file, body.join('\n')); // no trailing newline
+    let n = 0;
+    let est1 = 0;
+    const r = scanProcNetTcp(file, 4, (e) => {
+      n++;
+      if (e.state === 1) est1++;
+    });
+    expect(r).toEqual({ lines: N, malformed: 0 });
+    expect(n).toBe(N);
+    expect(est1).toBe(N / 3);
+  });
+
+  it('falls back to whitespace splitting for lines with unusual spacing and counts malformed ones', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-tcp-'));
+    temps.push(dir);
+    const file = path.join(dir, 'tcp');
+    fs.writeFileSync(
+      file,
+      [
+        '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+        '0:   0100007F:1F90   0100007F:808E  08 00000000:00000001  00:00000000 00000000 0 0 6809 1 0',
+        '   1: garbage line',
+        '',
+      ].join('\n'),
+    );
+    const got = scanAll(file, 4);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ state: 8, localPort: 8080, remotePort: 32910, rxQueue: 1, inode: 6809 });
+    expect(scanProcNetTcp(file, 4, () => {}).malformed).toBe(1);
+  });
+});
+
+describe('sockstat / netstat', () => {
+  it('parses sockstat TCP fields and other protocols', () => {
+    const s = parseSockstat('sockets: used 9\nTCP: inuse 5 orphan 0 tw 3 alloc 10 mem 219\nUDP: inuse 0 mem 0\n');
+    expect(s).toMatchObject({ 'sockstat.used': 9, 'sockstat.inuse': 5, 'sockstat.orphan': 0, 'sockstat.tw': 3, 'sockstat.mem': 219, 'sockstat.UDP.inuse': 0 });
+  });
+  it('pairs netstat header and value lines per prefix', () => {
+    const n = parseNetstat(fs.readFileSync(path.join(FIXTURE, 'proc/net/netstat'), 'utf8'));
+    expect(n['TcpExt.ListenOverflows']).toBe(7);
+    expect(n['TcpExt.ListenDrops']).toBe(9);
+    expect(n['TcpExt.TCPTimeWaitOverflow']).toBe(2);
+    expect(n['IpExt.InNoRoutes']).toBe(0);
+    expect(n['MPTcpExt.MPCapableSYNRX']).toBe(0);
+  });
+  it('counts reserved ports inside the range', () => {
+    expect(countReservedInRange('8080,40050-40059', 40000, 40099)).toBe(10);
+    expect(countReservedInRange('', 1, 2)).toBe(0);
+    expect(countReservedInRange('5-10,8-12', 1, 100)).toBe(8);
+  });
+  it('topIndices keeps the k largest, ties in index order', () => {
+    expect(topIndices([0, 5, 3, 5, 9, 1], 6, 3)).toEqual([4, 1, 3]);
+    expect(topIndices([2, 2, 2, 2], 4, 2)).toEqual([0, 1]);
+    expect(topIndices([0, 0], 2, 5)).toEqual([]);
+  });
+});
+
+describe('socket census on the fixture tree', () => {
+  it('counts every state over tcp + tcp6, with orphans and half-open entries', () => {
+    const c = collectSocketCensus(new HostFs(tempRoot()), { top: 10 });
+    expect(c.available).toBe(true);
+    expect(c.states).toEqual({
+      ESTABLISHED: 5, SYN_SENT: 1, SYN_RECV: 3, FIN_WAIT1: 1, FIN_WAIT2: 2, TIME_WAIT: 14,
+      CLOSE: 1, CLOSE_WAIT: 5, LAST_ACK: 1, LISTEN: 3, CLOSING: 1,
+    });
+    expect(Object.keys(c.states)).toEqual([...TCP_STATES]);
+    expect(c.total).toBe(37);
+    expect(c.families).toEqual({ ipv4: 28, ipv6: 9 });
+    expect(c.orphans).toEqual({ finWait2Minisocks: 1, closedByApp: 3, halfOpen: 3 });
+    expect(c.listenPorts).toEqual([22, 8080, 8443]);
+  });
+
+  it('names the CLOSE_WAIT owners through proc/<pid>/fd and lists what could not be inspected', () => {
+    const c = collectSocketCensus(new HostFs(tempRoot()), { top: 10 });
+    expect(c.closeWait.count).toBe(5);
+    expect(c.closeWait.byProcess).toEqual([
+      {
+        pid: 100, comm: 'server', cmdline: 'node server.js --port 8080', count: 3, localPorts: [8080],
+        peers: [{ peer: '127.0.0.1:32910', count: 1 }, { peer: '127.0.0.1:32912', count: 1 }, { peer: '127.0.0.2:32914', count: 1 }],
+        peerAddresses: [{ ip: '127.0.0.1', count: 2 }, { ip: '127.0.0.2', count: 1 }],
+      },
+      {
+        pid: 101, comm: 'server', cmdline: 'node server.js --port 8080', count: 1, localPorts: [8080],
+        peers: [{ peer: '127.0.0.2:32914', count: 1 }], peerAddresses: [{ ip: '127.0.0.2', count: 1 }],
+      },
+      {
+        pid: 200, comm: 'dual', cmdline: 'dual-stack', count: 1, localPorts: [8443],
+        peers: [{ peer: '[::ffff:10.1.2.3]:41000', count: 1 }], peerAddresses: [{ ip: '::ffff:10.1.2.3', count: 1 }],
+      },
+    ]);
+    expect(c.closeWait.unowned).toBe(1);
+    expect(c.closeWait.uninspectable).toEqual([{ pid: 300, comm: 'secret', error: 'ELOOP' }]);
+    expect(c.closeWait.byPeer[0]).toEqual({ peer: '10.0.0.7:6379', count: 1 });
+    expect(c.closeWait.byPeer).toHaveLength(5);
+    const l8080 = c.listeners.find((l) => l.port === 8080)!;
+    expect(l8080).toMatchObject({ local: '127.0.0.1:8080', acceptQueue: 3, owners: [{ pid: 100, comm: 'server' }, { pid: 101, comm: 'server' }] });
+    expect(c.listeners.map((l) => l.local)).toEqual(['0.0.0.0:22', '127.0.0.1:8080', '[::]:8443']);
+  });
+
+  it('walks proc/<pid>/fd only when a socket needs an owner', () => {
+    const root = tempRoot();
+    // Keep only TIME_WAIT lines: nothing needs an owner, the unreadable pid 300 is never touched.
+    for (const f of ['proc/net/tcp', 'proc/net/tcp6']) {
+      const p = path.join(root, f);
+      const lines = fs.readFileSync(p, 'latin1').split('\n');
+      fs.writeFileSync(p, lines.filter((l, i) => i === 0 || / 06 /.test(l)).join('\n') + '\n');
+    }
+    const c = collectSocketCensus(new HostFs(root), { top: 10 });
+    expect(c.states.TIME_WAIT).toBe(14);
+    expect(c.closeWait.uninspectable).toEqual([]);
+    expect(findSocketOwners(new HostFs(root), new Set()).uninspectable).toEqual([]);
+  });
+
+  it('splits TIME_WAIT by who closed first and computes port use per destination', () => {
+    const c = collectSocketCensus(new HostFs(tempRoot()), { top: 10 });
+    const tw = c.timeWait;
+    expect(tw.count).toBe(14);
+    expect(tw.closedFirst).toEqual({ asClient: 11, asServer: 3 });
+    expect(tw.byPeer.slice(0, 3)).toEqual([
+      { peer: '10.0.0.5:5432', count: 6, direction: 'outgoing' },
+      { peer: '10.0.0.6:443', count: 3, direction: 'outgoing' },
+      { peer: '[2001:db8::2]:443', count: 2, direction: 'outgoing' },
+    ]);
+    expect(tw.byPeer.filter((p) => p.direction === 'incoming')).toHaveLength(3);
+    expect(tw.outgoing.byDestination).toEqual([
+      { peer: '10.0.0.5:5432', count: 6 },
+      { peer: '10.0.0.6:443', count: 3 },
+      { peer: '[2001:db8::2]:443', count: 2 },
+    ]);
+    expect(tw.incoming.byLocalPort).toEqual([{ port: 8080, count: 2 }, { port: 8443, count: 1 }]);
+    expect(tw.incoming.byClient).toEqual([{ ip: '127.0.0.9', count: 2 }, { ip: '::ffff:10.1.2.3', count: 1 }]);
+
+    const p = c.ports;
+    expect(p).toMatchObject({ range: [40000, 40099], rangeSource: 'live', size: 100, reserved: 10, usable: 90, capacityPerSecond: 1.5, twReuse: 2, timestamps: 1 });
+    expect(p.destinations[0]).toEqual({
+      peer: '10.0.0.5:5432', localPorts: 6, timeWait: 6, open: 1, usedPercent: 6.7, turnoverPerSecond: 0.1,
+      capacityPerSecond: 1.5, loopback: false, twReuseApplies: false,
+    });
+    expect(p.destinations[1]).toMatchObject({ peer: '10.0.0.8:80', localPorts: 4, timeWait: 0, open: 4 });
+    expect(p.destinations.find((d) => d.peer === '127.0.0.1:8443')).toMatchObject({ loopback: true, twReuseApplies: true });
+    expect(p.worst?.peer).toBe('10.0.0.5:5432');
+  });
+
+  it('reads limits and counters and gives advice', () => {
+    const c = collectSocketCensus(new HostFs(tempRoot()), { top: 10 });
+    expect(c.limits.timeWait).toEqual({ current: 13, max: 16, percent: 81.3 });
+    expect(c.limits.orphans).toEqual({ current: 3, max: 65536, percent: 0 });
+    expect(c.counters).toMatchObject({
+      'sockstat.tw': 13, 'sockstat.orphan': 3, 'sockstat6.inuse': 5,
+      'TcpExt.ListenOverflows': 7, 'TcpExt.ListenDrops': 9, 'TcpExt.TCPTimeWaitOverflow': 2,
+    });
+    expect(c.advice.map((a) => a.id)).toEqual([
+      'close-wait-leak', 'close-wait-uninspectable', 'time-wait-outgoing', 'time-wait-incoming',
+      'tw-buckets-near-limit', 'tw-overflow', 'listen-overflows',
+    ]);
+    const text = c.advice.map((a) => a.message).join('\n');
+    expect(text).toMatch(/never called close\(\)/);
+    expect(text).toMatch(/No sysctl fixes this/);
+    expect(text).toMatch(/SO_KEEPALIVE/);
+    expect(text).toMatch(/tcp_tw_reuse=1/);
+    expect(text).toMatch(/removed in Linux 4\.12/);
+    expect(text).not.toMatch(/tcp_tw_recycle=1/);
+  });
+
+  it('turns the census into SocketFacts for the rules', () => {
+    const facts = toSocketFacts(collectSocketCensus(new HostFs(tempRoot()), { top: 1 }));
+    expect(facts.available).toBe(true);
+    expect(facts.states.TIME_WAIT).toBe(14);
+    expect(facts.listenPorts).toEqual([22, 8080, 8443]);
+    // outgoing only, not limited by --top
+    expect(facts.timeWaitByDestination).toEqual([
+      { peer: '10.0.0.5:5432', count: 6 },
+      { peer: '10.0.0.6:443', count: 3 },
+      { peer: '[2001:db8::2]:443', count: 2 },
+    ]);
+    expect(facts.counters['sockstat.tw']).toBe(13);
+    expect(facts.counters['sockstat.orphan']).toBe(3);
+    expect(facts.counters['TcpExt.ListenOverflows']).toBe(7);
+    expect(facts.counters['TcpExt.ListenDrops']).toBe(9);
+    expect(facts.counters['TcpExt.TCPTimeWaitOverflow']).toBe(2);
+    expect(JSON.parse(JSON.stringify(facts))).toEqual(facts);
+  });
+
+  it('is unavailable when proc/net/tcp is missing; defaults the port range', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-empty-'));
+    temps.push(dir);
+    const c = collectSocketCensus(new HostFs(dir));
+    expect(c.available).toBe(false);
+    expect(c.total).toBe(0);
+    expect(c.ports).toMatchObject({ range: [32768, 60999], rangeSource: 'default', usable: 28232 });
+    expect(toSocketFacts(c).available).toBe(false);
+  });
+});
+
+describe('knobs sockets command', () => {
+  it('--json prints the contract document', async () => {
+    const io = captureIo();
+    const code = await runSockets({ root: tempRoot(), top: 2, json: true }, io);
+    expect(code).toBe(0);
+    expect(io.stderr).toBe('');
+    const doc = JSON.parse(io.stdout);
+    expect(doc.schemaVersion).toBe(1);
+    expect(Object.keys(doc.states)).toEqual([...TCP_STATES]);
+    expect(doc.states.CLOSE_WAIT).toBe(5);
+    expect(doc.closeWait.byProcess).toHaveLength(2);
+    expect(doc.closeWait.byProcess[0]).toMatchObject({ pid: 100, comm: 'server', count: 3, cmdline: 'node server.js --port 8080', localPorts: [8080] });
+    expect(doc.closeWait.uninspectable).toEqual([{ pid: 300, comm: 'secret', error: 'ELOOP' }]);
+    expect(doc.timeWait.byPeer).toHaveLength(2);
+    expect(doc.timeWait.outgoing.byDestination).toHaveLength(2);
+    expect(doc.ports.range).toEqual([40000, 40099]);
+    expect(doc.ports.capacityPerSecond).toBe(1.5);
+  });
+
+  it('prints a readable report', async () => {
+    const io = captureIo();
+    expect(await runSockets({ root: tempRoot(), top: 10, json: false }, io)).toBe(0);
+    const out = io.stdout;
+    expect(out).toMatch(/TCP sockets: 37 \(IPv4 28, IPv6 9\)/);
+    expect(out).toMatch(/CLOSE_WAIT: 5/);
+    expect(out).toMatch(/pid 100 server: 3 socket\(s\), local port 8080; peers 127\.0\.0\.1 \(2\), 127\.0\.0\.2 \(1\)/);
+    expect(out).toMatch(/node server\.js --port 8080/);
+    expect(out).toMatch(/No sysctl fixes this/);
+    expect(out).toMatch(/Could not inspect 1 process\(es\).*secret\[300\]/s);
+    expect(out).toMatch(/we closed first as client: 11, as server: 3/);
+    expect(out).toMatch(/10\.0\.0\.5:5432 +6 ports \(6\.7%\)/);
+    expect(out).toMatch(/ListenOverflows 7, ListenDrops 9, TCPTimeWaitOverflow 2/);
+    expect(out).not.toMatch(/\x1b\[/);
+  });
+
+  it('exits 1 when proc/net/tcp cannot be read, and on a bad --top', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-empty-'));
+    temps.push(dir);
+    const io = captureIo();
+    expect(await runSockets({ root: dir, top: 10, json: true }, io)).toBe(1);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toMatch(/cannot read \/proc\/net\/tcp/);
+    expect(await runSockets({ root: tempRoot(false), top: -1, json: false }, captureIo())).toBe(1);
+  });
+
+  it('--watch without a TTY prints one block per interval with deltas, until stopped', async () => {
+    const root = tempRoot();
+    const io = captureIo(false);
+    const ac = new AbortController();
+    const tcp = path.join(root, 'proc/net/tcp');
+    const original = fs.readFileSync(tcp, 'latin1');
+    let blocks = 0;
+    const origOut = io.out;
+    io.out = (t: string) => {
+      origOut(t);
+      blocks++;
+      if (blocks === 1) {
+        // Two more TIME_WAIT entries for the next sample.
+        const tw = original.split('\n').find((l) => / 06 /.test(l))!;
+        fs.writeFileSync(tcp, original + tw + '\n' + tw + '\n');
+      }
+      if (blocks === 3) ac.abort();
+    };
+    const code = await runSockets({ root, top: 3, json: false, watch: 0.02, signal: ac.signal }, io);
+    expect(code).toBe(0);
+    expect(blocks).toBe(3);
+    expect(io.stdout).not.toMatch(/\x1b\[2J/);
+    const parts = io.stdout.split(/knobs sockets — every/).slice(1);
+    expect(parts).toHaveLength(3);
+    expect(parts[1]).toMatch(/TIME_WAIT +16 \+2 \(\+\d+(\.\d)?\/s\)/);
+    expect(parts[2]).toMatch(/TIME_WAIT +16 0 \(0\/s\)/);
+  });
+
+  it('--watch on a TTY redraws in place; --watch --json emits JSON Lines', async () => {
+    const root = tempRoot();
+    const tty = captureIo(true);
+    const ac = new AbortController();
+    let n = 0;
+    const o = tty.out;
+    tty.out = (t) => {
+      o(t);
+      if (++n === 2) ac.abort();
+    };
+    expect(await runSockets({ root, top: 3, json: false, watch: 0.02, signal: ac.signal }, tty)).toBe(0);
+    expect(tty.stdout.startsWith('\x1b[H\x1b[2J')).toBe(true);
+    expect(tty.stdout.split('\x1b[H\x1b[2J')).toHaveLength(3);
+
+    const js = captureIo(false);
+    const ac2 = new AbortController();
+    let m = 0;
+    const o2 = js.out;
+    js.out = (t) => {
+      o2(t);
+      if (++m === 2) ac2.abort();
+    };
+    expect(await runSockets({ root, top: 3, json: true, watch: 0.02, signal: ac2.signal }, js)).toBe(0);
+    const docs = js.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(docs).toHaveLength(2);
+    expect(docs[0].watch).toBeNull();
+    expect(docs[1].watch.delta.TIME_WAIT).toBe(0);
+    expect(docs[1].schemaVersion).toBe(1);
+  });
+
+  it('--watch stops on SIGINT with exit 0', async () => {
+    const root = tempRoot();
+    const io = captureIo(false);
+    const listenersBefore = process.listenerCount('SIGINT');
+    let n = 0;
+    const o = io.out;
+    io.out = (t) => {
+      o(t);
+      if (++n === 2) process.emit('SIGINT');
+    };
+    expect(await runSockets({ root, top: 3, json: false, watch: 0.02 }, io)).toBe(0);
+    expect(n).toBe(2);
+    expect(process.listenerCount('SIGINT')).toBe(listenersBefore);
+  });
+});
