@@ -166,10 +166,11 @@ export function sysctlAbsPath(root: string, key: string): string {
   return path.join(root, sysctlRelPath(key));
 }
 
-/** Live value (folded), or the errno code when it cannot be read. */
-export function readSysctl(root: string, key: string): { value: string } | { error: string } {
+/** Live value (folded, and as read without its final newline), or the errno code when it cannot be read. */
+export function readSysctl(root: string, key: string): { value: string; raw: string } | { error: string } {
   try {
-    return { value: foldValue(fs.readFileSync(sysctlAbsPath(root, key), 'utf8')) };
+    const raw = fs.readFileSync(sysctlAbsPath(root, key), 'utf8').replace(/\n$/, '');
+    return { value: foldValue(raw), raw };
   } catch (err) {
     return { error: (err as NodeJS.ErrnoException).code ?? 'EIO' };
   }
@@ -186,8 +187,9 @@ export function writeSysctl(root: string, key: string, value: string): void {
   try {
     const fd = fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
     try {
-      // One write(2): procfs parses each write on its own.
-      fs.writeSync(fd, Buffer.from(want + '\n'));
+      // One write(2): procfs parses each write on its own. The kernel accepts any
+      // whitespace between fields, so the value goes as given (undo writes back the raw text).
+      fs.writeSync(fd, Buffer.from(value.replace(/\n$/, '') + '\n'));
     } finally {
       fs.closeSync(fd);
     }

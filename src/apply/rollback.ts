@@ -53,9 +53,9 @@ export function undoJournal(root: string, journal: Journal, only: UndoSelection 
       });
       continue;
     }
-    if ('value' in live && live.value === s.previous) continue;
+    if ('value' in live && live.raw === (s.previousRaw ?? s.previous)) continue;
     try {
-      writeSysctl(root, s.key, s.previous);
+      writeSysctl(root, s.key, s.previousRaw ?? s.previous);
       out.sysctls.push({ key: s.key, from: 'value' in live ? live.value : null, to: s.previous });
     } catch (err) {
       out.failures.push({ target: s.key, error: message(err), steps: [sysctlStep(root, s.key, s.previous)] });

@@ -108,6 +108,7 @@ interface SysctlWork {
   key: string;
   value: string;
   previous: string | null;
+  previousRaw: string | null;
 }
 
 function inspectFiles(root: string, planned: PlannedFile[]): FileWork[] {
@@ -160,7 +161,9 @@ function inspectSysctls(root: string, planned: { key: string; value: string }[])
   return planned.map((p) => {
     const live = readSysctl(root, p.key);
     // Unreadable is not fatal here: the write decides (and fails, and is undone, if it must).
-    return { key: p.key, value: foldValue(p.value), previous: 'value' in live ? live.value : null };
+    return 'value' in live
+      ? { key: p.key, value: foldValue(p.value), previous: live.value, previousRaw: live.raw }
+      : { key: p.key, value: foldValue(p.value), previous: null, previousRaw: null };
   });
 }
 
@@ -259,7 +262,7 @@ class Transaction {
         createdDirs: f.createdDirs,
       };
     });
-    const sysctls = this.sysctls.map((s): JournalSysctl => ({ key: s.key, previous: s.previous, value: s.value }));
+    const sysctls = this.sysctls.map((s): JournalSysctl => ({ key: s.key, previous: s.previous, previousRaw: s.previousRaw, value: s.value }));
     const journal: Journal = {
       version: 1,
       id,

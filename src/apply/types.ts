@@ -102,6 +102,8 @@ export interface JournalSysctl {
   key: string;
   /** Live value before (folded); null when it could not be read (then undo cannot restore it). */
   previous: string | null;
+  /** The previous text as read, minus the final newline: written back on undo, so a --root tree is restored byte for byte. */
+  previousRaw: string | null;
   /** Value knobs set (folded). */
   value: string;
 }
