@@ -308,9 +308,4 @@ describe('globs over dotted keys', () => {
     expect(globMatches('a.\\*', 'a.b')).toBe(false);
     expect(globToRegExp('a.[b').test('a.[b')).toBe(true);
   });
-
-  it('fnmatch without FNM_PATHNAME (procps exclusions) lets `*` cross components', () => {
-    expect(globMatches('net.ipv4.*', 'net.ipv4.conf.all.rp_filter', { crossComponents: true })).toBe(true);
-    expect(globMatches('net.ipv4.*', 'net.ipv4.conf.all.rp_filter')).toBe(false);
-  });
 });

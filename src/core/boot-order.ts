@@ -13,12 +13,11 @@
 //   - a `-key` line after `key = v`: systemd keeps one entry per key, so the
 //     exclusion replaces the assignment and the key is not set at all; procps keeps
 //     every line, writes the assignment and uses `-key` only to fence off globs;
-//   - `-pattern*` exclusions: procps matches them with fnmatch (so they work and
-//     `*` crosses components); systemd only excludes exact keys.
+//   - neither excludes by pattern: `-net.ipv4.conf.l*` fences off nothing (procps
+//     4.0.5 later added fnmatch for these; 4.0.2, Debian 12's, compares exactly).
 // Verified against both binaries in test/oracle/sysctl-system.test.ts.
 
 import type { BootDisagreement, BootSource, Loader, SysctlConfEntry } from './types.js';
-import { globMatches } from './sysctl-conf.js';
 
 /** Search path in priority order (an earlier directory hides the same name later). */
 export const SYSCTL_DIRS = ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d'] as const;
@@ -112,13 +111,12 @@ type Write = { key: string; line: Line; ignoreFailure: boolean };
 
 /**
  * procps keeps every line in a list and walks it once: explicit lines write,
- * globs write each match unless some line anywhere names that exact key or a
- * `-pattern` exclusion matches it (fnmatch, no FNM_PATHNAME).
+ * globs write each match unless some line anywhere (assignment or `-key`) names
+ * that exact key.
  */
 function procpsWrites(lines: Line[], expand: ExpandGlob): Write[] {
   const named = new Set(lines.filter((l) => !l.entry.glob).map((l) => l.entry.key));
-  const globExcludes = lines.filter((l) => l.entry.exclude && l.entry.glob).map((l) => l.entry.key);
-  const blocked = (key: string) => named.has(key) || globExcludes.some((p) => globMatches(p, key, { crossComponents: true }));
+  const blocked = (key: string) => named.has(key);
   const writes: Write[] = [];
   for (const l of lines) {
     if (l.entry.exclude) continue;

@@ -60,22 +60,13 @@ export function procPathToKey(rel: string): string {
     .join('.');
 }
 
-export interface GlobOptions {
-  /**
-   * Let `*`, `?` and brackets match the component separator too. procps matches
-   * `-key` exclusions with fnmatch(3) without FNM_PATHNAME, so there `*` crosses
-   * components; globs that pick keys (glob(3)) never do.
-   */
-  crossComponents?: boolean;
-}
-
 /**
  * glob(7) over a dotted key: `*`, `?`, `[abc]`, `[!a-z]`/`[^a-z]`, `\x`.
  * Components are separated by `.`; a `/` inside a component is a literal `.` of
  * the real file name, so `eth*` matches `eth0/200` (the interface `eth0.200`).
  */
-export function globToRegExp(pattern: string, opts: GlobOptions = {}): RegExp {
-  const any = opts.crossComponents ? '[^]' : '[^.]';
+export function globToRegExp(pattern: string): RegExp {
+  const any = '[^.]';
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
@@ -93,7 +84,7 @@ export function globToRegExp(pattern: string, opts: GlobOptions = {}): RegExp {
       if (negate) body = body.slice(1);
       const cls = body.replace(/[\\\]^]/g, (m) => `\\${m}`);
       // A bracket never matches the separator in glob(3) (FNM_PATHNAME).
-      re += negate ? `[^${cls}${opts.crossComponents ? '' : '.'}]` : opts.crossComponents ? `[${cls}]` : `(?!\\.)[${cls}]`;
+      re += negate ? `[^${cls}.]` : `(?!\\.)[${cls}]`;
       i = end;
     } else re += escapeRe(c);
   }
@@ -113,8 +104,8 @@ function escapeRe(c: string): string {
   return /[.*+?^${}()|[\]\\/]/.test(c) ? `\\${c}` : c;
 }
 
-export function globMatches(pattern: string, key: string, opts: GlobOptions = {}): boolean {
-  return globToRegExp(pattern, opts).test(key);
+export function globMatches(pattern: string, key: string): boolean {
+  return globToRegExp(pattern).test(key);
 }
 
 /**
