@@ -1,28 +1,30 @@
-#!/usr/bin/env bash
-# Installs the system tools the tests use (a fresh Debian machine may lack some).
-# Fast when everything is present: apt runs only for what is missing.
-set -euo pipefail
-
-need=()
-check() { command -v "$1" >/dev/null 2>&1 || need+=("$2"); }
-check ss iproute2
-check ip iproute2
-check netstat net-tools
-check sysctl procps
-check unshare util-linux
-check prlimit util-linux
-check su login
-check gcc gcc
-check python3 python3
-check jq jq
-
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "install-test-deps: missing ${need[*]}; run as root or install them" >&2
-    exit 1
-  fi
-  echo "install-test-deps: installing ${need[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
+#!/bin/sh
+# Installs the system tools the tests and benchmarks use (Debian/Ubuntu).
+# Fast when everything is already present: apt runs only if something is missing.
+#   ss, ip (iproute2)  netstat (net-tools)  sysctl (procps)  unshare, prlimit (util-linux)
+#   gcc (bench socket generator)  python3 (namespace helpers)  jq  /usr/bin/time (time)
+set -eu
+missing=""
+need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need ss iproute2
+need ip iproute2
+need netstat net-tools
+need sysctl procps
+need unshare util-linux
+need prlimit util-linux
+need gcc gcc
+need python3 python3
+need jq jq
+[ -x /usr/bin/time ] || missing="$missing time"
+if [ -z "$missing" ]; then
+  exit 0
 fi
+# shellcheck disable=SC2086
+pkgs=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
+echo "install-test-deps: installing $pkgs" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq $pkgs

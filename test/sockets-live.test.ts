@@ -1,0 +1,108 @@
+// knobs sockets against the real kernel, inside a throwaway network namespace
+// (`unshare -n`: only net.* is private there). A python helper creates a real
+// CLOSE_WAIT leak and real TIME_WAIT entries, then runs the compiled command
+// (test/helpers/run-sockets.mjs → dist/src/cli/commands/sockets.js) and `ss`
+// inside the same namespace. Skipped only when `unshare -n true` fails.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const RUNNER = path.join(REPO, 'test/helpers/run-sockets.mjs');
+const canUnshare = spawnSync('unshare', ['-n', 'true']).status === 0;
+
+const HELPER = String.raw`
+import json, os, socket, subprocess, sys, time
+subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
+runner = sys.argv[1]
+
+# (1) The leaky server: accepts, reads once, never closes. Its own process.
+server_code = '''
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9000)); s.listen(128)
+print("ready", flush=True)
+held = []
+while True:
+    c, _ = s.accept(); c.recv(16); held.append(c)
+'''
+server = subprocess.Popen([sys.executable, '-c', server_code], stdout=subprocess.PIPE, text=True)
+assert server.stdout.readline().strip() == 'ready'
+for i in range(50):
+    c = socket.create_connection(('127.0.0.1', 9000)); c.sendall(b'x'); c.close()
+
+# (2) TIME_WAIT: we are the client and close first; the server side closes after.
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('127.0.0.1', 9001)); l.listen(128)
+for i in range(40):
+    c = socket.create_connection(('127.0.0.1', 9001)); a, _ = l.accept()
+    c.close(); time.sleep(0.002); a.close()
+
+def count(state):
+    with open('/proc/net/tcp') as f:
+        return sum(1 for line in f if line.split()[3:4] == [state])
+deadline = time.time() + 10
+while count('08') < 50 and time.time() < deadline:
+    time.sleep(0.05)
+
+knobs = subprocess.run(['node', runner, 'sockets', '--json'], capture_output=True, text=True)
+ss_tw = subprocess.run("ss -tan state time-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
+ss_cw = subprocess.run("ss -tan state close-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
+text = subprocess.run(['node', runner, 'sockets'], capture_output=True, text=True)
+server.kill(); server.wait()
+print(json.dumps({'serverPid': server.pid, 'code': knobs.returncode, 'stdout': knobs.stdout, 'stderr': knobs.stderr,
+                  'ssTimeWait': int(ss_tw), 'ssCloseWait': int(ss_cw), 'text': text.stdout}))
+`;
+
+describe.skipIf(!canUnshare)('knobs sockets on the live kernel (unshare -n)', () => {
+  let result: {
+    serverPid: number; code: number; stdout: string; stderr: string; ssTimeWait: number; ssCloseWait: number; text: string;
+  };
+
+  beforeAll(() => {
+    if (!fs.existsSync(path.join(REPO, 'dist/src/cli/commands/sockets.js'))) {
+      spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'ignore' });
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-live-'));
+    const helper = path.join(dir, 'helper.py');
+    fs.writeFileSync(helper, HELPER);
+    const r = spawnSync('unshare', ['-n', 'python3', helper, RUNNER], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (r.status !== 0) throw new Error(`helper failed (${r.status}): ${r.stderr}`);
+    result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  }, 90_000);
+
+  it('reports the leak: ≥ 50 CLOSE_WAIT owned by the server process', () => {
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout);
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.states.CLOSE_WAIT).toBeGreaterThanOrEqual(50);
+    expect(doc.states.CLOSE_WAIT).toBe(result.ssCloseWait);
+    const owner = doc.closeWait.byProcess.find((p: { pid: number }) => p.pid === result.serverPid);
+    expect(owner).toBeDefined();
+    expect(owner.count).toBeGreaterThanOrEqual(50);
+    expect(owner.comm).toMatch(/python/);
+    expect(owner.cmdline).toMatch(/python/);
+    expect(owner.localPorts).toEqual([9000]);
+    expect(doc.closeWait.unowned).toBe(0);
+    // The clients closed; the server never did: their side is an orphaned FIN_WAIT2 minisock.
+    expect(doc.orphans.finWait2Minisocks).toBeGreaterThanOrEqual(50);
+    expect(doc.listeners.some((l: { port: number; owners: { pid: number }[] }) => l.port === 9000 && l.owners.some((o) => o.pid === result.serverPid))).toBe(true);
+    expect(result.text).toMatch(new RegExp(`pid ${result.serverPid} python`));
+  });
+
+  it('counts TIME_WAIT exactly like ss, as outgoing to 127.0.0.1:9001', () => {
+    const doc = JSON.parse(result.stdout);
+    expect(result.ssTimeWait).toBeGreaterThanOrEqual(40);
+    expect(doc.states.TIME_WAIT).toBe(result.ssTimeWait);
+    expect(doc.timeWait.closedFirst.asClient).toBe(result.ssTimeWait);
+    expect(doc.timeWait.byPeer[0]).toEqual({ peer: '127.0.0.1:9001', count: result.ssTimeWait, direction: 'outgoing' });
+    expect(doc.ports.destinations.find((d: { peer: string }) => d.peer === '127.0.0.1:9001').timeWait).toBe(result.ssTimeWait);
+    // Fresh namespace: compiled defaults.
+    expect(doc.ports.range).toEqual([32768, 60999]);
+    expect(doc.counters['sockstat.tw']).toBe(doc.states.TIME_WAIT + doc.orphans.finWait2Minisocks);
+  });
+});
