@@ -272,6 +272,18 @@ describe('globs', () => {
     expect(s.config.disagreements.map((d) => d.key)).toEqual(['net.ipv4.conf.eth0.rp_filter']);
   });
 
+  it('systemd: a glob restated with a different value moves behind the other glob', () => {
+    const files = {
+      '/etc/sysctl.d/10-all.conf': 'net.ipv4.conf.*.rp_filter = 2\n',
+      '/etc/sysctl.d/20-eth.conf': 'net.ipv4.conf.e*.rp_filter = 1\n',
+      '/etc/sysctl.d/30-all.conf': 'net.ipv4.conf.*.rp_filter = 0\n',
+    };
+    const s = boot(tree({ loader: 'systemd', ifaces: IFACES, files }));
+    expect(s.from('net.ipv4.conf.eth0.rp_filter')).toBe('/etc/sysctl.d/30-all.conf:1');
+    expect(s.boot.get('net.ipv4.conf.eth0.rp_filter')?.shadowed.map((x) => x.value)).toEqual(['2', '1']);
+    expect(s.config.disagreements).toEqual([]);
+  });
+
   it('`-pattern` exclusions fence off nothing in either loader (procps 4.0.2 compares exactly)', () => {
     const files = { '/etc/sysctl.d/10-a.conf': 'net.ipv4.conf.*.rp_filter = 1\n-net.ipv4.conf.e*\n' };
     for (const loader of ['systemd', 'procps'] as const) {

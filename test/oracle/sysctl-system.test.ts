@@ -92,6 +92,15 @@ const CASES: Case[] = [
     keys: RP,
   },
   {
+    name: 'a glob restated with a new value moves after the other glob (systemd)',
+    files: {
+      '/etc/sysctl.d/10-a.conf': 'net.ipv4.conf.*.rp_filter = 2\n',
+      '/etc/sysctl.d/20-b.conf': 'net.ipv4.conf.[ld]*.rp_filter = 1\n',
+      '/etc/sysctl.d/30-c.conf': 'net.ipv4.conf.*.rp_filter = 0\n',
+    },
+    keys: RP,
+  },
+  {
     name: 'dot-file, glob exclusion by pattern, dangling link',
     files: {
       '/etc/sysctl.d/.hidden.conf': 'net.ipv4.tcp_syn_retries = 2\n',
