@@ -290,11 +290,15 @@ class Transaction {
 
   private async applyFile(i: number, f: FileWork): Promise<void> {
     this.touchedFiles.add(i);
-    try {
-      if (f.createdDirs.length > 0) {
+    if (f.createdDirs.length > 0) {
+      try {
         for (const d of f.createdDirs) mkdirDurable(path.join(this.root, d));
-        await this.checkpoint(`dirs:${i}`);
+      } catch (err) {
+        throw new Failure(`${f.planned.path}: cannot create its directory: ${errText(err)}`, err);
       }
+      await this.checkpoint(`dirs:${i}`);
+    }
+    try {
       if (f.planned.content === null) {
         removeFile(f.abs);
       } else {
