@@ -78,6 +78,14 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     .option('--json', 'print one JSON document')
     .action(run(async () => (await import('./commands/facts.js')).runFacts));
 
+  sub('plan', 'dry run: unified diff of every file knobs would write, runtime changes, warnings')
+    .requiredOption('--profile <names>', 'comma-separated role profiles')
+    .option('--only <globs>', 'touch only matching keys: sysctl globs (net.*) and limits.<item>')
+    .option('--service <units>', 'also write a LimitNOFILE= drop-in for these systemd units')
+    .option('--facts <file>', 'plan against a snapshot from `knobs facts --json`')
+    .option('--json', 'print one JSON document')
+    .action(run(async () => (await import('./commands/plan.js')).runPlan));
+
   return program;
 }
 

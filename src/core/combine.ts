@@ -31,6 +31,10 @@ export function mergeTarget(earlier: SysctlTarget, later: SysctlTarget): SysctlT
     const other = winner === later ? earlier : later;
     return { ...winner, values: [merged], overridden: [...history, loser(other)] };
   }
+  if (earlier.op === 'oneOf' && later.op === 'oneOf') {
+    const common = later.values.filter((v) => earlier.values.includes(v));
+    if (common.length) return { ...later, values: common, overridden: [...history, loser(earlier)] };
+  }
   if (later.op !== 'oneOf' && satisfies(plainValue(later.values), earlier.op, earlier.values)) {
     return { ...later, overridden: [...history, loser(earlier)] };
   }
