@@ -1,10 +1,46 @@
 // Every rule, sorted by id. test/meta.test.ts proves this list equals the files
 // under rules/, that every rule has a test file, and that ids equal paths.
 import type { Rule } from '../src/core/define-rule.js';
+import fsFileMax from './fs/file-max.js';
+import limitsNofileAboveNrOpen from './limits/nofile-above-nr-open.js';
+import netBufferMax from './net/buffer-max.js';
+import netConntrack from './net/conntrack.js';
+import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
+import netIpLocalPortRange from './net/ip-local-port-range.js';
+import netKeepalive from './net/keepalive.js';
+import netSomaxconn from './net/somaxconn.js';
+import netTcpFinTimeout from './net/tcp-fin-timeout.js';
+import netTcpMaxSynBacklog from './net/tcp-max-syn-backlog.js';
+import netTcpMaxTwBuckets from './net/tcp-max-tw-buckets.js';
+import netTcpSyncookies from './net/tcp-syncookies.js';
+import netTcpTimestamps from './net/tcp-timestamps.js';
 import netTcpTwRecycle from './net/tcp-tw-recycle.js';
+import netTcpTwRecycleConfig from './net/tcp-tw-recycle-config.js';
+import netTcpTwReuse from './net/tcp-tw-reuse.js';
 import profileSysctlTarget from './profile/sysctl-target.js';
+import socketsCloseWait from './sockets/close-wait.js';
+import sysctlDrift from './sysctl/drift.js';
+import sysctlLoaderDisagreement from './sysctl/loader-disagreement.js';
 
 export const rules: readonly Rule[] = [
+  fsFileMax,
+  limitsNofileAboveNrOpen,
+  netBufferMax,
+  netConntrack,
+  netEphemeralPortExhaustion,
+  netIpLocalPortRange,
+  netKeepalive,
+  netSomaxconn,
+  netTcpFinTimeout,
+  netTcpMaxSynBacklog,
+  netTcpMaxTwBuckets,
+  netTcpSyncookies,
+  netTcpTimestamps,
   netTcpTwRecycle,
+  netTcpTwRecycleConfig,
+  netTcpTwReuse,
   profileSysctlTarget,
+  socketsCloseWait,
+  sysctlDrift,
+  sysctlLoaderDisagreement,
 ] as unknown as readonly Rule[];

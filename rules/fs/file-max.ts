@@ -1,0 +1,69 @@
+// The system-wide file table smaller than one process may open, or nearly full.
+import { rejectReason } from '../../src/core/catalog.js';
+import { defineRule } from '../../src/core/define-rule.js';
+import { fields, toInt } from '../../src/core/values.js';
+
+const KEY = 'fs.file-max';
+const NR = 'fs.file-nr';
+const NR_OPEN = 'fs.nr_open';
+
+export default defineRule({
+  id: 'fs/file-max',
+  keys: [KEY, NR, NR_OPEN],
+  severity: 'warning',
+  requires: [KEY],
+  summary: 'fs.file-max is below a hard nofile limit, or the system file table is more than 80% used',
+  explanation:
+    'fs.file-max caps open file structures for the whole machine; when it is reached, open(), socket() and accept() ' +
+    'fail with ENFILE for every process (except with CAP_SYS_ADMIN) and the kernel logs "VFS: file-max limit N ' +
+    'reached". The per-process hard nofile limit (limits.conf lines, or this session\'s own limit) says how many one ' +
+    'process may open; a system cap below that means one busy process can exhaust the table for everyone. ' +
+    'fs.file-nr reports allocated handles, 0, and the maximum; above 80% use the table is close to full. The default ' +
+    'is about one file per 10 KiB of RAM, and systemd may raise it at boot.',
+  tradeoffs: 'A file structure is a few hundred bytes of kernel memory and only costs when used: raising the cap is cheap; it is a safety net against one runaway process, not a quota.',
+  history: ['fs.file-nr: the second field is always 0 since 2.6 (sysctl/fs).'],
+  references: ['https://docs.kernel.org/admin-guide/sysctl/fs.html', 'man 5 proc'],
+  messages: {
+    belowHardNofile:
+      'fs.file-max {fileMax} is below the hard nofile limit {hard} ({source}): one process may open more files than the whole system allows, and then every process gets ENFILE; raise fs.file-max to at least {hard}',
+    nearlyFull:
+      'the system file table is {percent}% used ({allocated} of {fileMax} in fs.file-nr): at 100% open() fails with ENFILE everywhere',
+  },
+  check({ facts, report }) {
+    const version = facts.kernel.version;
+    const live = facts.sysctl[KEY]?.live ?? null;
+    const fileMax = toInt(live);
+    if (fileMax === undefined) return;
+    const nrOpen = toInt(facts.sysctl[NR_OPEN]?.live) ?? 1048576;
+    let hard = 0;
+    let source = '';
+    for (const l of facts.limits.pam) {
+      if (l.item !== 'nofile' || l.type === 'soft') continue;
+      const raw = l.value.trim().toLowerCase();
+      const v = raw === 'unlimited' || raw === 'infinity' || raw === '-1' ? nrOpen : toInt(raw);
+      if (v !== undefined && v > hard) {
+        hard = v;
+        source = `${l.file}:${l.line}`;
+      }
+    }
+    const self = facts.limits.self['nofile'];
+    if (self) {
+      const v = self.hard ?? nrOpen;
+      if (v > hard) {
+        hard = v;
+        source = 'this session\'s hard limit';
+      }
+    }
+    const withChange = (value: number) => {
+      const s = String(value);
+      const ok = rejectReason(KEY, s, version) === null;
+      return { key: KEY, current: live, recommended: s, ...(ok ? { change: { kind: 'sysctl' as const, key: KEY, value: s } } : {}) };
+    };
+    if (hard > fileMax) report('belowHardNofile', { fileMax, hard, source }, withChange(hard));
+    const nr = fields(facts.sysctl[NR]?.live ?? '');
+    const allocated = toInt(nr[0]);
+    if (allocated !== undefined && fileMax > 0 && allocated / fileMax > 0.8) {
+      report('nearlyFull', { percent: Math.round((allocated / fileMax) * 100), allocated, fileMax }, withChange(Math.max(fileMax * 2, hard)));
+    }
+  },
+});

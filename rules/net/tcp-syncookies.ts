@@ -1,0 +1,38 @@
+// Servers without SYN cookies drop connections when the SYN queue fills.
+import { rejectReason } from '../../src/core/catalog.js';
+import { defineRule } from '../../src/core/define-rule.js';
+import { toInt } from '../../src/core/values.js';
+
+const KEY = 'net.ipv4.tcp_syncookies';
+const SERVER_ROLES = ['load-balancer', 'web-node'];
+
+export default defineRule({
+  id: 'net/tcp-syncookies',
+  keys: [KEY],
+  severity: 'warning',
+  requires: [KEY],
+  summary: 'SYN cookies are off on a server role: a SYN burst or flood drops new connections',
+  explanation:
+    'With tcp_syncookies=1 (the default) a listener whose SYN queue is full answers with a SYN cookie instead of ' +
+    'dropping the SYN, so legitimate clients still connect during a flood or a burst (deploys, health-check storms). ' +
+    'With 0 the excess SYNs are dropped and, once less than a quarter of tcp_max_syn_backlog is free, SYNs from ' +
+    'peers not seen before are dropped too. Cookies are a fallback: the kernel documentation notes that connections ' +
+    'made from cookies cannot use all TCP extensions. Only reported when a server role (load-balancer, web-node) is chosen; other hosts ' +
+    'pass.',
+  tradeoffs:
+    '1: a full SYN queue degrades to cookies (some TCP options lost for those connections) instead of drops. ' +
+    '0: only useful for testing queue sizing. 2 sends cookies unconditionally (testing only).',
+  history: ['ip-sysctl: syncookies are a fallback facility and must not be used to help highly loaded servers stand against a legal connection rate.'],
+  references: ['https://docs.kernel.org/networking/ip-sysctl.html', 'https://cr.yp.to/syncookies.html'],
+  messages: {
+    offOnServer:
+      'tcp_syncookies is 0 on a {role} host: when a listener\'s SYN queue fills (flood or burst) new SYNs are dropped instead of answered with cookies; set it to 1',
+  },
+  check({ facts, profile, report }) {
+    const role = profile.names.find((n) => SERVER_ROLES.includes(n));
+    if (!role) return;
+    if (toInt(facts.sysctl[KEY]?.live) !== 0) return;
+    const ok = rejectReason(KEY, '1', facts.kernel.version) === null;
+    report('offOnServer', { role }, { key: KEY, current: '0', recommended: '1', ...(ok ? { change: { kind: 'sysctl' as const, key: KEY, value: '1' } } : {}) });
+  },
+});
