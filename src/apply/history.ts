@@ -21,7 +21,7 @@ export function history(root: string): HistoryEntry[] {
         files: j.files.map((f) => f.path),
         state: displayState(j, holder?.token ?? null),
       };
-      if (j.error) e.error = j.error;
+      if (j.error && (e.state === 'failed' || e.state === 'interrupted')) e.error = j.error;
       return e;
     });
 }

@@ -2,8 +2,11 @@
 // holding journal.json (metadata + state) and files/<n> (previous content) and
 // files/<n>.new (what knobs wrote, for the hand-edit diff). It is written and fsync'd
 // before anything on the host is touched, so every crash leaves enough to undo.
-// journal.json is only ever replaced atomically; a directory without it is the
-// debris of a crash before the journal was complete (nothing was touched yet).
+// journal.json is written once, atomically; a directory without it is the debris of
+// a crash before the journal was complete (nothing was touched yet).
+// State changes are empty marker files (state.applied, state.failed, state.rolled-back,
+// undo-started): creating one needs no data blocks, so a transaction that failed
+// because the disk is full can still be marked, and a marker is atomic by nature.
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -44,18 +47,43 @@ export function listJournals(root: string): Journal[] {
   return out.sort((a, b) => a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/** Later states win: an applied transaction that was rolled back has both markers. */
+const STATE_MARKERS: JournalState[] = ['rolled-back', 'failed', 'applied'];
+const UNDO_STARTED = 'undo-started';
+const ERROR_FILE = 'error';
+
 export function readJournal(root: string, id: string): Journal | null {
-  let text: string;
+  const dir = journalDir(root, id);
+  let j: Journal;
   try {
-    text = fs.readFileSync(path.join(journalDir(root, id), JOURNAL_FILE), 'utf8');
+    j = JSON.parse(fs.readFileSync(path.join(dir, JOURNAL_FILE), 'utf8')) as Journal;
+  } catch {
+    return null; // absent (incomplete), or damaged by hand: ignored
+  }
+  if (j.version !== 1 || j.id !== id) return null;
+  for (const state of STATE_MARKERS) {
+    const m = mtime(path.join(dir, `state.${state}`));
+    if (m) {
+      j.state = state;
+      j.updated = m;
+      break;
+    }
+  }
+  const undo = mtime(path.join(dir, UNDO_STARTED));
+  if (undo) j.undoStarted = undo;
+  try {
+    j.error = fs.readFileSync(path.join(dir, ERROR_FILE), 'utf8');
+  } catch {
+    // no error recorded
+  }
+  return j;
+}
+
+function mtime(p: string): string | null {
+  try {
+    return fs.statSync(p).mtime.toISOString();
   } catch {
     return null;
-  }
-  try {
-    const j = JSON.parse(text) as Journal;
-    return j.version === 1 && j.id === id ? j : null;
-  } catch {
-    return null; // cannot happen with atomic replacement; a hand-damaged journal is ignored
   }
 }
 
@@ -90,16 +118,37 @@ export function createJournal(root: string, journal: Journal, blobs: JournalBlob
   return dir;
 }
 
-export function writeJournal(root: string, journal: Journal): void {
+function writeJournal(root: string, journal: Journal): void {
   writeFileAtomic(path.join(journalDir(root, journal.id), JOURNAL_FILE), JSON.stringify(journal, null, 2) + '\n', { mode: 0o600 });
 }
 
-export function setState(root: string, journal: Journal, state: JournalState, extra: { error?: string; now?: Date } = {}): void {
+/** Durably move a transaction to a final state. Throws only if even an empty file cannot be created. */
+export function setState(root: string, journal: Journal, state: Exclude<JournalState, 'pending'>, extra: { error?: string } = {}): void {
+  createMarker(path.join(journalDir(root, journal.id), `state.${state}`));
   journal.state = state;
-  journal.updated = (extra.now ?? new Date()).toISOString();
-  if (extra.error !== undefined) journal.error = extra.error;
-  else if (state === 'applied' || state === 'rolled-back') delete journal.error;
-  writeJournal(root, journal);
+  journal.updated = new Date().toISOString();
+  if (extra.error !== undefined) recordError(root, journal, extra.error);
+}
+
+/** Mark that `rollback` started undoing an applied transaction, so a killed rollback can resume. */
+export function markUndoStarted(root: string, journal: Journal): void {
+  createMarker(path.join(journalDir(root, journal.id), UNDO_STARTED));
+  journal.undoStarted = new Date().toISOString();
+}
+
+/** Remember why a transaction failed. Best effort: on a full disk the text may not fit, the state marker does. */
+export function recordError(root: string, journal: Journal, error: string): void {
+  journal.error = error;
+  try {
+    writeFileAtomic(path.join(journalDir(root, journal.id), ERROR_FILE), error, { mode: 0o600 });
+  } catch {
+    // the journal and its state are what matter; the message is also in the command's output
+  }
+}
+
+function createMarker(p: string): void {
+  fs.closeSync(fs.openSync(p, 'a', 0o600));
+  fsyncDir(path.dirname(p));
 }
 
 export function readBlob(root: string, journal: Journal, rel: string): Buffer {

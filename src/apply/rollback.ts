@@ -20,7 +20,7 @@ import {
   writeFileAtomic,
   writeSysctl,
 } from './atomic-write.js';
-import { journalDir, listJournals, readBlob, setState, writeJournal } from './journal.js';
+import { journalDir, listJournals, markUndoStarted, readBlob, recordError, setState } from './journal.js';
 import { acquireLock, guardSignals } from './lock.js';
 import type { HandEdit, Journal, JournalFile, PrevKind, RollbackResult, SysctlChange, UndoFailure } from './types.js';
 
@@ -156,17 +156,13 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
     const files = new Set<string>();
     const sysctls = new Map<string, SysctlChange>();
     for (const j of chain) {
-      if (j.state === 'applied' && !j.undoStarted) {
-        j.undoStarted = now().toISOString();
-        writeJournal(root, j);
-      }
+      if (j.state === 'applied' && !j.undoStarted) markUndoStarted(root, j);
       const r = undoJournal(root, j);
       r.files.forEach((f) => files.add(f));
       for (const s of r.sysctls) sysctls.set(s.key, { key: s.key, from: sysctls.get(s.key)?.from ?? s.from, to: s.to });
       if (r.failures.length > 0) {
         const error = r.failures.map((f) => f.error).join('; ');
-        j.error = `rollback failed: ${error}`;
-        writeJournal(root, j);
+        recordError(root, j, `rollback failed: ${error}`);
         return {
           status: 'inconsistent',
           exitCode: 3,
@@ -178,7 +174,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
           manualSteps: r.failures.flatMap((f) => f.steps),
         };
       }
-      setState(root, j, 'rolled-back', { now: now() });
+      setState(root, j, 'rolled-back');
       done.push(j.id);
     }
     return { status: 'rolled-back', exitCode: 0, transactions: done, files: [...files], sysctls: [...sysctls.values()] };

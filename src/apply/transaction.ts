@@ -25,7 +25,7 @@ import {
   writeSysctl,
 } from './atomic-write.js';
 import { findInterrupted } from './history.js';
-import { createJournal, discardIncomplete, journalDir, newJournalId, nextSeq, setState, writeJournal, type JournalBlob } from './journal.js';
+import { createJournal, discardIncomplete, journalDir, newJournalId, nextSeq, recordError, setState, type JournalBlob } from './journal.js';
 import { acquireLock, guardSignals, type SignalGuard } from './lock.js';
 import { preflight } from './preflight.js';
 import { undoJournal } from './rollback.js';
@@ -213,7 +213,7 @@ class Transaction {
       await this.checkpoint('journal');
       for (const [i, f] of this.files.entries()) await this.applyFile(i, f);
       for (const [i, s] of this.sysctls.entries()) await this.applySysctl(i, s);
-      setState(this.root, this.journal!, 'applied', { now: this.now() });
+      setState(this.root, this.journal!, 'applied');
     } catch (err) {
       return this.fail(err);
     }
@@ -325,12 +325,7 @@ class Transaction {
     const undo = undoJournal(this.root, j, { files: this.touchedFiles, sysctls: this.touchedSysctls });
     if (undo.failures.length > 0) {
       // Leave the journal pending: it shows as interrupted and `knobs rollback` retries the undo.
-      j.error = `apply failed (${error}) and undo failed: ${undo.failures.map((f) => f.error).join('; ')}`;
-      try {
-        writeJournal(this.root, j);
-      } catch {
-        // the journal keeps its previous (pending) state, which is what we want anyway
-      }
+      recordError(this.root, j, `apply failed (${error}) and undo failed: ${undo.failures.map((f) => f.error).join('; ')}`);
       return {
         status: 'inconsistent',
         exitCode: 3,
@@ -343,7 +338,7 @@ class Transaction {
       };
     }
     try {
-      setState(this.root, j, 'failed', { error, now: this.now() });
+      setState(this.root, j, 'failed', { error });
     } catch (e) {
       return {
         status: 'failed', exitCode: 1, transaction: j.id, error, ...(signal && { signal }),

@@ -121,12 +121,13 @@ export interface Journal {
   lockToken: string;
   profiles: string[];
   scope: ApplyScope;
+  /** Read from the marker files next to journal.json (journal.ts); journal.json itself says `pending` forever. */
   state: JournalState;
   files: JournalFile[];
   sysctls: JournalSysctl[];
-  /** ISO time of the last state change. */
+  /** ISO time of the last state change (the marker's mtime). */
   updated: string;
-  /** Why it failed, or why its undo failed. */
+  /** Why it failed, or why its undo failed (the `error` file, best effort). */
   error?: string;
   /** Set (durably) before `rollback` starts undoing an applied transaction, so an interrupted rollback can resume. */
   undoStarted?: string;

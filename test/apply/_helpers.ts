@@ -105,6 +105,25 @@ import { executeApply } from './src/apply/transaction.js';
 import { rollback } from './src/apply/rollback.js';
 import { history, findInterrupted } from './src/apply/history.js';
 import fs from 'node:fs';
+import crypto from 'node:crypto';
+import path from 'node:path';
+function listing(root) {
+  const out = [];
+  const walk = (rel) => {
+    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
+      const r = path.join(rel, name);
+      if (r === 'var/lib/knobs') continue;
+      const abs = path.join(root, r);
+      const st = fs.lstatSync(abs);
+      const mode = (st.mode & 0o7777).toString(8);
+      if (st.isDirectory()) { out.push('d ' + mode + ' ' + r); walk(r); }
+      else if (st.isSymbolicLink()) out.push('l ' + r + ' -> ' + fs.readlinkSync(abs));
+      else out.push('f ' + mode + ' ' + r + ' ' + crypto.createHash('sha256').update(fs.readFileSync(abs)).digest('hex').slice(0, 16));
+    }
+  };
+  walk('');
+  return out;
+}
 const spec = JSON.parse(process.argv[2]);
 const out = {};
 function key(root, k) { try { return fs.readFileSync(root + '/proc/sys/' + k.replace(/\\./g, '/'), 'utf8').trim().replace(/\\s+/g, ' '); } catch (e) { return 'ERR ' + e.code; } }
@@ -115,6 +134,7 @@ try {
     else if (op.op === 'history') out[op.name ?? 'history'] = history(op.root);
     else if (op.op === 'interrupted') out[op.name ?? 'interrupted'] = findInterrupted(op.root);
     else if (op.op === 'keys') out[op.name ?? 'keys'] = Object.fromEntries(op.keys.map((k) => [k, key(op.root, k)]));
+    else if (op.op === 'listing') out[op.name ?? 'listing'] = listing(op.root);
     else if (op.op === 'setup') { for (const [p, c] of Object.entries(op.files)) { fs.mkdirSync(p.replace(/\\/[^/]*$/, ''), { recursive: true }); fs.writeFileSync(p, c); } }
   }
 } catch (e) {
@@ -168,7 +188,7 @@ export function compiled(): string {
 export type Op =
   | { op: 'apply'; name?: string; request: ApplyRequest; options: object }
   | { op: 'rollback'; name?: string; options: object }
-  | { op: 'history' | 'interrupted'; name?: string; root: string }
+  | { op: 'history' | 'interrupted' | 'listing'; name?: string; root: string }
   | { op: 'keys'; name?: string; root: string; keys: string[] }
   | { op: 'setup'; files: Record<string, string> };
 

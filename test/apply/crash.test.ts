@@ -75,10 +75,9 @@ describe('kill -9 at each step of apply', () => {
     const oldState = treeChecksum(root);
     await executeApply(typicalRequest(), { root, handleSignals: false, faults: {} });
     // Simulate a rollback killed after restoring one file: mark it started, restore a file by hand.
-    const { listJournals, writeJournal } = await import('../../src/apply/journal.js');
+    const { listJournals, markUndoStarted } = await import('../../src/apply/journal.js');
     const j = listJournals(root)[0]!;
-    j.undoStarted = new Date().toISOString();
-    writeJournal(root, j);
+    markUndoStarted(root, j);
     fs.copyFileSync(path.join(root, 'var/lib/knobs/journal', j.id, 'files/0'), path.join(root, 'etc/sysctl.d/90-knobs.conf'));
     fs.chmodSync(path.join(root, 'etc/sysctl.d/90-knobs.conf'), 0o640);
     expect((await rollback({ root, user: 't' })).status).toBe('rolled-back'); // not "refused: edited by hand"
