@@ -1,6 +1,8 @@
 // Commander wiring only: declare commands and options, then hand off to the
 // command module, imported lazily so `knobs audit` never loads what it does not use.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Io } from './io.js';
 
@@ -48,6 +50,15 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     '\nExamples:\n' + Object.entries(EXAMPLES).map(([c, e]) => `  ${e.padEnd(62)} # ${c}`).join('\n') +
       '\n\nExit codes: 0 clean/done, 1 error, 2 findings or pending changes, 3 manual action needed.\n',
   );
+  // An interrupted apply must be visible from any command, not only from history.
+  program.hook('preAction', async (_program, action) => {
+    if (action.name() === 'rollback') return;
+    const root = program.opts().root ?? '/';
+    if (!existsSync(join(root, 'var/lib/knobs/journal'))) return;
+    const { findInterrupted } = await import('../apply/history.js');
+    const hit = findInterrupted(root);
+    if (hit) io.err(`knobs: warning: ${hit.message}\n`);
+  });
   const run = (load: () => Promise<(opts: never, io: Io) => Promise<number>>) =>
     async function (this: Command, ...args: unknown[]) {
       const cmd = args[args.length - 1] as Command;
@@ -85,6 +96,50 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     .option('--facts <file>', 'plan against a snapshot from `knobs facts --json`')
     .option('--json', 'print one JSON document')
     .action(run(async () => (await import('./commands/plan.js')).runPlan));
+
+  sub('apply', 'write the files atomically, set live values, journal it (refuses without --yes off a TTY)')
+    .requiredOption('--profile <names>', 'comma-separated role profiles')
+    .option('--only <globs>', 'touch only matching keys: sysctl globs (net.*) and limits.<item>')
+    .option('--service <units>', 'also write a LimitNOFILE= drop-in for these systemd units')
+    .option('--yes', 'do not ask (required when stdin is not a terminal)')
+    .option('--persist-only', 'write the files only; leave live values for the next boot (read-only /proc/sys)')
+    .option('--runtime-only', 'set live values only; write no files (lost at reboot)')
+    .option('--restart', 'restart the --service units after writing their drop-ins')
+    .option('--json', 'print one JSON document')
+    .action(run(async () => (await import('./commands/apply.js')).runApply));
+
+  sub('rollback', 'restore files and live values from before a transaction (default: the latest)')
+    .argument('[id]', 'transaction id from `knobs history` (a unique prefix is enough)')
+    .option('--yes', 'do not ask (required when stdin is not a terminal)')
+    .option('--force', 'overwrite managed files edited by hand since knobs wrote them')
+    .option('--json', 'print one JSON document')
+    .action(run(async () => (await import('./commands/rollback.js')).runRollback));
+
+  sub('history', 'list transactions, newest first')
+    .option('--json', 'print one JSON document')
+    .action(run(async () => (await import('./commands/history.js')).runHistory));
+
+  sub('sockets', 'TCP state census, CLOSE_WAIT owners, TIME_WAIT peers, port-exhaustion math')
+    .option('--top <n>', 'rows per table', int('--top'), 10)
+    .option('--watch [seconds]', 'refresh every SECONDS (default 2) until Ctrl+C')
+    .option('--json', 'print one JSON document')
+    .action(
+      run(async () => {
+        const { runSockets } = await import('./commands/sockets.js');
+        return ((o: { watch?: string | true; root: string; top: number; json?: boolean }, io: Io) => {
+          const watch = o.watch === undefined ? undefined : o.watch === true ? 2 : Number(o.watch);
+          if (watch !== undefined && !(watch > 0)) throw new InvalidArgumentError('--watch takes a number of seconds > 0');
+          return runSockets({ root: o.root, top: o.top, json: Boolean(o.json), ...(watch !== undefined ? { watch } : {}) }, io);
+        }) as never;
+      }),
+    );
+
+  sub('limits', 'effective nofile/nproc for logins (PAM), services (systemd) and running processes')
+    .option('--user <name>', 'resolve login limits for this user (default: the caller)')
+    .option('--service <units>', 'systemd units to resolve (comma-separated or repeated)', (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)])
+    .option('--pid <pids>', 'processes to inspect (comma-separated or repeated)', intList)
+    .option('--json', 'print one JSON document')
+    .action(run(async () => (await import('./commands/limits.js')).runLimits));
 
   return program;
 }

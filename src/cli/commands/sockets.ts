@@ -4,7 +4,7 @@
 
 import { TCP_STATES, type TcpState } from '../../core/types.js';
 import { HostFs } from '../../host/host-fs.js';
-import { collectSocketCensus, type SocketCensus } from '../../host/sockets.js';
+import { collectSocketCensus, fmtN, type SocketCensus } from '../../host/sockets.js';
 import { EXIT } from '../exit-codes.js';
 import { SCHEMA_VERSION, printJson, type Io } from '../io.js';
 
@@ -102,7 +102,7 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
         // One compact document per line (JSON Lines), each complete with schemaVersion.
         io.out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, time: new Date().toISOString(), ...socketsDocument(c, opts.top), watch: d }) + '\n');
       } else {
-        const head = paint.dim(`knobs sockets — every ${opts.watch}s — ${new Date().toLocaleTimeString()}${io.isTTY ? ' — Ctrl+C to stop' : ''}`);
+        const head = paint.dim(`knobs sockets — every ${opts.watch}s — ${new Date().toTimeString().slice(0, 8)}${io.isTTY ? ' — Ctrl+C to stop' : ''}`);
         const body = formatSockets(c, opts.top, paint, d);
         if (io.isTTY) io.out(`\x1b[H\x1b[2J${head}\n${body}`);
         else io.out(`${head}\n${body}\n`);
@@ -148,7 +148,7 @@ export function socketsDocument(c: SocketCensus, top: number): object {
 
 // ---- text ---------------------------------------------------------------------------
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = fmtN;
 
 function wrap(text: string, indent: string, width = 100): string {
   const words = text.split(' ');

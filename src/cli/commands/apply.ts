@@ -1,0 +1,109 @@
+// `knobs apply`: the non-interactive path for provisioning scripts, and the last
+// step of the wizard. Refuses without --yes when stdin is not a terminal.
+
+import os from 'node:os';
+import { preflight } from '../../apply/preflight.js';
+import { executeApply } from '../../apply/transaction.js';
+import { findInterrupted } from '../../apply/history.js';
+import type { ApplyResult } from '../../apply/types.js';
+import { UserError } from '../../errors.js';
+import type { Plan } from '../../core/planner.js';
+import { EXIT } from '../exit-codes.js';
+import { colorsFor } from '../format/colors.js';
+import { printJson, type Io } from '../io.js';
+import { buildPlan, hasChanges, planJson, renderPlan, type PlanOptions } from './plan.js';
+import { runFollowUps } from './follow-ups.js';
+
+export interface ApplyCliOptions extends PlanOptions {
+  yes?: boolean;
+  persistOnly?: boolean;
+  runtimeOnly?: boolean;
+  restart?: boolean;
+}
+
+export function currentUser(env: NodeJS.ProcessEnv): string {
+  const sudo = env.SUDO_USER;
+  let name = 'unknown';
+  try {
+    name = os.userInfo().username;
+  } catch {
+    /* no passwd entry (containers) */
+  }
+  return sudo && sudo !== name ? `${name} (sudo from ${sudo})` : name;
+}
+
+function resultJson(plan: Plan, result: ApplyResult) {
+  return {
+    ...planJson(plan, 'transaction' in result ? result.transaction : null),
+    status: result.status,
+    ...(result.status === 'failed' ? { error: result.error } : {}),
+    ...(result.status === 'inconsistent' ? { error: result.error, journal: result.journal, manualSteps: result.manualSteps } : {}),
+  };
+}
+
+export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
+  if (opts.persistOnly && opts.runtimeOnly) throw new UserError('--persist-only and --runtime-only exclude each other');
+  const root = opts.root ?? '/';
+  const interrupted = findInterrupted(root);
+  if (interrupted) throw new UserError(interrupted.message, `journal: ${interrupted.journal}`);
+
+  const { plan } = buildPlan(opts);
+  const c = colorsFor(io);
+  if (plan.refusals.length) {
+    if (opts.json) printJson(io, { ...planJson(plan, null), status: 'refused' });
+    else io.out(renderPlan(plan, c));
+    throw new UserError(`refused: ${plan.refusals.map((r) => r.message).join('; ')}`);
+  }
+  if (!hasChanges(plan)) {
+    if (opts.json) printJson(io, { ...planJson(plan, null), status: 'noop' });
+    else io.out(c.green('Nothing to change: the host already matches the plan.\n'));
+    return EXIT.ok;
+  }
+  const scope = { persist: !opts.runtimeOnly, runtime: !opts.persistOnly };
+  const problems = preflight(root, scope, { keys: plan.runtime.map((r) => r.key), files: plan.files.map((f) => f.path) });
+  if (problems.length) throw new UserError(problems.map((p) => p.message).join('; '), problems.map((p) => p.hint).join('; '));
+
+  if (!opts.yes) {
+    if (!io.stdinTTY) {
+      throw new UserError('refusing to apply without --yes: stdin is not a terminal', 'review with `knobs plan`, then run `knobs apply … --yes`');
+    }
+    io.out(renderPlan(plan, c));
+    const { confirm } = await import('../prompts.js');
+    if (!(await confirm('Apply these changes?'))) {
+      io.err('Nothing applied.\n');
+      return EXIT.error;
+    }
+  }
+
+  const result = await executeApply(
+    {
+      files: plan.files.map((f) => ({ path: f.path, content: f.after })),
+      sysctls: plan.runtime.map((r) => ({ key: r.key, value: r.to })),
+      profiles: plan.profiles,
+      user: currentUser(io.env),
+      scope,
+    },
+    { root },
+  );
+  if (opts.json) printJson(io, resultJson(plan, result));
+  switch (result.status) {
+    case 'noop':
+      if (!opts.json) io.out(c.green('Nothing to change.\n'));
+      return EXIT.ok;
+    case 'applied':
+      if (!opts.json) {
+        io.out(c.green(`Applied transaction ${result.transaction}: ${result.files.length} file(s), ${result.sysctls.length} live value(s).\n`));
+        io.out(`Undo with: knobs rollback ${result.transaction}\n`);
+      }
+      runFollowUps(root, plan, io, { restart: Boolean(opts.restart), json: Boolean(opts.json) });
+      return EXIT.ok;
+    case 'failed':
+      io.err(`knobs: apply failed and was rolled back: ${result.error}\n`);
+      if (result.warning) io.err(`  note: ${result.warning}\n`);
+      return EXIT.error;
+    case 'inconsistent':
+      io.err(`knobs: apply failed (${result.error}) and the undo failed too. Journal: ${result.journal}\nManual steps:\n`);
+      for (const s of result.manualSteps) io.err(`  ${s}\n`);
+      return EXIT.inconsistent;
+  }
+}

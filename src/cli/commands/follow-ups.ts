@@ -1,0 +1,28 @@
+// After a drop-in change: `systemctl daemon-reload` only when the root is / and
+// systemd is running; a restart only with --restart; always say what is left.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Plan } from '../../core/planner.js';
+import type { Io } from '../io.js';
+
+export function runFollowUps(root: string, plan: Plan, io: Io, opts: { restart: boolean; json: boolean }): void {
+  const say = (t: string) => (opts.json ? io.err(t) : io.out(t));
+  const units = plan.changes.filter((c) => c.kind === 'systemd').map((c) => c.unit!);
+  const systemdRunning = path.resolve(root) === '/' && fs.existsSync('/run/systemd/system');
+  if (units.length && systemdRunning) {
+    const r = spawnSync('systemctl', ['daemon-reload'], { encoding: 'utf8' });
+    say(r.status === 0 ? 'Ran systemctl daemon-reload.\n' : `systemctl daemon-reload failed: ${(r.stderr || r.error?.message || '').trim()}\n`);
+    if (opts.restart) {
+      for (const u of units) {
+        const rr = spawnSync('systemctl', ['restart', u], { encoding: 'utf8' });
+        say(rr.status === 0 ? `Restarted ${u}.\n` : `systemctl restart ${u} failed: ${(rr.stderr || '').trim()}\n`);
+      }
+    }
+  }
+  for (const f of plan.followUps) {
+    if (systemdRunning && f.includes('daemon-reload') && opts.restart) continue;
+    say(`then: ${systemdRunning ? f.replace('run `systemctl daemon-reload`, then ', '') : f}\n`);
+  }
+}
