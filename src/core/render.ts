@@ -34,7 +34,7 @@ function header(kind: string, profiles: readonly string[]): string[] {
 /** First sentence, on one line: comments must not wrap into the next setting. */
 export function oneLine(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  const first = /^(.+?[.;])(\s|$)/.exec(flat)?.[1] ?? flat;
+  const first = /^(.+?[^.]\.)(\s|$)/.exec(flat)?.[1] ?? flat;
   return first.length > max ? `${first.slice(0, max - 1)}…` : first;
 }
 

@@ -67,9 +67,11 @@ export function parseUnitFile(text: string): ParsedUnit {
     }
     entries.push({ section, key: l.slice(0, eq).trim(), value: l.slice(eq + 1).trim(), line: contStart });
   });
-  if (cont !== null) {
+  // TypeScript cannot see the assignment inside the callback above.
+  const tail = cont as string | null;
+  if (tail !== null) {
     // A continuation at end of file is still parsed by systemd.
-    const l = cont.trim();
+    const l = tail.trim();
     const eq = l.indexOf('=');
     if (section !== null && eq > 0) entries.push({ section, key: l.slice(0, eq).trim(), value: l.slice(eq + 1).trim(), line: contStart });
   }
