@@ -104,6 +104,7 @@ const RUNNER = `
 import { executeApply } from './src/apply/transaction.js';
 import { rollback } from './src/apply/rollback.js';
 import { history, findInterrupted } from './src/apply/history.js';
+import { preflight } from './src/apply/preflight.js';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import path from 'node:path';
@@ -134,6 +135,7 @@ try {
     else if (op.op === 'history') out[op.name ?? 'history'] = history(op.root);
     else if (op.op === 'interrupted') out[op.name ?? 'interrupted'] = findInterrupted(op.root);
     else if (op.op === 'keys') out[op.name ?? 'keys'] = Object.fromEntries(op.keys.map((k) => [k, key(op.root, k)]));
+    else if (op.op === 'preflight') out[op.name ?? 'preflight'] = preflight(op.root, op.scope);
     else if (op.op === 'listing') out[op.name ?? 'listing'] = listing(op.root);
     else if (op.op === 'setup') { for (const [p, c] of Object.entries(op.files)) { fs.mkdirSync(p.replace(/\\/[^/]*$/, ''), { recursive: true }); fs.writeFileSync(p, c); } }
   }
@@ -190,7 +192,8 @@ export type Op =
   | { op: 'rollback'; name?: string; options: object }
   | { op: 'history' | 'interrupted' | 'listing'; name?: string; root: string }
   | { op: 'keys'; name?: string; root: string; keys: string[] }
-  | { op: 'setup'; files: Record<string, string> };
+  | { op: 'setup'; files: Record<string, string> }
+  | { op: 'preflight'; name?: string; root: string; scope: { persist: boolean; runtime: boolean } };
 
 export interface ChildResult {
   status: number | null;

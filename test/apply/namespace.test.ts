@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canUnshare, compiled, rmTree, runChild, type Op } from './_helpers.js';
+import { canUnshare, compiled, makeTree, rmTree, runChild, treeChecksum, typicalRequest, type Op } from './_helpers.js';
 import type { ApplyRequest } from '../../src/apply/types.js';
 
 const canMount = canUnshare(['-m', '--propagation', 'private']);
@@ -139,4 +139,42 @@ describe.skipIf(!canNet)('real kernel, inside unshare -m -n', () => {
     expect(['/etc/sysctl.d', '/etc/security', '/var/lib'].map((d) => fs.existsSync(d) ? fs.readdirSync(d).sort().join(',') : null)).toEqual(hostFiles);
     expect(fs.existsSync('/var/lib/knobs')).toBe(hostKnobsState);
   }, 30_000);
+});
+
+describe.skipIf(!canMount)('read-only mounts (a container)', () => {
+  it('read-only /proc/sys: preflight recommends --persist-only, apply refuses, --persist-only works', async () => {
+    const root = makeTree();
+    try {
+      const before = treeChecksum(root);
+      const ro = ['unshare', '-m', '--propagation', 'private', 'sh', '-ec',
+        'mount --bind "$0/proc/sys" "$0/proc/sys"; mount -o remount,bind,ro "$0/proc/sys"; exec "$@"', root];
+      const child = await runChild([
+        { op: 'preflight', name: 'both', root, scope: { persist: true, runtime: true } },
+        { op: 'preflight', name: 'persistOnly', root, scope: { persist: true, runtime: false } },
+        { op: 'apply', name: 'refused', request: typicalRequest(), options: { root } },
+      ], {}, ro);
+      expect(child.out.both).toEqual([expect.objectContaining({ id: 'proc-sys-read-only', hint: expect.stringContaining('--persist-only') })]);
+      expect(child.out.persistOnly).toEqual([]);
+      expect(child.out.error).toMatchObject({ name: 'UserError', exitCode: 1, message: expect.stringContaining('read-only') });
+      expect(treeChecksum(root)).toBe(before);
+      const persist = await runChild([
+        { op: 'apply', request: { ...typicalRequest(), scope: { persist: true, runtime: false } }, options: { root } },
+      ], {}, ro);
+      expect(persist.out.apply).toMatchObject({ status: 'applied', sysctls: [] });
+    } finally {
+      rmTree(root);
+    }
+  });
+
+  it('read-only /etc: preflight recommends --runtime-only', async () => {
+    const root = makeTree();
+    try {
+      const ro = ['unshare', '-m', '--propagation', 'private', 'sh', '-ec',
+        'mount --bind "$0/etc" "$0/etc"; mount -o remount,bind,ro "$0/etc"; exec "$@"', root];
+      const child = await runChild([{ op: 'preflight', root, scope: { persist: true, runtime: true } }], {}, ro);
+      expect(child.out.preflight).toEqual([expect.objectContaining({ id: 'etc-read-only', hint: expect.stringContaining('--runtime-only') })]);
+    } finally {
+      rmTree(root);
+    }
+  });
 });
