@@ -20,8 +20,8 @@ export default defineRule({
     'the queue are the application\'s backlog and somaxconn. Reported for each config line that sets it and for a ' +
     'profile target, while tcp_syncookies is not 0.',
   tradeoffs:
-    'Harmless to keep (the shipped profiles set it so that switching cookies off for testing does not shrink the ' +
-    'half-open queue); this finding only corrects the expectation.',
+    'Harmless to keep (for example so that switching cookies off for testing does not shrink the half-open ' +
+    'queue); this finding only corrects the expectation.',
   history: [
     'Verified: 4.6.2 and 6.18 tcp_conn_request() read sysctl_max_syn_backlog only when syncookies are off.',
     'Before the 4.x listener rework the per-listener SYN table was sized min(backlog, tcp_max_syn_backlog) ' +
@@ -31,10 +31,8 @@ export default defineRule({
   myth: '"Raise tcp_max_syn_backlog to enlarge the SYN queue" — with syncookies on (the default) the queue is bounded by min(backlog, somaxconn).',
   references: ['https://docs.kernel.org/networking/ip-sysctl.html', 'https://blog.cloudflare.com/syn-packet-handling-in-the-wild/'],
   messages: {
-    configWhileCookies:
-      '{file}:{line} sets tcp_max_syn_backlog = {value}, but tcp_syncookies is {cookies}: it only matters with syncookies off; the SYN queue is bounded by min(listen backlog, somaxconn)',
-    profileWhileCookies:
-      'profile {profile} wants tcp_max_syn_backlog {target}, but tcp_syncookies is {cookies}: it only matters with syncookies off; the SYN queue is bounded by min(listen backlog, somaxconn)',
+    whileCookies:
+      '{source} sets tcp_max_syn_backlog to {value}, but tcp_syncookies is {cookies}: it only matters with syncookies off; the SYN queue is bounded by min(listen backlog, somaxconn)',
   },
   check({ facts, profile, report }) {
     if (facts.sysctl[KEY]?.state !== 'present') return;
@@ -45,12 +43,12 @@ export default defineRule({
       if (f.masked || f.shadowedBy || !f.readBy.includes(loader)) continue;
       for (const e of f.entries) {
         if (e.key !== KEY || e.exclude || e.value === null) continue;
-        report('configWhileCookies', { file: f.path, line: e.line, value: e.value, cookies }, { key: KEY, current: e.value });
+        report('whileCookies', { source: `${f.path}:${e.line}`, value: e.value, cookies }, { key: KEY, current: e.value });
       }
     }
     const target = profile.sysctl[KEY];
     if (target) {
-      report('profileWhileCookies', { profile: target.profile, target: describeTarget(target), cookies }, { key: KEY, current: facts.sysctl[KEY]?.live ?? null });
+      report('whileCookies', { source: `profile ${target.profile}`, value: describeTarget(target), cookies }, { key: KEY, current: facts.sysctl[KEY]?.live ?? null });
     }
   },
 });
