@@ -41,8 +41,7 @@ export interface TcpEntry {
   state: number;
   localPort: number;
   remotePort: number;
-  /** The last 32-bit word of the address as printed (the whole IPv4 address). */
-  localWord: number;
+  /** The last 32-bit word of the remote address as printed (the whole IPv4 address). */
   remoteWord: number;
   txQueue: number;
   /** For LISTEN: current accept-queue length. */
@@ -88,6 +87,24 @@ function hexAt(buf: Buffer, at: number, len: number): number {
   return v;
 }
 
+/** 4 hex digits (a port); negative when invalid. */
+function hex4(buf: Buffer, at: number): number {
+  const a = HEX[buf[at]!]!;
+  const b = HEX[buf[at + 1]!]!;
+  const c = HEX[buf[at + 2]!]!;
+  const d = HEX[buf[at + 3]!]!;
+  if ((a | b | c | d) < 0) return -1;
+  return (a << 12) | (b << 8) | (c << 4) | d;
+}
+
+/** 8 hex digits as an unsigned 32-bit number; negative when invalid. */
+function hex8(buf: Buffer, at: number): number {
+  const hi = hex4(buf, at);
+  const lo = hex4(buf, at + 4);
+  if ((hi | lo) < 0) return -1;
+  return hi * 65536 + lo;
+}
+
 const CHUNK = 1 << 20;
 let sharedBuf: Buffer | null = null;
 
@@ -107,13 +124,12 @@ export function scanProcNetTcp(absPath: string, family: 4 | 6, onEntry: (e: TcpE
 function scanFd(fd: number, family: 4 | 6, onEntry: (e: TcpEntry) => void): ScanResult {
   let buf = sharedBuf ?? (sharedBuf = Buffer.allocUnsafe(CHUNK));
   const entry: TcpEntry = {
-    family, state: 0, localPort: 0, remotePort: 0, localWord: 0, remoteWord: 0,
+    family, state: 0, localPort: 0, remotePort: 0, remoteWord: 0,
     txQueue: 0, rxQueue: 0, timerType: 0, uid: 0, inode: 0, buf, localAt: 0, remoteAt: 0,
   };
   const result: ScanResult = { lines: 0, malformed: 0 };
   let filled = 0;
-  let eof = false;
-  while (!eof) {
+  for (;;) {
     if (filled === buf.length) {
       // A single line longer than the buffer: grow (never happens with kernel output).
       const bigger = Buffer.allocUnsafe(buf.length * 2);
@@ -123,31 +139,100 @@ function scanFd(fd: number, family: 4 | 6, onEntry: (e: TcpEntry) => void): Scan
     }
     const n = fs.readSync(fd, buf, filled, buf.length - filled, null);
     if (n === 0) {
-      eof = true;
-      if (filled === 0) break;
-      // Last line without a trailing newline.
-      parseLines(buf, 0, filled, true, entry, onEntry, result);
+      if (filled > 0) {
+        // Last line without a trailing newline.
+        if (filled === buf.length) {
+          const bigger = Buffer.allocUnsafe(buf.length + 1);
+          buf.copy(bigger, 0, 0, filled);
+          buf = bigger;
+          entry.buf = buf;
+        }
+        buf[filled] = NL;
+        parseLines(buf, filled + 1, entry, onEntry, result);
+      }
       break;
     }
     filled += n;
-    const consumed = parseLines(buf, 0, filled, false, entry, onEntry, result);
+    // Lines up to the last newline are complete; the rest waits for the next read.
+    const lastNl = buf.lastIndexOf(NL, filled - 1);
+    if (lastNl < 0) continue;
+    parseLines(buf, lastNl + 1, entry, onEntry, result);
+    const consumed = lastNl + 1;
     if (consumed < filled) buf.copy(buf, 0, consumed, filled);
     filled -= consumed;
   }
   return result;
 }
 
-/** Parse complete lines in buf[start, end); returns the offset after the last complete line. */
-function parseLines(
-  buf: Buffer, start: number, end: number, final: boolean,
-  e: TcpEntry, onEntry: (e: TcpEntry) => void, result: ScanResult,
-): number {
-  let pos = start;
+function readAsync(fd: number, buf: Buffer, offset: number, length: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.read(fd, buf, offset, length, null, (err, n) => (err ? reject(err) : resolve(n)));
+  });
+}
+
+/**
+ * scanProcNetTcp with the reads on the libuv thread pool, one chunk ahead: while
+ * the kernel formats chunk k+1 (the expensive part of a big /proc/net/tcp), this
+ * thread parses chunk k. Same callbacks, same result.
+ */
+export async function scanProcNetTcpAsync(absPath: string, family: 4 | 6, onEntry: (e: TcpEntry) => void): Promise<ScanResult> {
+  const fd = fs.openSync(absPath, 'r');
+  try {
+    let cur = Buffer.allocUnsafe(CHUNK);
+    let next = Buffer.allocUnsafe(CHUNK);
+    const entry: TcpEntry = {
+      family, state: 0, localPort: 0, remotePort: 0, remoteWord: 0,
+      txQueue: 0, rxQueue: 0, timerType: 0, uid: 0, inode: 0, buf: cur, localAt: 0, remoteAt: 0,
+    };
+    const result: ScanResult = { lines: 0, malformed: 0 };
+    let filled = await readAsync(fd, cur, 0, cur.length);
+    while (filled > 0) {
+      const lastNl = filled === 0 ? -1 : cur.lastIndexOf(NL, filled - 1);
+      const complete = lastNl + 1;
+      const carry = filled - complete;
+      if (carry + 1 >= next.length) {
+        // A line longer than the buffer (never with kernel output): grow.
+        next = Buffer.allocUnsafe(next.length * 2);
+      }
+      cur.copy(next, 0, complete, filled);
+      const pending = readAsync(fd, next, carry, next.length - carry);
+      if (complete > 0) {
+        entry.buf = cur;
+        parseLines(cur, complete, entry, onEntry, result);
+      }
+      const n = await pending;
+      [cur, next] = [next, cur];
+      if (n === 0) {
+        if (carry > 0) {
+          if (carry >= cur.length) {
+            const bigger = Buffer.allocUnsafe(carry + 1);
+            cur.copy(bigger, 0, 0, carry);
+            cur = bigger;
+          }
+          cur[carry] = NL;
+          entry.buf = cur;
+          parseLines(cur, carry + 1, entry, onEntry, result);
+        }
+        break;
+      }
+      filled = carry + n;
+    }
+    return result;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Parse the complete lines in buf[0, end) (end is just past a newline). */
+function parseLines(buf: Buffer, end: number, e: TcpEntry, onEntry: (e: TcpEntry) => void, result: ScanResult): void {
+  let pos = 0;
+  const v4 = e.family === 4;
   while (pos < end) {
-    let nl = buf.indexOf(NL, pos);
-    if (nl < 0 || nl >= end) {
-      if (!final) return pos;
-      nl = end;
+    // IPv4 lines are padded to 149 characters: the newline is usually right there.
+    let nl = pos + 149;
+    if (!(v4 && nl < end && buf[nl] === NL)) {
+      nl = pos;
+      while (buf[nl] !== NL) nl++;
     }
     const r = parseLine(buf, pos, nl, e);
     if (r === 1) {
@@ -158,7 +243,6 @@ function parseLines(
     }
     pos = nl + 1;
   }
-  return end;
 }
 
 /** 1 = socket line parsed into e; 0 = blank/header line; -1 = malformed. */
@@ -166,10 +250,11 @@ function parseLine(buf: Buffer, start: number, end: number, e: TcpEntry): number
   let p = start;
   while (p < end && buf[p] === SP) p++;
   if (p === end) return 0;
-  const c0 = buf[p]!;
-  if (c0 < 48 || c0 > 57) return 0; // header ("  sl  local_address ...")
-  while (p < end && buf[p]! >= 48 && buf[p]! <= 57) p++;
-  if (buf[p] !== COLON) return -1;
+  let c = buf[p]!;
+  if (c < 48 || c > 57) return 0; // header ("  sl  local_address ...")
+  do c = buf[++p]!;
+  while (c >= 48 && c <= 57 && p < end);
+  if (c !== COLON) return -1;
   p++;
   while (p < end && buf[p] === SP) p++;
   const A = e.family === 4 ? 8 : 32;
@@ -183,25 +268,33 @@ function parseLine(buf: Buffer, start: number, end: number, e: TcpEntry): number
     buf[s + 2] === SP && buf[s + 11] === COLON && buf[s + 20] === SP &&
     buf[s + 23] === COLON && buf[s + 32] === SP && buf[s + 41] === SP
   ) {
-    const lport = hexAt(buf, p + A + 1, 4);
-    const rport = hexAt(buf, q + A + 1, 4);
-    const st = hexAt(buf, s, 2);
-    const tx = hexAt(buf, s + 3, 8);
-    const rx = hexAt(buf, s + 12, 8);
-    const tr = hexAt(buf, s + 21, 2);
-    const lword = hexAt(buf, p + A - 8, 8);
-    const rword = hexAt(buf, q + A - 8, 8);
-    if (lport < 0 || rport < 0 || st < 0 || tx < 0 || rx < 0 || tr < 0 || lword < 0 || rword < 0) return -1;
+    const st = (HEX[buf[s]!]! << 4) | HEX[buf[s + 1]!]!;
+    const lport = hex4(buf, p + A + 1);
+    const rport = hex4(buf, q + A + 1);
+    const rword = hex8(buf, q + A - 8);
+    if ((st | lport | rport) < 0 || rword < 0) return -1;
     e.localAt = p;
     e.remoteAt = q;
     e.localPort = lport;
     e.remotePort = rport;
+    e.remoteWord = rword;
     e.state = st;
+    if (st === 6) {
+      // TIME_WAIT minisock: no queues, timer 3, uid 0, no inode (the common line: parse no further).
+      e.txQueue = 0;
+      e.rxQueue = 0;
+      e.timerType = 3;
+      e.uid = 0;
+      e.inode = 0;
+      return 1;
+    }
+    const tx = hex8(buf, s + 3);
+    const rx = hex8(buf, s + 12);
+    const tr = (HEX[buf[s + 21]!]! << 4) | HEX[buf[s + 22]!]!;
+    if (tx < 0 || rx < 0 || tr < 0) return -1;
     e.txQueue = tx;
     e.rxQueue = rx;
     e.timerType = tr;
-    e.localWord = lword;
-    e.remoteWord = rword;
     return tailFields(buf, s + 42, end, e);
   }
   return slowPath(buf, p, end, e);
@@ -288,7 +381,6 @@ function slowPath(buf: Buffer, p: number, end: number, e: TcpEntry): number {
   const tr = hexAt(buf, t[0], tc - t[0]);
   if (tx < 0 || rx < 0 || tr < 0) return -1;
   e.localAt = la[0];
-  e.localWord = la[1];
   e.localPort = la[2];
   e.remoteAt = ra[0];
   e.remoteWord = ra[1];

@@ -14,7 +14,7 @@ import { TCP_STATES, type PeerCount, type SocketFacts, type TcpState } from '../
 import type { HostFs } from './host-fs.js';
 import {
   ST_CLOSE_WAIT, ST_CLOSING, ST_FIN_WAIT1, ST_FIN_WAIT2, ST_LAST_ACK, ST_LISTEN, ST_SYN_RECV, ST_TIME_WAIT,
-  TIMER_TIME_WAIT, decodeHexAddress, formatPeer, ipv4FromWord, isLoopback, rawAddressAt, scanProcNetTcp,
+  TIMER_TIME_WAIT, decodeHexAddress, formatPeer, ipv4FromWord, isLoopback, rawAddressAt, scanProcNetTcp, scanProcNetTcpAsync,
   decodeAddressAt, type TcpEntry,
 } from './proc-net-tcp.js';
 import { parseNetstat, parseSockstat } from './proc-net-stat.js';
@@ -166,121 +166,266 @@ export interface CensusOptions {
   owners?: boolean;
 }
 
-// ---- growable typed arrays ---------------------------------------------------
-
-class Vec32 {
-  data = new Uint32Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Uint32Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
-}
-class Vec16 {
-  data = new Uint16Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Uint16Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
-}
-class Vec8 {
-  data = new Uint8Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Uint8Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
-}
+// ---- the accumulator: one pass, numbers only --------------------------------------
 
 /**
- * Remote endpoints (ip:port) interned to dense ids. IPv4 keys live in an
- * open-addressing table of numbers; IPv6 keys (raw hex) in a Map.
+ * Everything the census keeps from the scan. Remote endpoints are interned to
+ * dense ids (IPv4 in an open-addressing table of numbers, IPv6 by raw hex in a
+ * Map); per-id counters live in typed arrays. Written as one closure with local
+ * variables because it runs once per line in a short-lived process, mostly
+ * before the JIT has optimised anything.
  */
-class PeerTable {
-  family = new Vec8();
-  word = new Vec32();
-  port = new Vec16();
-  v6raw = new Map<number, string>();
-  private v6 = new Map<string, number>();
-  private slots = new Int32Array(1 << 12);
-  private mask = (1 << 12) - 1;
-  private texts = new Map<number, string>();
+interface Accumulated {
+  stateCounts: Float64Array;
+  orphans: SocketCensus['orphans'];
+  listen: Uint8Array;
+  listeners: { family: 4 | 6; local: string; port: number; acceptQueue: number; inode: number }[];
+  /** A LISTEN line came after other sockets on its port: classification needs a second pass. */
+  reclassify: boolean;
+  nPeers: number;
+  peerFam: Uint8Array;
+  peerWord: Uint32Array;
+  peerPort: Uint16Array;
+  v6raw: Map<number, string>;
+  twAll: Uint32Array;
+  twOut: Uint32Array;
+  twIn: Uint32Array;
+  outUse: Uint32Array;
+  twOutTotal: number;
+  twInTotal: number;
+  twInByPort: Uint32Array;
+  clientCounts: Map<number | string, number>;
+  nOut: number;
+  outPeer: Uint32Array;
+  outPort: Uint16Array;
+  cwInode: number[];
+  cwPort: number[];
+  cwPeer: number[];
+}
 
-  get size(): number {
-    return this.family.length;
-  }
+function createAccumulator(listenInit: Uint8Array | null): { onEntry: (e: TcpEntry) => void; done: () => Accumulated } {
+  const stateCounts = new Float64Array(16);
+  const orphans = { finWait2Minisocks: 0, closedByApp: 0, halfOpen: 0 };
+  const fixed = listenInit !== null;
+  const listen = listenInit ?? new Uint8Array(65536);
+  const seenLocal = new Uint8Array(65536);
+  const listeners: Accumulated['listeners'] = [];
+  let reclassify = false;
 
-  idV4(word: number, port: number): number {
-    let h = (Math.imul(word ^ Math.imul(port, 0x9e3779b1), 0x85ebca6b) >>> 0) & this.mask;
-    const slots = this.slots;
-    for (;;) {
-      const s = slots[h]!;
-      if (s === 0) break;
-      const id = s - 1;
-      if (this.word.data[id] === word && this.port.data[id] === port && this.family.data[id] === 4) return id;
-      h = (h + 1) & this.mask;
-    }
-    const id = this.add(4, word, port);
-    slots[h] = id + 1;
-    if (this.size * 2 > this.mask) this.rehash();
-    return id;
-  }
+  let cap = 4096;
+  let nPeers = 0;
+  let peerFam = new Uint8Array(cap);
+  let peerWord = new Uint32Array(cap);
+  let peerPort = new Uint16Array(cap);
+  let twAll = new Uint32Array(cap);
+  let twOut = new Uint32Array(cap);
+  let twIn = new Uint32Array(cap);
+  let outUse = new Uint32Array(cap);
+  let slots = new Int32Array(cap * 2);
+  let mask = cap * 2 - 1;
+  const v6ids = new Map<string, number>();
+  const v6raw = new Map<number, string>();
 
-  idV6(e: TcpEntry): number {
-    const raw = rawAddressAt(e.buf, e.remoteAt, 6);
-    const key = raw + e.remotePort;
-    let id = this.v6.get(key);
-    if (id === undefined) {
-      id = this.add(6, e.remoteWord, e.remotePort);
-      this.v6.set(key, id);
-      this.v6raw.set(id, raw);
-    }
-    return id;
-  }
+  let outCap = 8192;
+  let nOut = 0;
+  let outPeer = new Uint32Array(outCap);
+  let outPort = new Uint16Array(outCap);
 
-  private add(fam: number, word: number, port: number): number {
-    const id = this.size;
-    this.family.push(fam);
-    this.word.push(word);
-    this.port.push(port);
-    return id;
-  }
+  let twOutTotal = 0;
+  let twInTotal = 0;
+  const twInByPort = new Uint32Array(65536);
+  const clientCounts = new Map<number | string, number>();
+  const cwInode: number[] = [];
+  const cwPort: number[] = [];
+  const cwPeer: number[] = [];
 
-  private rehash(): void {
-    const cap = this.slots.length * 2;
-    const slots = new Int32Array(cap);
-    const mask = cap - 1;
-    for (let id = 0; id < this.size; id++) {
-      if (this.family.data[id] !== 4) continue;
-      let h = (Math.imul(this.word.data[id]! ^ Math.imul(this.port.data[id]!, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+  const growPeers = (): void => {
+    const n = cap * 2;
+    const g8 = (a: Uint8Array) => { const b = new Uint8Array(n); b.set(a); return b; };
+    const g16 = (a: Uint16Array) => { const b = new Uint16Array(n); b.set(a); return b; };
+    const g32 = (a: Uint32Array) => { const b = new Uint32Array(n); b.set(a); return b; };
+    peerFam = g8(peerFam);
+    peerWord = g32(peerWord);
+    peerPort = g16(peerPort);
+    twAll = g32(twAll);
+    twOut = g32(twOut);
+    twIn = g32(twIn);
+    outUse = g32(outUse);
+    cap = n;
+    slots = new Int32Array(n * 2);
+    mask = n * 2 - 1;
+    for (let id = 0; id < nPeers; id++) {
+      if (peerFam[id] !== 4) continue;
+      let h = (Math.imul(peerWord[id]! ^ Math.imul(peerPort[id]!, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
       while (slots[h] !== 0) h = (h + 1) & mask;
       slots[h] = id + 1;
     }
-    this.slots = slots;
-    this.mask = mask;
-  }
+  };
 
+  const v6id = (e: TcpEntry): number => {
+    const raw = rawAddressAt(e.buf, e.remoteAt, 6);
+    const key = raw + e.remotePort;
+    let id = v6ids.get(key);
+    if (id === undefined) {
+      if (nPeers === cap) growPeers();
+      id = nPeers++;
+      peerFam[id] = 6;
+      peerWord[id] = e.remoteWord;
+      peerPort[id] = e.remotePort;
+      v6ids.set(key, id);
+      v6raw.set(id, raw);
+    }
+    return id;
+  };
+
+  const onEntry = (e: TcpEntry): void => {
+    const st = e.state;
+    stateCounts[st & 15]!++;
+    const lp = e.localPort;
+    if (st === ST_LISTEN) {
+      if (!fixed && listen[lp] === 0 && seenLocal[lp] === 1) reclassify = true;
+      listen[lp] = 1;
+      listeners.push({
+        family: e.family,
+        local: formatPeer(decodeAddressAt(e.buf, e.localAt, e.family), lp),
+        port: lp,
+        acceptQueue: e.rxQueue,
+        inode: e.inode,
+      });
+      return;
+    }
+    if (st === ST_SYN_RECV) {
+      if (e.inode === 0) orphans.halfOpen++;
+      return;
+    }
+    if (st !== ST_TIME_WAIT && e.inode === 0) {
+      if (st === ST_FIN_WAIT2 && e.timerType === TIMER_TIME_WAIT) orphans.finWait2Minisocks++;
+      else if (st === ST_FIN_WAIT1 || st === ST_FIN_WAIT2 || st === ST_LAST_ACK || st === ST_CLOSING) orphans.closedByApp++;
+    }
+    // Intern the remote endpoint.
+    let id: number;
+    if (e.family === 4) {
+      const word = e.remoteWord;
+      const port = e.remotePort;
+      let h = (Math.imul(word ^ Math.imul(port, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+      for (;;) {
+        const s = slots[h]!;
+        if (s === 0) {
+          if (nPeers === cap) {
+            growPeers();
+            h = (Math.imul(word ^ Math.imul(port, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+            while (slots[h] !== 0) h = (h + 1) & mask;
+          }
+          id = nPeers++;
+          peerFam[id] = 4;
+          peerWord[id] = word;
+          peerPort[id] = port;
+          slots[h] = id + 1;
+          break;
+        }
+        if (peerWord[s - 1] === word && peerPort[s - 1] === port && peerFam[s - 1] === 4) {
+          id = s - 1;
+          break;
+        }
+        h = (h + 1) & mask;
+      }
+    } else {
+      id = v6id(e);
+    }
+    seenLocal[lp] = 1;
+    const incoming = listen[lp] === 1;
+    if (st === ST_TIME_WAIT) {
+      twAll[id]!++;
+      if (incoming) {
+        twIn[id]!++;
+        twInTotal++;
+        twInByPort[lp]!++;
+        const key = e.family === 4 ? e.remoteWord : v6raw.get(id)!;
+        clientCounts.set(key, (clientCounts.get(key) ?? 0) + 1);
+      } else {
+        twOut[id]!++;
+        twOutTotal++;
+      }
+    }
+    if (!incoming) {
+      outUse[id]!++;
+      if (nOut === outCap) {
+        outCap *= 2;
+        const a = new Uint32Array(outCap);
+        a.set(outPeer);
+        outPeer = a;
+        const b = new Uint16Array(outCap);
+        b.set(outPort);
+        outPort = b;
+      }
+      outPeer[nOut] = id;
+      outPort[nOut] = lp;
+      nOut++;
+    }
+    if (st === ST_CLOSE_WAIT) {
+      cwInode.push(e.inode);
+      cwPort.push(lp);
+      cwPeer.push(id);
+    }
+  };
+
+  const done = (): Accumulated => ({
+    stateCounts, orphans, listen, listeners, reclassify, nPeers, peerFam, peerWord, peerPort, v6raw,
+    twAll, twOut, twIn, outUse, twOutTotal, twInTotal, twInByPort, clientCounts, nOut, outPeer, outPort,
+    cwInode, cwPort, cwPeer,
+  });
+  return { onEntry, done };
+}
+
+const TCP_FILES = [['proc/net/tcp', 4], ['proc/net/tcp6', 6]] as const;
+
+type FileReport = SocketCensus['files'][number];
+
+function scanAllSync(hfs: HostFs, listenInit: Uint8Array | null): { acc: Accumulated; files: FileReport[] } {
+  const { onEntry, done } = createAccumulator(listenInit);
+  const files: FileReport[] = [];
+  for (const [path, family] of TCP_FILES) {
+    try {
+      const r = scanProcNetTcp(hfs.resolve(path), family, onEntry);
+      files.push({ path: `/${path}`, lines: r.lines, malformed: r.malformed, error: null });
+    } catch (err) {
+      files.push({ path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' });
+    }
+  }
+  return { acc: done(), files };
+}
+
+async function scanAllAsync(hfs: HostFs, listenInit: Uint8Array | null): Promise<{ acc: Accumulated; files: FileReport[] }> {
+  const { onEntry, done } = createAccumulator(listenInit);
+  const files: FileReport[] = [];
+  for (const [path, family] of TCP_FILES) {
+    try {
+      const r = await scanProcNetTcpAsync(hfs.resolve(path), family, onEntry);
+      files.push({ path: `/${path}`, lines: r.lines, malformed: r.malformed, error: null });
+    } catch (err) {
+      files.push({ path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' });
+    }
+  }
+  return { acc: done(), files };
+}
+
+/** Peer id → text, decoded once. */
+class PeerNames {
+  private texts = new Map<number, string>();
+  private ips = new Map<number, string>();
+  constructor(private acc: Accumulated) {}
   ip(id: number): string {
-    return this.family.data[id] === 4 ? ipv4FromWord(this.word.data[id]!) : decodeHexAddress(this.v6raw.get(id)!);
+    let t = this.ips.get(id);
+    if (t === undefined) {
+      t = this.acc.peerFam[id] === 4 ? ipv4FromWord(this.acc.peerWord[id]!) : decodeHexAddress(this.acc.v6raw.get(id)!);
+      this.ips.set(id, t);
+    }
+    return t;
   }
-
   text(id: number): string {
     let t = this.texts.get(id);
     if (t === undefined) {
-      t = formatPeer(this.ip(id), this.port.data[id]!);
+      t = formatPeer(this.ip(id), this.acc.peerPort[id]!);
       this.texts.set(id, t);
     }
     return t;
@@ -390,8 +535,17 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
   }
   const numeric = pids.filter((p) => p.length > 0 && p.charCodeAt(0) >= 48 && p.charCodeAt(0) <= 57 && /^\d+$/.test(p));
   numeric.sort((a, b) => Number(a) - Number(b));
+  // Sockets in proc/net/tcp belong to our network namespace: look at the processes
+  // in it first, and at the others only if some owner is still missing.
+  const selfNs = hfs.readlink('proc/self/ns/net');
+  const first: string[] = [];
+  const later: string[] = [];
+  for (const p of numeric) {
+    const ns = selfNs === null ? null : hfs.readlink(`proc/${p}/ns/net`);
+    (ns !== null && ns !== selfNs ? later : first).push(p);
+  }
   let found = 0;
-  for (const pidText of numeric) {
+  for (const pidText of first.concat(later)) {
     if (found === wanted.size) break;
     const pid = Number(pidText);
     const fdDir = hfs.resolve(`proc/${pidText}/fd`);
@@ -432,6 +586,7 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
       if (!list.includes(pid)) list.push(pid);
     }
   }
+  uninspectable.sort((a, b) => a.pid - b.pid);
   return { owners, uninspectable };
 }
 
@@ -467,70 +622,31 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 
 export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): SocketCensus {
   const t0 = performance.now();
+  let scan = scanAllSync(hfs, null);
+  if (scan.acc.reclassify) scan = scanAllSync(hfs, scan.acc.listen);
+  return finishCensus(hfs, scan.acc, scan.files, opts, t0);
+}
+
+/**
+ * Same result as collectSocketCensus, but reads proc/net/tcp on the libuv thread
+ * pool one chunk ahead, so the kernel formats the next chunk while this thread
+ * parses the previous one (the CLI uses this; `knobs facts` uses the sync one).
+ */
+export async function collectSocketCensusAsync(hfs: HostFs, opts: CensusOptions = {}): Promise<SocketCensus> {
+  const t0 = performance.now();
+  let scan = await scanAllAsync(hfs, null);
+  if (scan.acc.reclassify) scan = await scanAllAsync(hfs, scan.acc.listen);
+  return finishCensus(hfs, scan.acc, scan.files, opts, t0);
+}
+
+function finishCensus(hfs: HostFs, acc: Accumulated, files: FileReport[], opts: CensusOptions, t0: number): SocketCensus {
   const top = Math.max(0, opts.top ?? 10);
-  const stateCounts = new Float64Array(16);
-  const families = { ipv4: 0, ipv6: 0 };
-  const orphans = { finWait2Minisocks: 0, closedByApp: 0, halfOpen: 0 };
-  const listenBitmap = new Uint8Array(65536);
-  const peers = new PeerTable();
-  // Every non-LISTEN, non-SYN_RECV socket: remote id, local port, state.
-  const entPeer = new Vec32();
-  const entPort = new Vec16();
-  const entState = new Vec8();
-  const cwInode: number[] = [];
-  const cwPort: number[] = [];
-  const cwPeer: number[] = [];
-  const listenRaw: { family: 4 | 6; local: string; port: number; acceptQueue: number; inode: number }[] = [];
-
-  const onEntry = (e: TcpEntry): void => {
-    const st = e.state;
-    stateCounts[st & 15]!++;
-    if (st === ST_LISTEN) {
-      listenBitmap[e.localPort] = 1;
-      listenRaw.push({
-        family: e.family,
-        local: formatPeer(decodeAddressAt(e.buf, e.localAt, e.family), e.localPort),
-        port: e.localPort,
-        acceptQueue: e.rxQueue,
-        inode: e.inode,
-      });
-      return;
-    }
-    if (st === ST_SYN_RECV) {
-      if (e.inode === 0) orphans.halfOpen++;
-      return;
-    }
-    if (e.inode === 0) {
-      if (st === ST_FIN_WAIT2 && e.timerType === TIMER_TIME_WAIT) orphans.finWait2Minisocks++;
-      else if (st === ST_FIN_WAIT1 || st === ST_FIN_WAIT2 || st === ST_LAST_ACK || st === ST_CLOSING) orphans.closedByApp++;
-    }
-    const id = e.family === 4 ? peers.idV4(e.remoteWord, e.remotePort) : peers.idV6(e);
-    entPeer.push(id);
-    entPort.push(e.localPort);
-    entState.push(st);
-    if (st === ST_CLOSE_WAIT) {
-      cwInode.push(e.inode);
-      cwPort.push(e.localPort);
-      cwPeer.push(id);
-    }
-  };
-
-  const files: SocketCensus['files'] = [];
-  let available = false;
-  for (const [path, family] of [['proc/net/tcp', 4], ['proc/net/tcp6', 6]] as const) {
-    try {
-      const r = scanProcNetTcp(hfs.resolve(path), family, onEntry);
-      files.push({ path: `/${path}`, lines: r.lines, malformed: r.malformed, error: null });
-      if (family === 4) {
-        available = true;
-        families.ipv4 = r.lines;
-      } else {
-        families.ipv6 = r.lines;
-      }
-    } catch (err) {
-      files.push({ path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' });
-    }
-  }
+  const { stateCounts, orphans, cwInode, cwPort, cwPeer } = acc;
+  const listenRaw = acc.listeners;
+  const listenBitmap = acc.listen;
+  const peers = new PeerNames(acc);
+  const available = files[0]!.error === null;
+  const families = { ipv4: files[0]!.lines, ipv6: files[1]!.lines };
 
   const states = emptyStates();
   TCP_STATES.forEach((name, i) => (states[name] = stateCounts[i + 1]!));
@@ -604,38 +720,8 @@ export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): Sock
     .sort((a, b) => b.count - a.count || a.pid - b.pid)
     .slice(0, top);
 
-  // ---- TIME_WAIT and per-destination port use ----
-  const nPeers = peers.size;
-  const twAll = new Uint32Array(nPeers);
-  const twOut = new Uint32Array(nPeers);
-  const twIn = new Uint32Array(nPeers);
-  const outUse = new Uint32Array(nPeers);
-  const twInByPort = new Uint32Array(65536);
-  const clientCounts = new Map<number | string, number>();
-  let twOutTotal = 0;
-  let twInTotal = 0;
-  const ep = entPeer.data;
-  const eport = entPort.data;
-  const est = entState.data;
-  for (let i = 0; i < entPeer.length; i++) {
-    const d = ep[i]!;
-    const lp = eport[i]!;
-    const incoming = listenBitmap[lp] === 1;
-    if (est[i] === ST_TIME_WAIT) {
-      twAll[d]!++;
-      if (incoming) {
-        twIn[d]!++;
-        twInTotal++;
-        twInByPort[lp]!++;
-        const key = peers.family.data[d] === 4 ? peers.word.data[d]! : peers.v6raw.get(d)!;
-        clientCounts.set(key, (clientCounts.get(key) ?? 0) + 1);
-      } else {
-        twOut[d]!++;
-        twOutTotal++;
-      }
-    }
-    if (!incoming) outUse[d]!++;
-  }
+  // ---- TIME_WAIT and per-destination port use (counted during the scan) ----
+  const { nPeers, twAll, twOut, twIn, outUse, twInByPort, clientCounts, twOutTotal, twInTotal } = acc;
   const twByPeer: TimeWaitPeer[] = topIndices(twAll, nPeers, top).map((d) => ({
     peer: peers.text(d),
     count: twAll[d]!,
@@ -664,16 +750,16 @@ export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): Sock
 
   // Distinct local ports for the busiest outgoing destinations (one bitmap each).
   const topDest = topIndices(outUse, nPeers, top);
-  const slotOf = new Map<number, number>();
-  topDest.forEach((d, i) => slotOf.set(d, i));
+  const slotOf = new Int32Array(nPeers).fill(-1);
+  topDest.forEach((d, i) => (slotOf[d] = i));
   const bits = new Uint8Array(topDest.length * 8192);
   const distinct = new Array<number>(topDest.length).fill(0);
   if (topDest.length > 0) {
-    for (let i = 0; i < entPeer.length; i++) {
-      const slot = slotOf.get(ep[i]!);
-      if (slot === undefined) continue;
-      const lp = eport[i]!;
-      if (listenBitmap[lp] === 1) continue;
+    const { outPeer, outPort, nOut } = acc;
+    for (let i = 0; i < nOut; i++) {
+      const slot = slotOf[outPeer[i]!]!;
+      if (slot < 0) continue;
+      const lp = outPort[i]!;
       const byte = slot * 8192 + (lp >> 3);
       const bit = 1 << (lp & 7);
       if ((bits[byte]! & bit) === 0) {
@@ -785,8 +871,12 @@ function safeText(hfs: HostFs, p: string): string | null {
 
 // ---- advice --------------------------------------------------------------------
 
-function fmtN(n: number): string {
-  return n.toLocaleString('en-US');
+/** 12345 → `12,345` (toLocaleString would load ICU: ~30 ms at start-up). */
+export function fmtN(n: number): string {
+  const s = String(Math.abs(n));
+  let out = '';
+  for (let i = s.length; i > 0; i -= 3) out = s.slice(Math.max(0, i - 3), i) + (out ? ',' + out : '');
+  return (n < 0 ? '-' : '') + out;
 }
 
 export function adviseSockets(c: SocketCensus, twRecycleExists = false): Advice[] {

@@ -4,7 +4,7 @@
 
 import { TCP_STATES, type TcpState } from '../../core/types.js';
 import { HostFs } from '../../host/host-fs.js';
-import { collectSocketCensus, fmtN, type SocketCensus } from '../../host/sockets.js';
+import { collectSocketCensusAsync, fmtN, type SocketCensus } from '../../host/sockets.js';
 import { EXIT } from '../exit-codes.js';
 import { SCHEMA_VERSION, printJson, type Io } from '../io.js';
 
@@ -52,9 +52,9 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
     paint = pc;
   }
 
-  const sample = (): SocketCensus | string => {
+  const sample = async (): Promise<SocketCensus | string> => {
     try {
-      const c = collectSocketCensus(hfs, { top: opts.top });
+      const c = await collectSocketCensusAsync(hfs, { top: opts.top });
       if (!c.available) {
         const f = c.files[0]!;
         return `cannot read ${f.path}${hfs.root === '/' ? '' : ` under ${hfs.root}`}: ${f.error}`;
@@ -66,7 +66,7 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
   };
 
   if (opts.watch === undefined) {
-    const c = sample();
+    const c = await sample();
     if (typeof c === 'string') {
       io.err(`knobs sockets: ${c}\n`);
       return EXIT.error;
@@ -90,7 +90,7 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
   let prev: { states: Record<TcpState, number>; t: number } | null = null;
   try {
     do {
-      const c = sample();
+      const c = await sample();
       const now = performance.now();
       if (typeof c === 'string') {
         io.err(`knobs sockets: ${c}\n`);
