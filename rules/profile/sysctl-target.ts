@@ -36,7 +36,8 @@ export default defineRule({
         {
           ...data,
           current: fact.live,
-          rationale: (target.rationale ? `: ${target.rationale}` : '') + (dflt !== undefined && dflt !== fact.live ? ` (kernel default ${dflt})` : ''),
+          // `{word}` in a rationale (e.g. `server.listen({backlog})`) would read as an unfilled placeholder.
+          rationale: (target.rationale ? `: ${target.rationale.replace(/\{(\w+)\}/g, '$1')}` : '') + (dflt !== undefined && dflt !== fact.live ? ` (kernel default ${dflt})` : ''),
         },
         {
           key: target.key,
