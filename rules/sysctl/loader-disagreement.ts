@@ -20,7 +20,8 @@ export default defineRule({
     'value at boot is the active loader\'s; the other one only applies when someone runs the other tool by hand.',
   tradeoffs: 'Move the line into /etc/sysctl.d/*.conf, which both loaders read, and remove it from the other file.',
   history: [
-    'systemd 207+ no longer reads /etc/sysctl.conf itself; Debian and Fedora ship /etc/sysctl.d/99-sysctl.conf → ../sysctl.conf (UNVERIFIED per distribution).',
+    'systemd-sysctl reads only sysctl.d directories, never /etc/sysctl.conf itself (sysctl.d(5)); the systemd release that stopped reading it is UNVERIFIED.',
+    'Some distributions link /etc/sysctl.d/99-sysctl.conf → ../sysctl.conf so both loaders read it (which ones: UNVERIFIED).',
   ],
   references: ['https://www.freedesktop.org/software/systemd/man/latest/sysctl.d.html', 'man 8 sysctl', 'man 5 sysctl.conf'],
   messages: {
