@@ -25,7 +25,7 @@ import {
   type SysctlLine,
 } from './render.js';
 import type { Finding, HostFacts, LimitLine, ResolvedProfile } from './types.js';
-import { fold, nearestSatisfying, toInt } from './values.js';
+import { fold, nearestSatisfying, satisfies, toInt } from './values.js';
 
 export const SYSCTL_DIR = '/etc/sysctl.d';
 export const LIMITS_DIR = '/etc/security/limits.d';
@@ -172,8 +172,13 @@ function desiredSysctl(input: PlanInput, allowed: (k: string) => boolean, plan: 
       continue;
     }
     const prev = lines.get(key);
-    if (prev && prev.rule === 'profile/sysctl-target' && fold(prev.value) !== fold(value)) {
-      plan.warnings.push({ id: 'rule-overrides-profile', message: `${key}: rule ${f.id} sets ${value} instead of the profile's ${prev.value}: ${oneLine(f.message)}` });
+    const target = profile.sysctl[key];
+    if (target && prev) {
+      // Rules judge the live value; the profile's value replaces it anyway. A fix
+      // that also meets the target refines the value under the profile's name, so
+      // the file stays the same once the fix is in effect and the rule goes quiet.
+      if (satisfies(value, target.op, target.values)) lines.set(key, { ...prev, value: fold(value) });
+      continue;
     }
     lines.set(key, { rule: f.id, reason: f.message, key, value: fold(value) });
   }

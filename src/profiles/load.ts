@@ -10,8 +10,14 @@ import { UserError } from '../errors.js';
 import type { HostFs } from '../host/host-fs.js';
 import { parseProfile } from './parse.js';
 
-/** dist/src/profiles/load.js and src/profiles/load.ts both sit three levels below the package root. */
-export const SHIPPED_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..', 'profiles');
+/** The package root: the nearest ancestor with package.json (works from src/ under vitest and from dist/). */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+export const SHIPPED_DIR = path.join(packageRoot(), 'profiles');
 export const USER_DIR = '/etc/knobs/profiles';
 
 export interface ProfileSource {

@@ -43,6 +43,7 @@ export function fakeRoot(o: FakeRootOptions = {}): string {
   write(root, '/proc/net/tcp6', TCP6_HEADER);
   write(root, '/proc/self/limits', SELF_LIMITS);
   fs.mkdirSync(path.join(root, 'etc/sysctl.d'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'var/lib'), { recursive: true }); // as on any host: knobs keeps its journal in var/lib/knobs
   if (o.systemd) fs.mkdirSync(path.join(root, 'run/systemd/system'), { recursive: true });
   for (const [p, content] of Object.entries(o.files ?? {})) write(root, p, content);
   for (const [p, target] of Object.entries(o.links ?? {})) {
