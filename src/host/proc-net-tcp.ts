@@ -87,81 +87,230 @@ function hexAt(buf: Buffer, at: number, len: number): number {
   return v;
 }
 
-/** 4 hex digits (a port); negative when invalid. */
-function hex4(buf: Buffer, at: number): number {
-  const a = HEX[buf[at]!]!;
-  const b = HEX[buf[at + 1]!]!;
-  const c = HEX[buf[at + 2]!]!;
-  const d = HEX[buf[at + 3]!]!;
-  if ((a | b | c | d) < 0) return -1;
-  return (a << 12) | (b << 8) | (c << 4) | d;
+/**
+ * The sockets of one read chunk in columns (struct of arrays). Filled by one tight
+ * loop without per-line calls, consumed by one tight loop: both get optimised
+ * early by V8 in a short-lived process. `buf` and the `*At` offsets are valid
+ * only during the callback.
+ */
+export interface TcpBatch {
+  family: 4 | 6;
+  n: number;
+  buf: Buffer;
+  state: Uint8Array;
+  localPort: Uint16Array;
+  remotePort: Uint16Array;
+  remoteWord: Uint32Array;
+  txQueue: Uint32Array;
+  rxQueue: Uint32Array;
+  timerType: Uint8Array;
+  uid: Uint32Array;
+  inode: Float64Array;
+  localAt: Uint32Array;
+  remoteAt: Uint32Array;
 }
 
-/** 8 hex digits as an unsigned 32-bit number; negative when invalid. */
-function hex8(buf: Buffer, at: number): number {
-  const hi = hex4(buf, at);
-  const lo = hex4(buf, at + 4);
-  if ((hi | lo) < 0) return -1;
-  return hi * 65536 + lo;
+function newBatch(family: 4 | 6, buf: Buffer, cap: number): TcpBatch {
+  return {
+    family, n: 0, buf,
+    state: new Uint8Array(cap), localPort: new Uint16Array(cap), remotePort: new Uint16Array(cap),
+    remoteWord: new Uint32Array(cap), txQueue: new Uint32Array(cap), rxQueue: new Uint32Array(cap),
+    timerType: new Uint8Array(cap), uid: new Uint32Array(cap), inode: new Float64Array(cap),
+    localAt: new Uint32Array(cap), remoteAt: new Uint32Array(cap),
+  };
 }
 
 const CHUNK = 1 << 20;
-let sharedBuf: Buffer | null = null;
+/** Shortest possible socket line is > 64 bytes: a chunk never holds more lines than this. */
+const MIN_LINE = 64;
 
 /**
- * Scan a proc/net/tcp{,6} file at an absolute path, calling `onEntry` for every
- * socket line. Throws the fs error when the file cannot be opened or read.
+ * Parse the complete lines in buf[0, end) (end is just past a newline) into the
+ * batch (reset first). Header and blank lines are skipped; malformed ones counted.
  */
-export function scanProcNetTcp(absPath: string, family: 4 | 6, onEntry: (e: TcpEntry) => void): ScanResult {
+function parseChunk(buf: Buffer, end: number, b: TcpBatch, result: ScanResult): void {
+  const H = HEX;
+  const v4 = b.family === 4;
+  const A = v4 ? 8 : 32;
+  if (b.state.length < end / MIN_LINE + 1) {
+    const grown = newBatch(b.family, buf, Math.ceil(end / MIN_LINE) + 1);
+    Object.assign(b, grown);
+  }
+  b.buf = buf;
+  b.n = 0;
+  const { state, localPort, remotePort, remoteWord, txQueue, rxQueue, timerType, uid, inode, localAt, remoteAt } = b;
+  let n = 0;
+  let pos = 0;
+  while (pos < end) {
+    // IPv4 lines are padded to 149 characters: the newline is usually right there.
+    let nl = pos + 149;
+    if (!(v4 && nl < end && buf[nl] === NL)) {
+      nl = pos;
+      while (buf[nl] !== NL) nl++;
+    }
+    let p = pos;
+    const lineStart = pos;
+    pos = nl + 1;
+    while (p < nl && buf[p] === SP) p++;
+    let c = buf[p]!;
+    if (p === nl || c < 48 || c > 57) continue; // blank or header ("  sl  local_address ...")
+    do c = buf[++p]!;
+    while (c >= 48 && c <= 57);
+    if (c !== COLON) {
+      result.malformed++;
+      continue;
+    }
+    p++;
+    while (buf[p] === SP) p++;
+    const q = p + A + 6;
+    const s = q + A + 6;
+    if (
+      s + 42 <= nl &&
+      buf[p + A] === COLON && buf[p + A + 5] === SP && buf[q + A] === COLON && buf[q + A + 5] === SP &&
+      buf[s + 2] === SP && buf[s + 11] === COLON && buf[s + 20] === SP && buf[s + 23] === COLON &&
+      buf[s + 32] === SP && buf[s + 41] === SP
+    ) {
+      const st = (H[buf[s]!]! << 4) | H[buf[s + 1]!]!;
+      let at = p + A + 1;
+      const lport = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
+      at = q + A + 1;
+      const rport = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
+      at = q + A - 8;
+      const whi = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
+      const wlo = (H[buf[at + 4]!]! << 12) | (H[buf[at + 5]!]! << 8) | (H[buf[at + 6]!]! << 4) | H[buf[at + 7]!]!;
+      if ((st | lport | rport | whi | wlo) < 0) {
+        result.malformed++;
+        continue;
+      }
+      state[n] = st;
+      localPort[n] = lport;
+      remotePort[n] = rport;
+      remoteWord[n] = whi * 65536 + wlo;
+      localAt[n] = p;
+      remoteAt[n] = q;
+      if (st === 6) {
+        // TIME_WAIT minisock: no queues, timer 3, uid 0, no inode. The common line: parse no further.
+        txQueue[n] = 0;
+        rxQueue[n] = 0;
+        timerType[n] = 3;
+        uid[n] = 0;
+        inode[n] = 0;
+        n++;
+        continue;
+      }
+      const tx = hexAt(buf, s + 3, 8);
+      const rx = hexAt(buf, s + 12, 8);
+      const tr = (H[buf[s + 21]!]! << 4) | H[buf[s + 22]!]!;
+      // uid, timeout, inode: decimals of varying width
+      p = s + 42;
+      while (p < nl && buf[p] === SP) p++;
+      let u = 0;
+      let digits = 0;
+      for (c = buf[p]!; c >= 48 && c <= 57 && p < nl; c = buf[++p]!) {
+        u = u * 10 + (c - 48);
+        digits++;
+      }
+      while (p < nl && buf[p] === SP) p++;
+      if (buf[p] === 45) p++;
+      let tdigits = 0;
+      for (c = buf[p]!; c >= 48 && c <= 57 && p < nl; c = buf[++p]!) tdigits++;
+      while (p < nl && buf[p] === SP) p++;
+      let ino = 0;
+      let idigits = 0;
+      for (c = buf[p]!; c >= 48 && c <= 57 && p < nl; c = buf[++p]!) {
+        ino = ino * 10 + (c - 48);
+        idigits++;
+      }
+      if (tx < 0 || rx < 0 || tr < 0 || digits === 0 || tdigits === 0 || idigits === 0) {
+        result.malformed++;
+        continue;
+      }
+      txQueue[n] = tx;
+      rxQueue[n] = rx;
+      timerType[n] = tr;
+      uid[n] = u;
+      inode[n] = ino;
+      n++;
+      continue;
+    }
+    // Tolerant path for lines with unusual spacing.
+    const e = slowEntry;
+    e.family = b.family;
+    if (slowPath(buf, p, nl, e) !== 1) {
+      result.malformed++;
+      continue;
+    }
+    void lineStart;
+    state[n] = e.state;
+    localPort[n] = e.localPort;
+    remotePort[n] = e.remotePort;
+    remoteWord[n] = e.remoteWord;
+    txQueue[n] = e.txQueue;
+    rxQueue[n] = e.rxQueue;
+    timerType[n] = e.timerType;
+    uid[n] = e.uid;
+    inode[n] = e.inode;
+    localAt[n] = e.localAt;
+    remoteAt[n] = e.remoteAt;
+    n++;
+  }
+  b.n = n;
+  result.lines += n;
+}
+
+const slowEntry: TcpEntry = {
+  family: 4, state: 0, localPort: 0, remotePort: 0, remoteWord: 0, txQueue: 0, rxQueue: 0,
+  timerType: 0, uid: 0, inode: 0, buf: Buffer.alloc(0), localAt: 0, remoteAt: 0,
+};
+
+/**
+ * Scan a proc/net/tcp{,6} file at an absolute path chunk by chunk, calling
+ * `onBatch` with the sockets of each chunk. Throws the fs error when the file
+ * cannot be opened or read.
+ */
+export function scanProcNetTcpBatches(absPath: string, family: 4 | 6, onBatch: (b: TcpBatch) => void): ScanResult {
   const fd = fs.openSync(absPath, 'r');
   try {
-    return scanFd(fd, family, onEntry);
+    let buf = Buffer.allocUnsafe(CHUNK);
+    const batch = newBatch(family, buf, CHUNK / MIN_LINE + 1);
+    const result: ScanResult = { lines: 0, malformed: 0 };
+    let filled = 0;
+    for (;;) {
+      if (filled === buf.length) {
+        // A single line longer than the buffer: grow (never happens with kernel output).
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+      }
+      const n = fs.readSync(fd, buf, filled, buf.length - filled, null);
+      if (n === 0) {
+        if (filled > 0) {
+          // Last line without a trailing newline.
+          if (filled === buf.length) {
+            const bigger = Buffer.allocUnsafe(buf.length + 1);
+            buf.copy(bigger, 0, 0, filled);
+            buf = bigger;
+          }
+          buf[filled] = NL;
+          parseChunk(buf, filled + 1, batch, result);
+          onBatch(batch);
+        }
+        break;
+      }
+      filled += n;
+      // Lines up to the last newline are complete; the rest waits for the next read.
+      const lastNl = buf.lastIndexOf(NL, filled - 1);
+      if (lastNl < 0) continue;
+      parseChunk(buf, lastNl + 1, batch, result);
+      onBatch(batch);
+      const consumed = lastNl + 1;
+      if (consumed < filled) buf.copy(buf, 0, consumed, filled);
+      filled -= consumed;
+    }
+    return result;
   } finally {
     fs.closeSync(fd);
   }
-}
-
-function scanFd(fd: number, family: 4 | 6, onEntry: (e: TcpEntry) => void): ScanResult {
-  let buf = sharedBuf ?? (sharedBuf = Buffer.allocUnsafe(CHUNK));
-  const entry: TcpEntry = {
-    family, state: 0, localPort: 0, remotePort: 0, remoteWord: 0,
-    txQueue: 0, rxQueue: 0, timerType: 0, uid: 0, inode: 0, buf, localAt: 0, remoteAt: 0,
-  };
-  const result: ScanResult = { lines: 0, malformed: 0 };
-  let filled = 0;
-  for (;;) {
-    if (filled === buf.length) {
-      // A single line longer than the buffer: grow (never happens with kernel output).
-      const bigger = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(bigger, 0, 0, filled);
-      buf = sharedBuf = bigger;
-      entry.buf = buf;
-    }
-    const n = fs.readSync(fd, buf, filled, buf.length - filled, null);
-    if (n === 0) {
-      if (filled > 0) {
-        // Last line without a trailing newline.
-        if (filled === buf.length) {
-          const bigger = Buffer.allocUnsafe(buf.length + 1);
-          buf.copy(bigger, 0, 0, filled);
-          buf = bigger;
-          entry.buf = buf;
-        }
-        buf[filled] = NL;
-        parseLines(buf, filled + 1, entry, onEntry, result);
-      }
-      break;
-    }
-    filled += n;
-    // Lines up to the last newline are complete; the rest waits for the next read.
-    const lastNl = buf.lastIndexOf(NL, filled - 1);
-    if (lastNl < 0) continue;
-    parseLines(buf, lastNl + 1, entry, onEntry, result);
-    const consumed = lastNl + 1;
-    if (consumed < filled) buf.copy(buf, 0, consumed, filled);
-    filled -= consumed;
-  }
-  return result;
 }
 
 function readAsync(fd: number, buf: Buffer, offset: number, length: number): Promise<number> {
@@ -171,47 +320,35 @@ function readAsync(fd: number, buf: Buffer, offset: number, length: number): Pro
 }
 
 /**
- * scanProcNetTcp with the reads on the libuv thread pool, one chunk ahead: while
- * the kernel formats chunk k+1 (the expensive part of a big /proc/net/tcp), this
- * thread parses chunk k. Same callbacks, same result.
+ * scanProcNetTcpBatches with the reads on the libuv thread pool, one chunk ahead:
+ * while the kernel formats chunk k+1 (the expensive part of a big /proc/net/tcp),
+ * this thread parses chunk k. Same batches, same result.
  */
-export async function scanProcNetTcpAsync(absPath: string, family: 4 | 6, onEntry: (e: TcpEntry) => void): Promise<ScanResult> {
+export async function scanProcNetTcpBatchesAsync(absPath: string, family: 4 | 6, onBatch: (b: TcpBatch) => void): Promise<ScanResult> {
   const fd = fs.openSync(absPath, 'r');
   try {
     let cur = Buffer.allocUnsafe(CHUNK);
     let next = Buffer.allocUnsafe(CHUNK);
-    const entry: TcpEntry = {
-      family, state: 0, localPort: 0, remotePort: 0, remoteWord: 0,
-      txQueue: 0, rxQueue: 0, timerType: 0, uid: 0, inode: 0, buf: cur, localAt: 0, remoteAt: 0,
-    };
+    const batch = newBatch(family, cur, CHUNK / MIN_LINE + 1);
     const result: ScanResult = { lines: 0, malformed: 0 };
     let filled = await readAsync(fd, cur, 0, cur.length);
     while (filled > 0) {
-      const lastNl = filled === 0 ? -1 : cur.lastIndexOf(NL, filled - 1);
-      const complete = lastNl + 1;
+      const complete = cur.lastIndexOf(NL, filled - 1) + 1;
       const carry = filled - complete;
-      if (carry + 1 >= next.length) {
-        // A line longer than the buffer (never with kernel output): grow.
-        next = Buffer.allocUnsafe(next.length * 2);
-      }
+      if (carry + 1 >= next.length) next = Buffer.allocUnsafe(Math.max(next.length, carry) * 2);
       cur.copy(next, 0, complete, filled);
       const pending = readAsync(fd, next, carry, next.length - carry);
       if (complete > 0) {
-        entry.buf = cur;
-        parseLines(cur, complete, entry, onEntry, result);
+        parseChunk(cur, complete, batch, result);
+        onBatch(batch);
       }
       const n = await pending;
       [cur, next] = [next, cur];
       if (n === 0) {
         if (carry > 0) {
-          if (carry >= cur.length) {
-            const bigger = Buffer.allocUnsafe(carry + 1);
-            cur.copy(bigger, 0, 0, carry);
-            cur = bigger;
-          }
           cur[carry] = NL;
-          entry.buf = cur;
-          parseLines(cur, carry + 1, entry, onEntry, result);
+          parseChunk(cur, carry + 1, batch, result);
+          onBatch(batch);
         }
         break;
       }
@@ -223,120 +360,48 @@ export async function scanProcNetTcpAsync(absPath: string, family: 4 | 6, onEntr
   }
 }
 
-/** Parse the complete lines in buf[0, end) (end is just past a newline). */
-function parseLines(buf: Buffer, end: number, e: TcpEntry, onEntry: (e: TcpEntry) => void, result: ScanResult): void {
-  let pos = 0;
-  const v4 = e.family === 4;
-  while (pos < end) {
-    // IPv4 lines are padded to 149 characters: the newline is usually right there.
-    let nl = pos + 149;
-    if (!(v4 && nl < end && buf[nl] === NL)) {
-      nl = pos;
-      while (buf[nl] !== NL) nl++;
-    }
-    const r = parseLine(buf, pos, nl, e);
-    if (r === 1) {
-      result.lines++;
+/** Calls `onEntry` for every socket line (one reused object: copy what you keep). */
+export function scanProcNetTcp(absPath: string, family: 4 | 6, onEntry: (e: TcpEntry) => void): ScanResult {
+  const e: TcpEntry = { ...slowEntry, family };
+  return scanProcNetTcpBatches(absPath, family, (b) => {
+    e.buf = b.buf;
+    for (let i = 0; i < b.n; i++) {
+      e.state = b.state[i]!;
+      e.localPort = b.localPort[i]!;
+      e.remotePort = b.remotePort[i]!;
+      e.remoteWord = b.remoteWord[i]!;
+      e.txQueue = b.txQueue[i]!;
+      e.rxQueue = b.rxQueue[i]!;
+      e.timerType = b.timerType[i]!;
+      e.uid = b.uid[i]!;
+      e.inode = b.inode[i]!;
+      e.localAt = b.localAt[i]!;
+      e.remoteAt = b.remoteAt[i]!;
       onEntry(e);
-    } else if (r < 0) {
-      result.malformed++;
     }
-    pos = nl + 1;
-  }
+  });
 }
 
-/** 1 = socket line parsed into e; 0 = blank/header line; -1 = malformed. */
-function parseLine(buf: Buffer, start: number, end: number, e: TcpEntry): number {
-  let p = start;
-  while (p < end && buf[p] === SP) p++;
-  if (p === end) return 0;
-  let c = buf[p]!;
-  if (c < 48 || c > 57) return 0; // header ("  sl  local_address ...")
-  do c = buf[++p]!;
-  while (c >= 48 && c <= 57 && p < end);
-  if (c !== COLON) return -1;
-  p++;
-  while (p < end && buf[p] === SP) p++;
-  const A = e.family === 4 ? 8 : 32;
-  // Fast path: fixed positions up to retrnsmt, separators verified.
-  const q = p + A + 6;
-  const s = q + A + 6;
-  if (
-    s + 42 <= end &&
-    buf[p + A] === COLON && buf[p + A + 5] === SP &&
-    buf[q + A] === COLON && buf[q + A + 5] === SP &&
-    buf[s + 2] === SP && buf[s + 11] === COLON && buf[s + 20] === SP &&
-    buf[s + 23] === COLON && buf[s + 32] === SP && buf[s + 41] === SP
-  ) {
-    const st = (HEX[buf[s]!]! << 4) | HEX[buf[s + 1]!]!;
-    const lport = hex4(buf, p + A + 1);
-    const rport = hex4(buf, q + A + 1);
-    const rword = hex8(buf, q + A - 8);
-    if ((st | lport | rport) < 0 || rword < 0) return -1;
-    e.localAt = p;
-    e.remoteAt = q;
-    e.localPort = lport;
-    e.remotePort = rport;
-    e.remoteWord = rword;
-    e.state = st;
-    if (st === 6) {
-      // TIME_WAIT minisock: no queues, timer 3, uid 0, no inode (the common line: parse no further).
-      e.txQueue = 0;
-      e.rxQueue = 0;
-      e.timerType = 3;
-      e.uid = 0;
-      e.inode = 0;
-      return 1;
-    }
-    const tx = hex8(buf, s + 3);
-    const rx = hex8(buf, s + 12);
-    const tr = (HEX[buf[s + 21]!]! << 4) | HEX[buf[s + 22]!]!;
-    if (tx < 0 || rx < 0 || tr < 0) return -1;
-    e.txQueue = tx;
-    e.rxQueue = rx;
-    e.timerType = tr;
-    return tailFields(buf, s + 42, end, e);
-  }
-  return slowPath(buf, p, end, e);
-}
-
-/** uid, timeout, inode: space-separated decimals of varying width. */
+/** uid, timeout, inode: space-separated decimals of varying width (tolerant path). */
 function tailFields(buf: Buffer, p: number, end: number, e: TcpEntry): number {
-  // uid
-  while (p < end && buf[p] === SP) p++;
-  let v = 0;
-  let digits = 0;
-  while (p < end) {
-    const c = buf[p]!;
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-    p++;
-    digits++;
-  }
-  if (digits === 0) return -1;
-  e.uid = v;
-  // timeout (may be negative in theory)
-  while (p < end && buf[p] === SP) p++;
-  if (buf[p] === 45) p++;
-  digits = 0;
-  while (p < end && buf[p]! >= 48 && buf[p]! <= 57) {
-    p++;
-    digits++;
-  }
-  if (digits === 0) return -1;
-  // inode
-  while (p < end && buf[p] === SP) p++;
-  v = 0;
-  digits = 0;
-  while (p < end) {
-    const c = buf[p]!;
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-    p++;
-    digits++;
-  }
-  if (digits === 0) return -1;
-  e.inode = v;
+  const num = (): number => {
+    while (p < end && buf[p] === SP) p++;
+    if (buf[p] === 45) p++;
+    let v = 0;
+    let digits = 0;
+    while (p < end && buf[p]! >= 48 && buf[p]! <= 57) {
+      v = v * 10 + (buf[p]! - 48);
+      p++;
+      digits++;
+    }
+    return digits === 0 ? -1 : v;
+  };
+  const uid = num();
+  const timeout = num();
+  const inode = num();
+  if (uid < 0 || timeout < 0 || inode < 0) return -1;
+  e.uid = uid;
+  e.inode = inode;
   return 1;
 }
 

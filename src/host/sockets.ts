@@ -14,8 +14,8 @@ import { TCP_STATES, type PeerCount, type SocketFacts, type TcpState } from '../
 import type { HostFs } from './host-fs.js';
 import {
   ST_CLOSE_WAIT, ST_CLOSING, ST_FIN_WAIT1, ST_FIN_WAIT2, ST_LAST_ACK, ST_LISTEN, ST_SYN_RECV, ST_TIME_WAIT,
-  TIMER_TIME_WAIT, decodeHexAddress, formatPeer, ipv4FromWord, isLoopback, rawAddressAt, scanProcNetTcp, scanProcNetTcpAsync,
-  decodeAddressAt, type TcpEntry,
+  TIMER_TIME_WAIT, decodeHexAddress, formatPeer, ipv4FromWord, isLoopback, rawAddressAt, scanProcNetTcpBatches, scanProcNetTcpBatchesAsync,
+  decodeAddressAt, type TcpBatch,
 } from './proc-net-tcp.js';
 import { parseNetstat, parseSockstat } from './proc-net-stat.js';
 
@@ -203,7 +203,7 @@ interface Accumulated {
   cwPeer: number[];
 }
 
-function createAccumulator(listenInit: Uint8Array | null): { onEntry: (e: TcpEntry) => void; done: () => Accumulated } {
+function createAccumulator(listenInit: Uint8Array | null): { onBatch: (b: TcpBatch) => void; done: () => Accumulated } {
   const stateCounts = new Float64Array(16);
   const orphans = { finWait2Minisocks: 0, closedByApp: 0, halfOpen: 0 };
   const fixed = listenInit !== null;
@@ -262,110 +262,114 @@ function createAccumulator(listenInit: Uint8Array | null): { onEntry: (e: TcpEnt
     }
   };
 
-  const v6id = (e: TcpEntry): number => {
-    const raw = rawAddressAt(e.buf, e.remoteAt, 6);
-    const key = raw + e.remotePort;
+  const v6id = (buf: Buffer, at: number, word: number, port: number): number => {
+    const raw = rawAddressAt(buf, at, 6);
+    const key = raw + port;
     let id = v6ids.get(key);
     if (id === undefined) {
       if (nPeers === cap) growPeers();
       id = nPeers++;
       peerFam[id] = 6;
-      peerWord[id] = e.remoteWord;
-      peerPort[id] = e.remotePort;
+      peerWord[id] = word;
+      peerPort[id] = port;
       v6ids.set(key, id);
       v6raw.set(id, raw);
     }
     return id;
   };
 
-  const onEntry = (e: TcpEntry): void => {
-    const st = e.state;
-    stateCounts[st & 15]!++;
-    const lp = e.localPort;
-    if (st === ST_LISTEN) {
-      if (!fixed && listen[lp] === 0 && seenLocal[lp] === 1) reclassify = true;
-      listen[lp] = 1;
-      listeners.push({
-        family: e.family,
-        local: formatPeer(decodeAddressAt(e.buf, e.localAt, e.family), lp),
-        port: lp,
-        acceptQueue: e.rxQueue,
-        inode: e.inode,
-      });
-      return;
-    }
-    if (st === ST_SYN_RECV) {
-      if (e.inode === 0) orphans.halfOpen++;
-      return;
-    }
-    if (st !== ST_TIME_WAIT && e.inode === 0) {
-      if (st === ST_FIN_WAIT2 && e.timerType === TIMER_TIME_WAIT) orphans.finWait2Minisocks++;
-      else if (st === ST_FIN_WAIT1 || st === ST_FIN_WAIT2 || st === ST_LAST_ACK || st === ST_CLOSING) orphans.closedByApp++;
-    }
-    // Intern the remote endpoint.
-    let id: number;
-    if (e.family === 4) {
-      const word = e.remoteWord;
-      const port = e.remotePort;
-      let h = (Math.imul(word ^ Math.imul(port, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
-      for (;;) {
-        const s = slots[h]!;
-        if (s === 0) {
-          if (nPeers === cap) {
-            growPeers();
-            h = (Math.imul(word ^ Math.imul(port, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
-            while (slots[h] !== 0) h = (h + 1) & mask;
+  const onBatch = (b: TcpBatch): void => {
+    const { n, buf, family, state, localPort, remotePort, remoteWord, inode, timerType } = b;
+    const v4 = family === 4;
+    for (let i = 0; i < n; i++) {
+      const st = state[i]!;
+      stateCounts[st & 15]!++;
+      const lp = localPort[i]!;
+      if (st === ST_LISTEN) {
+        if (!fixed && listen[lp] === 0 && seenLocal[lp] === 1) reclassify = true;
+        listen[lp] = 1;
+        listeners.push({
+          family,
+          local: formatPeer(decodeAddressAt(buf, b.localAt[i]!, family), lp),
+          port: lp,
+          acceptQueue: b.rxQueue[i]!,
+          inode: inode[i]!,
+        });
+        continue;
+      }
+      if (st === ST_SYN_RECV) {
+        if (inode[i] === 0) orphans.halfOpen++;
+        continue;
+      }
+      if (st !== ST_TIME_WAIT && inode[i] === 0) {
+        if (st === ST_FIN_WAIT2 && timerType[i] === TIMER_TIME_WAIT) orphans.finWait2Minisocks++;
+        else if (st === ST_FIN_WAIT1 || st === ST_FIN_WAIT2 || st === ST_LAST_ACK || st === ST_CLOSING) orphans.closedByApp++;
+      }
+      // Intern the remote endpoint.
+      const word = remoteWord[i]!;
+      const port = remotePort[i]!;
+      let id = -1;
+      if (v4) {
+        let h = (Math.imul(word ^ Math.imul(port, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+        for (;;) {
+          const sl = slots[h]!;
+          if (sl === 0) {
+            if (nPeers === cap) {
+              growPeers();
+              h = (Math.imul(word ^ Math.imul(port, 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+              while (slots[h] !== 0) h = (h + 1) & mask;
+            }
+            id = nPeers++;
+            peerFam[id] = 4;
+            peerWord[id] = word;
+            peerPort[id] = port;
+            slots[h] = id + 1;
+            break;
           }
-          id = nPeers++;
-          peerFam[id] = 4;
-          peerWord[id] = word;
-          peerPort[id] = port;
-          slots[h] = id + 1;
-          break;
+          if (peerWord[sl - 1] === word && peerPort[sl - 1] === port && peerFam[sl - 1] === 4) {
+            id = sl - 1;
+            break;
+          }
+          h = (h + 1) & mask;
         }
-        if (peerWord[s - 1] === word && peerPort[s - 1] === port && peerFam[s - 1] === 4) {
-          id = s - 1;
-          break;
-        }
-        h = (h + 1) & mask;
-      }
-    } else {
-      id = v6id(e);
-    }
-    seenLocal[lp] = 1;
-    const incoming = listen[lp] === 1;
-    if (st === ST_TIME_WAIT) {
-      twAll[id]!++;
-      if (incoming) {
-        twIn[id]!++;
-        twInTotal++;
-        twInByPort[lp]!++;
-        const key = e.family === 4 ? e.remoteWord : v6raw.get(id)!;
-        clientCounts.set(key, (clientCounts.get(key) ?? 0) + 1);
       } else {
-        twOut[id]!++;
-        twOutTotal++;
+        id = v6id(buf, b.remoteAt[i]!, word, port);
       }
-    }
-    if (!incoming) {
-      outUse[id]!++;
-      if (nOut === outCap) {
-        outCap *= 2;
-        const a = new Uint32Array(outCap);
-        a.set(outPeer);
-        outPeer = a;
-        const b = new Uint16Array(outCap);
-        b.set(outPort);
-        outPort = b;
+      seenLocal[lp] = 1;
+      const incoming = listen[lp] === 1;
+      if (st === ST_TIME_WAIT) {
+        twAll[id]!++;
+        if (incoming) {
+          twIn[id]!++;
+          twInTotal++;
+          twInByPort[lp]!++;
+          const key = v4 ? word : v6raw.get(id)!;
+          clientCounts.set(key, (clientCounts.get(key) ?? 0) + 1);
+        } else {
+          twOut[id]!++;
+          twOutTotal++;
+        }
       }
-      outPeer[nOut] = id;
-      outPort[nOut] = lp;
-      nOut++;
-    }
-    if (st === ST_CLOSE_WAIT) {
-      cwInode.push(e.inode);
-      cwPort.push(lp);
-      cwPeer.push(id);
+      if (!incoming) {
+        outUse[id]!++;
+        if (nOut === outCap) {
+          outCap *= 2;
+          const x = new Uint32Array(outCap);
+          x.set(outPeer);
+          outPeer = x;
+          const y = new Uint16Array(outCap);
+          y.set(outPort);
+          outPort = y;
+        }
+        outPeer[nOut] = id;
+        outPort[nOut] = lp;
+        nOut++;
+      }
+      if (st === ST_CLOSE_WAIT) {
+        cwInode.push(inode[i]!);
+        cwPort.push(lp);
+        cwPeer.push(id);
+      }
     }
   };
 
@@ -374,7 +378,7 @@ function createAccumulator(listenInit: Uint8Array | null): { onEntry: (e: TcpEnt
     twAll, twOut, twIn, outUse, twOutTotal, twInTotal, twInByPort, clientCounts, nOut, outPeer, outPort,
     cwInode, cwPort, cwPeer,
   });
-  return { onEntry, done };
+  return { onBatch, done };
 }
 
 const TCP_FILES = [['proc/net/tcp', 4], ['proc/net/tcp6', 6]] as const;
@@ -382,11 +386,11 @@ const TCP_FILES = [['proc/net/tcp', 4], ['proc/net/tcp6', 6]] as const;
 type FileReport = SocketCensus['files'][number];
 
 function scanAllSync(hfs: HostFs, listenInit: Uint8Array | null): { acc: Accumulated; files: FileReport[] } {
-  const { onEntry, done } = createAccumulator(listenInit);
+  const { onBatch, done } = createAccumulator(listenInit);
   const files: FileReport[] = [];
   for (const [path, family] of TCP_FILES) {
     try {
-      const r = scanProcNetTcp(hfs.resolve(path), family, onEntry);
+      const r = scanProcNetTcpBatches(hfs.resolve(path), family, onBatch);
       files.push({ path: `/${path}`, lines: r.lines, malformed: r.malformed, error: null });
     } catch (err) {
       files.push({ path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' });
@@ -396,11 +400,11 @@ function scanAllSync(hfs: HostFs, listenInit: Uint8Array | null): { acc: Accumul
 }
 
 async function scanAllAsync(hfs: HostFs, listenInit: Uint8Array | null): Promise<{ acc: Accumulated; files: FileReport[] }> {
-  const { onEntry, done } = createAccumulator(listenInit);
+  const { onBatch, done } = createAccumulator(listenInit);
   const files: FileReport[] = [];
   for (const [path, family] of TCP_FILES) {
     try {
-      const r = await scanProcNetTcpAsync(hfs.resolve(path), family, onEntry);
+      const r = await scanProcNetTcpBatchesAsync(hfs.resolve(path), family, onBatch);
       files.push({ path: `/${path}`, lines: r.lines, malformed: r.malformed, error: null });
     } catch (err) {
       files.push({ path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' });
