@@ -83,6 +83,7 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
 
   sub('profiles', 'list role profiles (shipped and user) with summaries')
     .option('--json', 'print one JSON document')
+    .option('--from-tuned <file>', "print a knobs profile converted from a tuned profile's [sysctl] section")
     .action(run(async () => (await import('./commands/profiles.js')).runProfiles));
 
   sub('facts', 'print the host snapshot the rules see')

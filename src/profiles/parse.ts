@@ -21,13 +21,15 @@ export const LIMIT_ITEMS = [
   'maxlogins', 'maxsyslogins', 'priority', 'locks', 'sigpending', 'msgqueue', 'nice', 'rtprio',
 ] as const;
 
-interface LineInfo {
+export interface LineInfo {
   line: number;
   comment: string;
+  /** Text after the first `=`, trimmed (the `ini` package's view may differ: it drops `;` comments). */
+  raw: string;
 }
 
-/** section → key → where it is and the comment block right above it. */
-function scanLines(text: string): Map<string, Map<string, LineInfo>> {
+/** section → key → where it is, its raw value and the comment block right above it. */
+export function scanLines(text: string): Map<string, Map<string, LineInfo>> {
   const out = new Map<string, Map<string, LineInfo>>();
   let section = '';
   let comment: string[] = [];
@@ -50,13 +52,13 @@ function scanLines(text: string): Map<string, Map<string, LineInfo>> {
     const eq = line.indexOf('=');
     const key = (eq === -1 ? line : line.slice(0, eq)).trim();
     if (!out.has(section)) out.set(section, new Map());
-    out.get(section)!.set(key, { line: i + 1, comment: comment.join(' ') });
+    out.get(section)!.set(key, { line: i + 1, comment: comment.join(' '), raw: eq === -1 ? '' : line.slice(eq + 1).trim() });
     comment = [];
   });
   return out;
 }
 
-function parseTarget(raw: string): { op: TargetOp; values: string[] } {
+export function parseTarget(raw: string): { op: TargetOp; values: string[] } {
   const v = fold(raw.replace(/^"(.*)"$/, '$1'));
   if (v.includes('|')) return { op: 'oneOf', values: v.split('|').map((x) => fold(x)) };
   const parts = v.split(' ');

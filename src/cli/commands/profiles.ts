@@ -1,11 +1,13 @@
 import { ProfileSet } from '../../profiles/load.js';
 import { describeTarget } from '../../core/values.js';
+import { UserError } from '../../errors.js';
 import { hostFor, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../format/colors.js';
 import { printJson, type Io } from '../io.js';
 
-export async function runProfiles(opts: GlobalOptions, io: Io): Promise<number> {
+export async function runProfiles(opts: GlobalOptions & { fromTuned?: string }, io: Io): Promise<number> {
+  if (opts.fromTuned) return fromTuned(opts.fromTuned, io);
   const set = ProfileSet.load(hostFor(opts));
   const list = [...set.sources.values()].map((src) => {
     const p = set.get(src.name);
@@ -29,5 +31,23 @@ export async function runProfiles(opts: GlobalOptions, io: Io): Promise<number> 
     io.out(c.dim(`${''.padEnd(17)}${p.sysctl.map((t) => `${t.key} ${describeTarget(t)}`).join('; ')}\n`));
   }
   io.out('\nCombine with commas: --profile web-node,nat-facing (conflicts: the stricter target wins, else the later profile).\n');
+  return EXIT.ok;
+}
+
+async function fromTuned(file: string, io: Io): Promise<number> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { parseTunedProfile, tunedToKnobsProfile } = await import('../../profiles/tuned.js');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const name = path.basename(path.dirname(path.resolve(file)));
+  const { text: out, skipped } = tunedToKnobsProfile(name, file, parseTunedProfile(text));
+  io.out(out);
+  for (const s of skipped) io.err(`skipped ${s.key} (line ${s.line}): ${s.reason}\n`);
+  io.err(`Save it as /etc/knobs/profiles/<name>.ini and add a rationale to each key.\n`);
   return EXIT.ok;
 }
