@@ -291,13 +291,16 @@ export function scanProcNetTcpBatches(absPath: string, family: 4 | 6, onBatch: (
             buf.copy(bigger, 0, 0, filled);
             buf = bigger;
           }
-          buf[filled] = NL;
-          parseChunk(buf, filled + 1, batch, result);
+          // Whatever is left (complete lines, and a last line without a newline).
+          const end = buf[filled - 1] === NL ? filled : (buf[filled] = NL, filled + 1);
+          parseChunk(buf, end, batch, result);
           onBatch(batch);
         }
         break;
       }
       filled += n;
+      // procfs hands out about one page per read(): gather most of a chunk before parsing.
+      if (filled < buf.length - 8192) continue;
       // Lines up to the last newline are complete; the rest waits for the next read.
       const lastNl = buf.lastIndexOf(NL, filled - 1);
       if (lastNl < 0) continue;
@@ -306,53 +309,6 @@ export function scanProcNetTcpBatches(absPath: string, family: 4 | 6, onBatch: (
       const consumed = lastNl + 1;
       if (consumed < filled) buf.copy(buf, 0, consumed, filled);
       filled -= consumed;
-    }
-    return result;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function readAsync(fd: number, buf: Buffer, offset: number, length: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    fs.read(fd, buf, offset, length, null, (err, n) => (err ? reject(err) : resolve(n)));
-  });
-}
-
-/**
- * scanProcNetTcpBatches with the reads on the libuv thread pool, one chunk ahead:
- * while the kernel formats chunk k+1 (the expensive part of a big /proc/net/tcp),
- * this thread parses chunk k. Same batches, same result.
- */
-export async function scanProcNetTcpBatchesAsync(absPath: string, family: 4 | 6, onBatch: (b: TcpBatch) => void): Promise<ScanResult> {
-  const fd = fs.openSync(absPath, 'r');
-  try {
-    let cur = Buffer.allocUnsafe(CHUNK);
-    let next = Buffer.allocUnsafe(CHUNK);
-    const batch = newBatch(family, cur, CHUNK / MIN_LINE + 1);
-    const result: ScanResult = { lines: 0, malformed: 0 };
-    let filled = await readAsync(fd, cur, 0, cur.length);
-    while (filled > 0) {
-      const complete = cur.lastIndexOf(NL, filled - 1) + 1;
-      const carry = filled - complete;
-      if (carry + 1 >= next.length) next = Buffer.allocUnsafe(Math.max(next.length, carry) * 2);
-      cur.copy(next, 0, complete, filled);
-      const pending = readAsync(fd, next, carry, next.length - carry);
-      if (complete > 0) {
-        parseChunk(cur, complete, batch, result);
-        onBatch(batch);
-      }
-      const n = await pending;
-      [cur, next] = [next, cur];
-      if (n === 0) {
-        if (carry > 0) {
-          cur[carry] = NL;
-          parseChunk(cur, carry + 1, batch, result);
-          onBatch(batch);
-        }
-        break;
-      }
-      filled = carry + n;
     }
     return result;
   } finally {

@@ -14,7 +14,7 @@ import { TCP_STATES, type PeerCount, type SocketFacts, type TcpState } from '../
 import type { HostFs } from './host-fs.js';
 import {
   ST_CLOSE_WAIT, ST_CLOSING, ST_FIN_WAIT1, ST_FIN_WAIT2, ST_LAST_ACK, ST_LISTEN, ST_SYN_RECV, ST_TIME_WAIT,
-  TIMER_TIME_WAIT, decodeHexAddress, formatPeer, ipv4FromWord, isLoopback, rawAddressAt, scanProcNetTcpBatches, scanProcNetTcpBatchesAsync,
+  TIMER_TIME_WAIT, decodeHexAddress, formatPeer, ipv4FromWord, isLoopback, rawAddressAt, scanProcNetTcpBatches,
   decodeAddressAt, type TcpBatch,
 } from './proc-net-tcp.js';
 import { parseNetstat, parseSockstat } from './proc-net-stat.js';
@@ -399,20 +399,6 @@ function scanAllSync(hfs: HostFs, listenInit: Uint8Array | null): { acc: Accumul
   return { acc: done(), files };
 }
 
-async function scanAllAsync(hfs: HostFs, listenInit: Uint8Array | null): Promise<{ acc: Accumulated; files: FileReport[] }> {
-  const { onBatch, done } = createAccumulator(listenInit);
-  const files: FileReport[] = [];
-  for (const [path, family] of TCP_FILES) {
-    try {
-      const r = await scanProcNetTcpBatchesAsync(hfs.resolve(path), family, onBatch);
-      files.push({ path: `/${path}`, lines: r.lines, malformed: r.malformed, error: null });
-    } catch (err) {
-      files.push({ path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' });
-    }
-  }
-  return { acc: done(), files };
-}
-
 /** Peer id → text, decoded once. */
 class PeerNames {
   private texts = new Map<number, string>();
@@ -631,18 +617,6 @@ export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): Sock
   return finishCensus(hfs, scan.acc, scan.files, opts, t0);
 }
 
-/**
- * Same result as collectSocketCensus, but reads proc/net/tcp on the libuv thread
- * pool one chunk ahead, so the kernel formats the next chunk while this thread
- * parses the previous one (the CLI uses this; `knobs facts` uses the sync one).
- */
-export async function collectSocketCensusAsync(hfs: HostFs, opts: CensusOptions = {}): Promise<SocketCensus> {
-  const t0 = performance.now();
-  let scan = await scanAllAsync(hfs, null);
-  if (scan.acc.reclassify) scan = await scanAllAsync(hfs, scan.acc.listen);
-  return finishCensus(hfs, scan.acc, scan.files, opts, t0);
-}
-
 function finishCensus(hfs: HostFs, acc: Accumulated, files: FileReport[], opts: CensusOptions, t0: number): SocketCensus {
   const top = Math.max(0, opts.top ?? 10);
   const { stateCounts, orphans, cwInode, cwPort, cwPeer } = acc;
@@ -669,7 +643,7 @@ function finishCensus(hfs: HostFs, acc: Accumulated, files: FileReport[], opts: 
 
   const listeners: ListenerInfo[] = listenRaw
     .map((l) => ({ ...l, owners: (ownerScan.owners.get(l.inode) ?? []).map((pid) => ({ pid, comm: comm(pid) })) }))
-    .sort((a, b) => a.port - b.port || a.family - b.family || a.local.localeCompare(b.local));
+    .sort((a, b) => a.port - b.port || a.family - b.family || (a.local < b.local ? -1 : a.local > b.local ? 1 : 0));
   const listenPorts = [...new Set(listenRaw.map((l) => l.port))].sort((a, b) => a - b);
 
   // ---- CLOSE_WAIT ----
