@@ -26,11 +26,36 @@ export function versionAtLeast(version: string, min: string): boolean {
   return true;
 }
 
-// semver's range code costs ~16 ms of start-up, and most runs never need it
-// (key presence decides applicability), so it is loaded on first use.
-let satisfiesFn: ((v: string, range: string) => boolean) | undefined;
+function compare(a: string, b: string): number {
+  const x = parts(a);
+  const y = parts(b);
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
 
+const COMPARATOR = /^(<=|>=|<|>|=)?(\d+\.\d+\.\d+)$/;
+
+/**
+ * Plain comparator ranges (`<4.12.0`, `>=4.6.0 <5.4.0`, `a || b`) on coerced
+ * versions are evaluated here exactly; anything richer goes to semver, whose
+ * range code costs ~16 ms of start-up and is therefore loaded on first use.
+ */
 export function versionSatisfies(version: string, range: string): boolean {
-  satisfiesFn ??= createRequire(import.meta.url)('semver/functions/satisfies') as (v: string, r: string) => boolean;
-  return satisfiesFn(version, range);
+  const alternatives = range.split('||').map((alt) => alt.trim().split(/\s+/).filter(Boolean));
+  const simple = alternatives.every((alt) => alt.length > 0 && alt.every((c) => COMPARATOR.test(c)));
+  if (!simple) return semverSatisfies(version, range);
+  return alternatives.some((alt) =>
+    alt.every((c) => {
+      const [, op = '=', v] = COMPARATOR.exec(c)!;
+      const d = compare(version, v!);
+      return op === '<' ? d < 0 : op === '<=' ? d <= 0 : op === '>' ? d > 0 : op === '>=' ? d >= 0 : d === 0;
+    }),
+  );
+}
+
+let semverFn: ((v: string, range: string) => boolean) | undefined;
+
+function semverSatisfies(version: string, range: string): boolean {
+  semverFn ??= createRequire(import.meta.url)('semver/functions/satisfies') as (v: string, r: string) => boolean;
+  return semverFn(version, range);
 }
