@@ -1,5 +1,6 @@
 // The ephemeral port range: values the kernel rejects, parity, and collisions with listening services.
 import { rejectReason } from '../../src/core/catalog.js';
+import { configLines } from '../../src/core/config-lines.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { versionAtLeast } from '../../src/core/kernel-version.js';
 import { fields, fold, toInt } from '../../src/core/values.js';
@@ -80,19 +81,14 @@ export default defineRule({
     const version = facts.kernel.version;
     const live = facts.sysctl[KEY]?.live ?? null;
     const unpriv = toInt(facts.sysctl[UNPRIV]?.live);
-    const { loader, files } = facts.sysctlConfig;
-    for (const f of files) {
-      if (f.masked || f.shadowedBy || !f.readBy.includes(loader)) continue;
-      for (const e of f.entries) {
-        if (e.key !== KEY || e.exclude || e.value === null) continue;
-        const v = fold(e.value);
-        let reason = rejectReason(KEY, v, version);
-        const low = toInt(fields(v)[0]);
-        if (reason === null && unpriv !== undefined && low !== undefined && low < unpriv) {
-          reason = `the low end ${low} is below ip_unprivileged_port_start ${unpriv}`;
-        }
-        if (reason) report('rejectedLine', { file: f.path, line: e.line, value: v, reason, live: live ?? 'unknown' }, { key: KEY, current: v });
+    for (const { file, entry: e } of configLines(facts, KEY)) {
+      const v = fold(e.value);
+      let reason = rejectReason(KEY, v, version);
+      const low = toInt(fields(v)[0]);
+      if (reason === null && unpriv !== undefined && low !== undefined && low < unpriv) {
+        reason = `the low end ${low} is below ip_unprivileged_port_start ${unpriv}`;
       }
+      if (reason) report('rejectedLine', { file, line: e.line, value: v, reason, live: live ?? 'unknown' }, { key: KEY, current: v });
     }
 
     if (live === null) return;

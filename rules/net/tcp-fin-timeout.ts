@@ -1,5 +1,6 @@
 // tcp_fin_timeout is set "to reduce TIME_WAIT", which it cannot do.
 import { defaultFor } from '../../src/core/catalog.js';
+import { configLines } from '../../src/core/config-lines.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { toInt } from '../../src/core/values.js';
 
@@ -40,17 +41,12 @@ export default defineRule({
   check({ facts, report }) {
     const dflt = toInt(defaultFor(KEY, facts.kernel.version));
     if (dflt === undefined) return;
-    const { loader, files } = facts.sysctlConfig;
-    for (const f of files) {
-      if (f.masked || f.shadowedBy || !f.readBy.includes(loader)) continue;
-      for (const e of f.entries) {
-        if (e.key !== KEY || e.exclude) continue;
-        const v = toInt(e.value);
-        if (v === undefined || v >= dflt) continue;
-        const mentionsTw = e.comment !== undefined && /time[\s_-]?wait/i.test(e.comment);
-        const commentNote = mentionsTw ? `; the comment above it ("${e.comment!.trim()}") expects fewer TIME_WAIT sockets, which will not happen` : '';
-        report('notTimeWait', { file: f.path, line: e.line, value: v, default: dflt, commentNote }, { key: KEY, current: String(v) });
-      }
+    for (const { file, entry: e } of configLines(facts, KEY)) {
+      const v = toInt(e.value);
+      if (v === undefined || v >= dflt) continue;
+      const mentionsTw = e.comment !== undefined && /time[\s_-]?wait/i.test(e.comment);
+      const commentNote = mentionsTw ? `; the comment above it ("${e.comment!.trim()}") expects fewer TIME_WAIT sockets, which will not happen` : '';
+      report('notTimeWait', { file, line: e.line, value: v, default: dflt, commentNote }, { key: KEY, current: String(v) });
     }
   },
 });

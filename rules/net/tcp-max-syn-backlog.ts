@@ -1,4 +1,5 @@
 // Raising tcp_max_syn_backlog while syncookies are on: the kernel never reads it then.
+import { configLines } from '../../src/core/config-lines.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { describeTarget, toInt } from '../../src/core/values.js';
 
@@ -38,13 +39,8 @@ export default defineRule({
     if (facts.sysctl[KEY]?.state !== 'present') return;
     const cookies = toInt(facts.sysctl[COOKIES]?.live);
     if (cookies === undefined || cookies === 0) return;
-    const { loader, files } = facts.sysctlConfig;
-    for (const f of files) {
-      if (f.masked || f.shadowedBy || !f.readBy.includes(loader)) continue;
-      for (const e of f.entries) {
-        if (e.key !== KEY || e.exclude || e.value === null) continue;
-        report('whileCookies', { source: `${f.path}:${e.line}`, value: e.value, cookies }, { key: KEY, current: e.value });
-      }
+    for (const { file, entry: e } of configLines(facts, KEY)) {
+      report('whileCookies', { source: `${file}:${e.line}`, value: e.value, cookies }, { key: KEY, current: e.value });
     }
     const target = profile.sysctl[KEY];
     if (target) {

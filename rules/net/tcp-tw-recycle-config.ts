@@ -1,4 +1,5 @@
 // A leftover tcp_tw_recycle line on a kernel that no longer has the key: boot logs an error, `sysctl -p` fails.
+import { configLines } from '../../src/core/config-lines.js';
 import { defineRule } from '../../src/core/define-rule.js';
 
 const KEY = 'net.ipv4.tcp_tw_recycle';
@@ -41,17 +42,12 @@ export default defineRule({
       '{file}:{line} sets -tcp_tw_recycle = {value}: the key was removed in Linux 4.12, and the leading "-" only hides the failure; the line does nothing, delete it',
   },
   check({ facts, report }) {
-    const { loader, files } = facts.sysctlConfig;
-    for (const f of files) {
-      if (f.masked || f.shadowedBy || !f.readBy.includes(loader)) continue;
-      for (const e of f.entries) {
-        if (e.key !== KEY || e.exclude || e.value === null) continue;
-        const data = { file: f.path, line: e.line, value: e.value, release: facts.kernel.release };
-        if (e.ignoreFailure) {
-          report('ignoredLine', data, { key: KEY, current: e.value, severity: 'info' });
-        } else {
-          report('removedKey', data, { key: KEY, current: e.value });
-        }
+    for (const { file, entry: e } of configLines(facts, KEY)) {
+      const data = { file, line: e.line, value: e.value, release: facts.kernel.release };
+      if (e.ignoreFailure) {
+        report('ignoredLine', data, { key: KEY, current: e.value, severity: 'info' });
+      } else {
+        report('removedKey', data, { key: KEY, current: e.value });
       }
     }
   },

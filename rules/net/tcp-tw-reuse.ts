@@ -1,5 +1,6 @@
 // tcp_tw_reuse accepts 0/1 before 4.18 and 0/1/2 since: a value copied from a newer host fails at boot.
 import { defaultFor, keyInfo, rejectReason } from '../../src/core/catalog.js';
+import { configLines } from '../../src/core/config-lines.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { fold } from '../../src/core/values.js';
 
@@ -48,25 +49,20 @@ export default defineRule({
     const liveInt = live !== null && /^\d+$/.test(fold(live)) ? Number(fold(live)) : null;
     const valid = liveInt !== null && !base.includes(liveInt) ? [...base, liveInt].sort() : base;
     const dflt = defaultFor(KEY, version);
-    const { loader, files } = facts.sysctlConfig;
-    for (const f of files) {
-      if (f.masked || f.shadowedBy || !f.readBy.includes(loader)) continue;
-      for (const e of f.entries) {
-        if (e.key !== KEY || e.exclude || e.value === null) continue;
-        const v = fold(e.value);
-        if (/^\d+$/.test(v) && valid.includes(Number(v))) continue;
-        const reason = rejectReason(KEY, v, version) ?? `not one of ${valid.join(', ')}`;
-        const hint =
-          v === '2' && !valid.includes(2)
-            ? '. 2 (loopback only) exists since Linux 4.18; here choose 0 (off, the default) or 1 (all outgoing connections, needs timestamps on both ends)'
-            : '';
-        const recommended = dflt !== undefined && rejectReason(KEY, dflt, version) === null ? dflt : null;
-        report(
-          'rejectedValue',
-          { file: f.path, line: e.line, value: v, release: facts.kernel.release, reason, valid: valid.join(', '), live: live ?? 'unknown', hint },
-          { key: KEY, current: v, recommended },
-        );
-      }
+    for (const { file, entry: e } of configLines(facts, KEY)) {
+      const v = fold(e.value);
+      if (/^\d+$/.test(v) && valid.includes(Number(v))) continue;
+      const reason = rejectReason(KEY, v, version) ?? `not one of ${valid.join(', ')}`;
+      const hint =
+        v === '2' && !valid.includes(2)
+          ? '. 2 (loopback only) exists since Linux 4.18; here choose 0 (off, the default) or 1 (all outgoing connections, needs timestamps on both ends)'
+          : '';
+      const recommended = dflt !== undefined && rejectReason(KEY, dflt, version) === null ? dflt : null;
+      report(
+        'rejectedValue',
+        { file, line: e.line, value: v, release: facts.kernel.release, reason, valid: valid.join(', '), live: live ?? 'unknown', hint },
+        { key: KEY, current: v, recommended },
+      );
     }
   },
 });

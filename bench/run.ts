@@ -1,0 +1,18 @@
+// `npm run bench`: every figure side by side with the standard tools.
+// A benchmark, never a timed unit test: numbers depend on the machine.
+import { benchApply } from './apply.js';
+import { benchCli } from './cli.js';
+import { benchSockets } from './sockets.js';
+
+const only = process.argv[2];
+const sections: [string, () => Promise<void>][] = [
+  ['cli', benchCli],
+  ['apply', benchApply],
+  ['sockets', benchSockets],
+];
+for (const [name, run] of sections) {
+  if (only && only !== name) continue;
+  process.stdout.write(`== ${name} ==\n`);
+  await run();
+  process.stdout.write('\n');
+}

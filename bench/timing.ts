@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Wall time in ms of `cmd args`, run `runs` times (after one warm-up), interleaving is up to the caller. */
+export function timeCommand(cmd: string, args: readonly string[], runs: number, opts: { shell?: boolean; env?: NodeJS.ProcessEnv } = {}): number[] {
+  const out: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], shell: opts.shell ?? false, env: opts.env ?? process.env });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.error) throw r.error;
+    if (i > 0) out.push(ms);
+  }
+  return out;
+}
+
+/** Run several commands round-robin so machine noise hits them alike; medians per label. */
+export function interleaved(cmds: Record<string, () => number>, rounds: number): Record<string, number> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
+  for (const f of Object.values(cmds)) f(); // warm-up: page cache, module cache
+  for (let r = 0; r < rounds; r++) for (const [k, f] of Object.entries(cmds)) samples[k]!.push(f());
+  return Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, median(xs)]));
+}
+
+export function once(cmd: string, args: readonly string[], opts: { shell?: boolean } = {}): () => number {
+  return () => timeCommand(cmd, args, 1, opts)[0]!;
+}
+
+export function row(label: string, ms: number, note = ''): string {
+  return `  ${label.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms  ${note}`;
+}
