@@ -142,6 +142,9 @@ export function createProgram(io: Io, setExit: (code: number) => void): Command 
     .option('--json', 'print one JSON document')
     .action(run(async () => (await import('./commands/limits.js')).runLimits));
 
+  sub('wizard', 'interactive: read the host, choose roles, review findings and the diff, apply with a journal')
+    .action(run(async () => (await import('./commands/wizard.js')).runWizard));
+
   return program;
 }
 

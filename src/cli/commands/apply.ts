@@ -74,16 +74,25 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
       return EXIT.error;
     }
   }
+  return applyPlan(plan, { root, scope, json: Boolean(opts.json), restart: Boolean(opts.restart) }, io);
+}
 
+/** Execute a computed plan as one transaction and report it; returns the exit code. */
+export async function applyPlan(
+  plan: Plan,
+  opts: { root: string; scope: { persist: boolean; runtime: boolean }; json: boolean; restart: boolean },
+  io: Io,
+): Promise<number> {
+  const c = colorsFor(io);
   const result = await executeApply(
     {
       files: plan.files.map((f) => ({ path: f.path, content: f.after })),
       sysctls: plan.runtime.map((r) => ({ key: r.key, value: r.to })),
       profiles: plan.profiles,
       user: currentUser(io.env),
-      scope,
+      scope: opts.scope,
     },
-    { root },
+    { root: opts.root },
   );
   if (opts.json) printJson(io, resultJson(plan, result));
   switch (result.status) {
@@ -95,7 +104,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
         io.out(c.green(`Applied transaction ${result.transaction}: ${result.files.length} file(s), ${result.sysctls.length} live value(s).\n`));
         io.out(`Undo with: knobs rollback ${result.transaction}\n`);
       }
-      runFollowUps(root, plan, io, { restart: Boolean(opts.restart), json: Boolean(opts.json) });
+      runFollowUps(opts.root, plan, io, { restart: opts.restart, json: opts.json });
       return EXIT.ok;
     case 'failed':
       io.err(`knobs: apply failed and was rolled back: ${result.error}\n`);
