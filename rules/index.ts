@@ -3,6 +3,8 @@
 import type { Rule } from '../src/core/define-rule.js';
 import fsFileMax from './fs/file-max.js';
 import limitsNofileAboveNrOpen from './limits/nofile-above-nr-open.js';
+import limitsProcessNofile from './limits/process-nofile.js';
+import limitsServiceSoftNofile from './limits/service-soft-nofile.js';
 import netBufferMax from './net/buffer-max.js';
 import netConntrack from './net/conntrack.js';
 import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
@@ -25,6 +27,8 @@ import sysctlLoaderDisagreement from './sysctl/loader-disagreement.js';
 export const rules: readonly Rule[] = [
   fsFileMax,
   limitsNofileAboveNrOpen,
+  limitsProcessNofile,
+  limitsServiceSoftNofile,
   netBufferMax,
   netConntrack,
   netEphemeralPortExhaustion,

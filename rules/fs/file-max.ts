@@ -29,7 +29,7 @@ export default defineRule({
     nearlyFull:
       'the system file table is {percent}% used ({allocated} of {fileMax} in fs.file-nr): at 100% open() fails with ENFILE everywhere',
   },
-  check({ facts, report }) {
+  check({ facts, profile, report }) {
     const version = facts.kernel.version;
     const live = facts.sysctl[KEY]?.live ?? null;
     const fileMax = toInt(live);
@@ -44,6 +44,16 @@ export default defineRule({
       if (v !== undefined && v > hard) {
         hard = v;
         source = `${l.file}:${l.line}`;
+      }
+    }
+    // What the chosen profiles will set: the file table must hold what one process may then open.
+    for (const t of profile.limits) {
+      if (t.item !== 'nofile' || t.type !== 'hard') continue;
+      const raw = t.value.toLowerCase();
+      const v = raw === 'unlimited' || raw === 'infinity' || raw === '-1' ? nrOpen : toInt(raw);
+      if (v !== undefined && v > hard) {
+        hard = v;
+        source = `profile ${t.profile} (${t.domain} hard nofile)`;
       }
     }
     const self = facts.limits.self['nofile'];

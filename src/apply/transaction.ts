@@ -211,8 +211,9 @@ class Transaction {
     try {
       this.writeJournal();
       await this.checkpoint('journal');
-      for (const [i, f] of this.files.entries()) await this.applyFile(i, f);
+      for (const [i, f] of this.files.entries()) if (!f.planned.afterSysctls) await this.applyFile(i, f);
       for (const [i, s] of this.sysctls.entries()) await this.applySysctl(i, s);
+      for (const [i, f] of this.files.entries()) if (f.planned.afterSysctls) await this.applyFile(i, f);
       setState(this.root, this.journal!, 'applied');
     } catch (err) {
       return this.fail(err);

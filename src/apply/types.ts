@@ -14,6 +14,11 @@ export interface PlannedFile {
   content: string | null;
   /** Permission bits; default 0o644. */
   mode?: number;
+  /**
+   * Write this file after the live values are set: a limits file whose values are
+   * only valid once the same transaction has raised fs.nr_open.
+   */
+  afterSysctls?: boolean;
 }
 
 export interface PlannedSysctl {

@@ -74,6 +74,8 @@ export interface PlanFile {
   path: string;
   before: string | null;
   after: string | null;
+  /** Limits files and drop-ins: written after live sysctls (fs.nr_open first), see the lock-out guard. */
+  afterSysctls: boolean;
 }
 
 export interface PlanWarning {
@@ -385,6 +387,6 @@ function planDropIns(input: PlanInput, allowed: (k: string) => boolean, nrOpen: 
 
 function addFile(plan: Plan, path: string, before: string | null, after: string | null): boolean {
   if (before === after) return false;
-  plan.files.push({ path, before, after });
+  plan.files.push({ path, before, after, afterSysctls: !path.startsWith(`${SYSCTL_DIR}/`) });
   return true;
 }

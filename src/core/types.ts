@@ -104,11 +104,27 @@ export interface LimitLine {
   value: string;
 }
 
+/** A running process that matters for limits: near its nofile limit, or serving. */
+export interface ProcessFact {
+  pid: number;
+  comm: string | null;
+  /** systemd unit from proc/<pid>/cgroup, when it runs under one. */
+  unit: string | null;
+  /** null when proc/<pid>/limits could not be read. */
+  nofile: RLimit | null;
+  /** Entries in proc/<pid>/fd; null when not inspectable. */
+  open: number | null;
+  /** TCP ports it listens on. Resolved for processes at or below a soft nofile of 1024 (see collectProcessFacts). */
+  listenPorts: number[];
+}
+
 export interface LimitsFacts {
   /** `proc/self/limits` of the knobs process: what a login shell here got. */
   self: Record<string, RLimit>;
   /** Every line of limits.conf and limits.d/*.conf, in pam_limits' reading order. */
   pam: LimitLine[];
+  /** Processes near their nofile limit or listening with the default 1024 (absent in old snapshots). */
+  processes?: ProcessFact[];
 }
 
 export const TCP_STATES = [

@@ -7,6 +7,7 @@ import { coerceKernelVersion } from '../core/kernel-version.js';
 import type { HostFacts, KernelFacts, SysctlFact } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
 import { readPamLimits, readSelfLimits } from './limits.js';
+import { collectProcessFacts } from './processes.js';
 import { collectSocketCensus, toSocketFacts } from './sockets.js';
 import { configuredKeys, expandSysctlGlob, readSysctlConfig } from './sysctl-files.js';
 import { readLive } from './sysctl-live.js';
@@ -42,11 +43,16 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
   }
 
   const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: false });
+  const listen = new Map((census?.listeners ?? []).map((l) => [l.inode, l.port] as const));
   return {
     kernel,
     sysctl,
     sysctlConfig: config,
-    limits: { self: readSelfLimits(fs), pam: readPamLimits(fs) },
+    limits: {
+      self: readSelfLimits(fs),
+      pam: readPamLimits(fs),
+      ...(options.sockets === false ? {} : { processes: collectProcessFacts(fs, listen) }),
+    },
     sockets: census ? toSocketFacts(census) : emptySockets(),
   };
 }

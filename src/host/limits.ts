@@ -282,13 +282,17 @@ export function readProc(fs: HostFs, pid: number, wantSockets = false): ProcInfo
       if (m) sockets.push(Number(m[1]));
     }
   }
-  let unit: string | null = null;
+  return { pid, comm, limits: readProcLimits(fs, pid), open: fds ? fds.length : null, sockets, unit: readUnit(fs, pid) };
+}
+
+/** The systemd service a process runs under, from proc/<pid>/cgroup; null when none. */
+export function readUnit(fs: HostFs, pid: number): string | null {
   const cg = fs.tryReadText(`/proc/${pid}/cgroup`);
-  if ('text' in cg) {
-    for (const row of cg.text.split('\n')) {
-      const m = /\/([^/]+\.service)(?:\/|$)/.exec(row.split(':').slice(2).join(':'));
-      if (m && m[1]) unit = m[1];
-    }
+  if (!('text' in cg)) return null;
+  let unit: string | null = null;
+  for (const row of cg.text.split('\n')) {
+    const m = /\/([^/]+\.service)(?:\/|$)/.exec(row.split(':').slice(2).join(':'));
+    if (m?.[1]) unit = m[1];
   }
-  return { pid, comm, limits: readProcLimits(fs, pid), open: fds ? fds.length : null, sockets, unit };
+  return unit;
 }

@@ -9,6 +9,7 @@ import {
   type BootSource,
   type HostFacts,
   type LimitLine,
+  type ProcessFact,
   type SocketFacts,
   type SysctlConfFile,
   type SysctlFact,
@@ -34,6 +35,7 @@ export interface HostOverrides {
   configFiles?: SysctlConfFile[];
   pam?: Omit<LimitLine, 'line'>[];
   selfNofile?: { soft: number | null; hard: number | null };
+  processes?: ProcessFact[];
   states?: Partial<Record<TcpState, number>>;
   sockets?: Partial<Omit<SocketFacts, 'states'>>;
 }
@@ -70,6 +72,7 @@ export function host(kernel: KernelName | string, o: HostOverrides = {}): HostFa
     limits: {
       self: { nofile: o.selfNofile ?? { soft: 1024, hard: 524288 } },
       pam: (o.pam ?? []).map((l, i) => ({ ...l, line: i + 1 })),
+      processes: o.processes ?? [],
     },
     sockets: {
       available: true,

@@ -86,7 +86,7 @@ export async function applyPlan(
   const c = colorsFor(io);
   const result = await executeApply(
     {
-      files: plan.files.map((f) => ({ path: f.path, content: f.after })),
+      files: plan.files.map((f) => ({ path: f.path, content: f.after, afterSysctls: f.afterSysctls })),
       sysctls: plan.runtime.map((r) => ({ key: r.key, value: r.to })),
       profiles: plan.profiles,
       user: currentUser(io.env),

@@ -28,6 +28,12 @@ ruleTester.run(rule, {
       findings: [{ messageId: 'belowHardNofile', recommended: '524288', includes: ["this session's hard limit"] }],
     },
     {
+      name: "a profile's hard nofile above file-max (5.4)",
+      host: host('5.4', { sysctl: { [KEY]: '300000' }, selfNofile: { soft: 1024, hard: 4096 } }),
+      profiles: ['web-node'],
+      findings: [{ messageId: 'belowHardNofile', recommended: '524288', includes: ['profile web-node (* hard nofile)'] }],
+    },
+    {
       name: 'file table 90% used (6.1)',
       host: host('6.1', { sysctl: { [KEY]: '1000000', 'fs.file-nr': '900000 0 1000000' } }),
       findings: [{ messageId: 'nearlyFull', recommended: '2000000', change: { kind: 'sysctl', key: KEY, value: '2000000' }, includes: ['90%'] }],
