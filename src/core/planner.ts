@@ -296,6 +296,17 @@ function planLimitsFile(input: PlanInput, allowed: (k: string) => boolean, nrOpe
     lines.push({ rule: 'profile/limit-target', reason: `${t.profile}: ${t.rationale || 'profile target'}`, domain: t.domain, type: t.type, item: t.item, value: t.value });
   }
 
+  for (const l of lines) {
+    if (l.type !== 'soft') continue;
+    const hard = lines.find((h) => h.type === 'hard' && h.domain === l.domain && h.item === l.item) ?? currentForDomain(others, l.domain, 'hard', l.item);
+    if (hard && limitNumber(l.value, nrOpen, l.item) > limitNumber(hard.value, nrOpen, l.item)) {
+      plan.warnings.push({
+        id: 'soft-above-hard',
+        message: `${l.domain} soft ${l.item} ${l.value} is above its hard limit ${hard.value}${'file' in hard ? ` (${hard.file}:${hard.line})` : ''}: pam_limits clamps the soft value to the hard one`,
+      });
+    }
+  }
+
   const target = chooseLimitsName(input, others, lines);
   const content = lines.length ? renderLimitsFile(plan.profiles, lines) : null;
   const before = input.managed.limits.find((f) => f.path === target)?.content ?? null;

@@ -59,4 +59,20 @@ describe('lock-out guard with fs.nr_open raised in the same plan', () => {
     const limits = knobs(['limits', '--root', root, '--service', 'nginx', '--json']).json();
     expect(JSON.stringify(limits.services)).toContain('65536');
   });
+
+  it('warns when a soft target sits above an existing hard limit (pam_limits clamps it)', () => {
+    const root = fakeRoot({ kernel: '6.1', files: { '/etc/security/limits.conf': '*    hard    nofile    4096\n' } });
+    const p = knobs(['plan', '--root', root, '--profile', 'db-client', '--only', 'limits.*', '--json']).json();
+    // db-client wants * hard 524288 too, so the hard line it writes wins: no warning.
+    expect(p.warnings.filter((w: any) => w.id === 'soft-above-hard')).toEqual([]);
+    const mine = fakeRoot({
+      kernel: '6.1',
+      files: {
+        '/etc/security/limits.conf': '*    hard    nofile    4096\n',
+        '/etc/knobs/profiles/soft.ini': '[main]\nsummary = soft only\n[limits]\n; more descriptors\n*:soft:nofile = 65536\n',
+      },
+    });
+    const w = knobs(['plan', '--root', mine, '--profile', 'soft', '--json']).json().warnings.find((x: any) => x.id === 'soft-above-hard');
+    expect(w.message).toContain('/etc/security/limits.conf:1');
+  });
 });
