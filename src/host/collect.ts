@@ -8,7 +8,7 @@ import type { HostFacts, KernelFacts, SysctlFact } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
 import { readPamLimits, readSelfLimits } from './limits.js';
 import { collectProcessFacts } from './processes.js';
-import { collectSocketCensus, toSocketFacts } from './sockets.js';
+import { collectSocketCensus, toSocketFacts, unavailableSocketFacts } from './sockets.js';
 import { configuredKeys, expandSysctlGlob, readSysctlConfig } from './sysctl-files.js';
 import { readLive } from './sysctl-live.js';
 
@@ -53,19 +53,6 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
       pam: readPamLimits(fs),
       ...(options.sockets === false ? {} : { processes: collectProcessFacts(fs, listen) }),
     },
-    sockets: census ? toSocketFacts(census) : emptySockets(),
-  };
-}
-
-function emptySockets(): HostFacts['sockets'] {
-  return {
-    available: false,
-    states: {
-      ESTABLISHED: 0, SYN_SENT: 0, SYN_RECV: 0, FIN_WAIT1: 0, FIN_WAIT2: 0, TIME_WAIT: 0,
-      CLOSE: 0, CLOSE_WAIT: 0, LAST_ACK: 0, LISTEN: 0, CLOSING: 0,
-    },
-    listenPorts: [],
-    timeWaitByDestination: [],
-    counters: {},
+    sockets: census ? toSocketFacts(census) : unavailableSocketFacts(),
   };
 }

@@ -12,14 +12,13 @@
 
 import ini from 'ini';
 import { keyInfo, knownKeys, rejectReason } from '../core/catalog.js';
+import { OTHER_ITEMS, RLIMIT_ITEMS } from '../core/limits-conf.js';
 import { fold, plainValue } from '../core/values.js';
 import type { LimitTarget, Profile, SysctlTarget, TargetOp } from '../core/types.js';
 import { inputError } from '../errors.js';
 
-export const LIMIT_ITEMS = [
-  'core', 'data', 'fsize', 'memlock', 'nofile', 'rss', 'stack', 'cpu', 'nproc', 'as',
-  'maxlogins', 'maxsyslogins', 'priority', 'locks', 'sigpending', 'msgqueue', 'nice', 'rtprio',
-] as const;
+/** Items a profile may set: what pam_limits accepts (one list, in limits-conf.ts). */
+export const LIMIT_ITEMS: readonly string[] = [...RLIMIT_ITEMS, ...OTHER_ITEMS];
 
 export interface LineInfo {
   line: number;
@@ -153,7 +152,7 @@ export function parseProfile(name: string, file: string, text: string): Profile 
     const domain = parts.join(':');
     if (!DOMAIN.test(domain)) throw inputError(file, line, rawKey, `bad domain "${domain}"; expected user, @group, * or a uid range`);
     if (type !== 'soft' && type !== 'hard') throw inputError(file, line, rawKey, `bad type "${type}"; expected soft or hard (write two lines for both)`);
-    if (!(LIMIT_ITEMS as readonly string[]).includes(item)) {
+    if (!LIMIT_ITEMS.includes(item)) {
       throw inputError(file, line, rawKey, `unknown item "${item}"; expected one of ${LIMIT_ITEMS.join(', ')}`);
     }
     const value = fold(rawValue);

@@ -61,7 +61,8 @@ function wrap(text: string, width = 100, indent = '  '): string {
   return lines.join('\n');
 }
 
-function valueLines(fact: SysctlFact | undefined, facts: HostFacts): string[] {
+function valueLines(key: string, facts: HostFacts): string[] {
+  const fact: SysctlFact | undefined = facts.sysctl[key];
   if (!fact) return ['Live: not read'];
   const out = [`Live: ${fact.state === 'present' ? fact.live : fact.state === 'absent' ? 'absent on this kernel' : 'unreadable'}${fact.readOnly ? ' (read-only)' : ''}`];
   out.push(
@@ -70,7 +71,7 @@ function valueLines(fact: SysctlFact | undefined, facts: HostFacts): string[] {
       : 'Boot: no sysctl config file sets it (the kernel default applies at boot)',
   );
   for (const s of fact.shadowed ?? []) out.push(`  overridden: ${s.value} at ${s.file}:${s.line}`);
-  const dis = facts.sysctlConfig.disagreements.find((d) => d.key === Object.entries(facts.sysctl).find(([, f]) => f === fact)?.[0]);
+  const dis = facts.sysctlConfig.disagreements.find((d) => d.key === key);
   if (dis) out.push(`  loaders disagree: systemd-sysctl → ${dis.systemd?.value ?? 'unset'} (${dis.systemd?.file ?? '-'}), sysctl --system → ${dis.procps?.value ?? 'unset'} (${dis.procps?.file ?? '-'})`);
   return out;
 }
@@ -89,7 +90,7 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
       return EXIT.ok;
     }
     io.out(renderRule(rule, c));
-    for (const k of rule.keys) io.out(`\n${c.bold(k)}\n` + valueLines(facts.sysctl[k], facts).map((l) => `  ${l}`).join('\n') + '\n');
+    for (const k of rule.keys) io.out(`\n${c.bold(k)}\n` + valueLines(k, facts).map((l) => `  ${l}`).join('\n') + '\n');
     return EXIT.ok;
   }
 
@@ -141,7 +142,7 @@ function renderKey(key: string, info: KeyInfo | undefined, doc: { default: strin
     out.push(`Scope: ${info.scope === 'netns' ? 'per network namespace' : 'whole machine'}${info.unit ? `; unit: ${info.unit}` : ''}`);
     if (info.history.length) out.push('', c.bold('Kernel history'), ...info.history.map((h) => `  - ${h}`));
   }
-  out.push('', c.bold('On this host'), ...valueLines(facts.sysctl[key], facts).map((l) => `  ${l}`));
+  out.push('', c.bold('On this host'), ...valueLines(key, facts).map((l) => `  ${l}`));
   if (doc.profiles.length) {
     out.push('', c.bold('Profiles'));
     for (const p of doc.profiles) out.push(`  ${p.profile}: ${p.target}`, wrap(p.rationale, 100, '    '));
