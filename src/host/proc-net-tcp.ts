@@ -63,7 +63,8 @@ export interface ScanResult {
   malformed: number;
 }
 
-const HEX = new Int8Array(256).fill(-1);
+/** Hex digit value of a byte, -1 when it is not one. */
+export const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) {
   HEX[65 + i] = 10 + i;
@@ -88,192 +89,123 @@ function hexAt(buf: Buffer, at: number, len: number): number {
 }
 
 /**
- * The sockets of one read chunk in columns (struct of arrays). Filled by one tight
- * loop without per-line calls, consumed by one tight loop: both get optimised
- * early by V8 in a short-lived process. `buf` and the `*At` offsets are valid
- * only during the callback.
+ * Where the fixed-width fields of a line in the kernel's exact layout start, given
+ * `p` = first digit of the local address and `A` = address digits (8 or 32):
+ * the state field's offset, or -1 when the separators are not where the kernel
+ * puts them (then the tolerant path applies). Remote address at p + A + 6.
  */
-export interface TcpBatch {
-  family: 4 | 6;
-  n: number;
-  buf: Buffer;
-  state: Uint8Array;
-  localPort: Uint16Array;
-  remotePort: Uint16Array;
-  remoteWord: Uint32Array;
-  txQueue: Uint32Array;
-  rxQueue: Uint32Array;
-  timerType: Uint8Array;
-  uid: Uint32Array;
-  inode: Float64Array;
-  localAt: Uint32Array;
-  remoteAt: Uint32Array;
+export function exactStateAt(buf: Buffer, p: number, A: number, nl: number): number {
+  const q = p + A + 6;
+  const s = q + A + 6;
+  return s + 42 <= nl &&
+    buf[p + A] === COLON && buf[p + A + 5] === SP && buf[q + A] === COLON && buf[q + A + 5] === SP &&
+    buf[s + 2] === SP && buf[s + 11] === COLON && buf[s + 20] === SP && buf[s + 23] === COLON &&
+    buf[s + 32] === SP && buf[s + 41] === SP
+    ? s
+    : -1;
 }
-
-function newBatch(family: 4 | 6, buf: Buffer, cap: number): TcpBatch {
-  return {
-    family, n: 0, buf,
-    state: new Uint8Array(cap), localPort: new Uint16Array(cap), remotePort: new Uint16Array(cap),
-    remoteWord: new Uint32Array(cap), txQueue: new Uint32Array(cap), rxQueue: new Uint32Array(cap),
-    timerType: new Uint8Array(cap), uid: new Uint32Array(cap), inode: new Float64Array(cap),
-    localAt: new Uint32Array(cap), remoteAt: new Uint32Array(cap),
-  };
-}
-
-const CHUNK = 1 << 20;
-/** Shortest possible socket line is > 64 bytes: a chunk never holds more lines than this. */
-const MIN_LINE = 64;
 
 /**
- * Parse the complete lines in buf[0, end) (end is just past a newline) into the
- * batch (reset first). Header and blank lines are skipped; malformed ones counted.
+ * First digit of the local address of the line at buf[pos, nl) (after `%4d: `);
+ * 0 for a header or blank line, -1 for a line that is neither a header nor a socket.
  */
-function parseChunk(buf: Buffer, end: number, b: TcpBatch, result: ScanResult): void {
+export function addressStart(buf: Buffer, pos: number, nl: number): number {
+  let p = pos;
+  while (p < nl && buf[p] === SP) p++;
+  let c = buf[p]!;
+  if (p === nl || c < 48 || c > 57) return 0; // blank or header ("  sl  local_address ...")
+  do c = buf[++p]!;
+  while (c >= 48 && c <= 57);
+  if (c !== COLON) return -1;
+  p++;
+  while (buf[p] === SP) p++;
+  return p;
+}
+
+/**
+ * Parse the line at buf[pos, nl) (nl = index of its newline) into `e`
+ * (e.family selects the address width). 1 = a socket, 0 = header or blank line,
+ * -1 = malformed.
+ */
+export function parseLineAt(buf: Buffer, pos: number, nl: number, e: TcpEntry): number {
   const H = HEX;
-  const v4 = b.family === 4;
-  const A = v4 ? 8 : 32;
-  if (b.state.length < end / MIN_LINE + 1) {
-    const grown = newBatch(b.family, buf, Math.ceil(end / MIN_LINE) + 1);
-    Object.assign(b, grown);
+  const A = e.family === 4 ? 8 : 32;
+  const at = addressStart(buf, pos, nl);
+  if (at <= 0) return at;
+  e.buf = buf;
+  let p = at;
+  const s = exactStateAt(buf, p, A, nl);
+  if (s < 0) return slowPath(buf, p, nl, e);
+  const q = p + A + 6;
+  const st = (H[buf[s]!]! << 4) | H[buf[s + 1]!]!;
+  const lport = hexAt(buf, p + A + 1, 4);
+  const rport = hexAt(buf, q + A + 1, 4);
+  const word = hexAt(buf, q + A - 8, 8);
+  const tx = hexAt(buf, s + 3, 8);
+  const rx = hexAt(buf, s + 12, 8);
+  const tr = (H[buf[s + 21]!]! << 4) | H[buf[s + 22]!]!;
+  if ((st | lport | rport | tr) < 0 || word < 0 || tx < 0 || rx < 0) return -1;
+  // uid, timeout, inode: decimals of varying width
+  p = s + 42;
+  while (p < nl && buf[p] === SP) p++;
+  let u = 0;
+  let digits = 0;
+  let c: number;
+  for (c = buf[p]!; c >= 48 && c <= 57 && p < nl; c = buf[++p]!) {
+    u = u * 10 + (c - 48);
+    digits++;
   }
-  b.buf = buf;
-  b.n = 0;
-  const { state, localPort, remotePort, remoteWord, txQueue, rxQueue, timerType, uid, inode, localAt, remoteAt } = b;
-  let n = 0;
-  let pos = 0;
-  while (pos < end) {
-    // IPv4 lines are padded to 149 characters: the newline is usually right there.
-    let nl = pos + 149;
-    if (!(v4 && nl < end && buf[nl] === NL)) {
-      nl = pos;
-      while (buf[nl] !== NL) nl++;
-    }
-    let p = pos;
-    const lineStart = pos;
-    pos = nl + 1;
-    while (p < nl && buf[p] === SP) p++;
-    let c = buf[p]!;
-    if (p === nl || c < 48 || c > 57) continue; // blank or header ("  sl  local_address ...")
-    do c = buf[++p]!;
-    while (c >= 48 && c <= 57);
-    if (c !== COLON) {
-      result.malformed++;
-      continue;
-    }
-    p++;
-    while (buf[p] === SP) p++;
-    const q = p + A + 6;
-    const s = q + A + 6;
-    if (
-      s + 42 <= nl &&
-      buf[p + A] === COLON && buf[p + A + 5] === SP && buf[q + A] === COLON && buf[q + A + 5] === SP &&
-      buf[s + 2] === SP && buf[s + 11] === COLON && buf[s + 20] === SP && buf[s + 23] === COLON &&
-      buf[s + 32] === SP && buf[s + 41] === SP
-    ) {
-      const st = (H[buf[s]!]! << 4) | H[buf[s + 1]!]!;
-      let at = p + A + 1;
-      const lport = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
-      at = q + A + 1;
-      const rport = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
-      at = q + A - 8;
-      const whi = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
-      const wlo = (H[buf[at + 4]!]! << 12) | (H[buf[at + 5]!]! << 8) | (H[buf[at + 6]!]! << 4) | H[buf[at + 7]!]!;
-      if ((st | lport | rport | whi | wlo) < 0) {
-        result.malformed++;
-        continue;
-      }
-      state[n] = st;
-      localPort[n] = lport;
-      remotePort[n] = rport;
-      remoteWord[n] = whi * 65536 + wlo;
-      localAt[n] = p;
-      remoteAt[n] = q;
-      if (st === 6) {
-        // TIME_WAIT minisock: no queues, timer 3, uid 0, no inode. The common line: parse no further.
-        txQueue[n] = 0;
-        rxQueue[n] = 0;
-        timerType[n] = 3;
-        uid[n] = 0;
-        inode[n] = 0;
-        n++;
-        continue;
-      }
-      const tx = hexAt(buf, s + 3, 8);
-      const rx = hexAt(buf, s + 12, 8);
-      const tr = (H[buf[s + 21]!]! << 4) | H[buf[s + 22]!]!;
-      // uid, timeout, inode: decimals of varying width
-      p = s + 42;
-      while (p < nl && buf[p] === SP) p++;
-      let u = 0;
-      let digits = 0;
-      for (c = buf[p]!; c >= 48 && c <= 57 && p < nl; c = buf[++p]!) {
-        u = u * 10 + (c - 48);
-        digits++;
-      }
-      while (p < nl && buf[p] === SP) p++;
-      if (buf[p] === 45) p++;
-      let tdigits = 0;
-      for (c = buf[p]!; c >= 48 && c <= 57 && p < nl; c = buf[++p]!) tdigits++;
-      while (p < nl && buf[p] === SP) p++;
-      let ino = 0;
-      let idigits = 0;
-      for (c = buf[p]!; c >= 48 && c <= 57 && p < nl; c = buf[++p]!) {
-        ino = ino * 10 + (c - 48);
-        idigits++;
-      }
-      if (tx < 0 || rx < 0 || tr < 0 || digits === 0 || tdigits === 0 || idigits === 0) {
-        result.malformed++;
-        continue;
-      }
-      txQueue[n] = tx;
-      rxQueue[n] = rx;
-      timerType[n] = tr;
-      uid[n] = u;
-      inode[n] = ino;
-      n++;
-      continue;
-    }
-    // Tolerant path for lines with unusual spacing.
-    const e = slowEntry;
-    e.family = b.family;
-    if (slowPath(buf, p, nl, e) !== 1) {
-      result.malformed++;
-      continue;
-    }
-    void lineStart;
-    state[n] = e.state;
-    localPort[n] = e.localPort;
-    remotePort[n] = e.remotePort;
-    remoteWord[n] = e.remoteWord;
-    txQueue[n] = e.txQueue;
-    rxQueue[n] = e.rxQueue;
-    timerType[n] = e.timerType;
-    uid[n] = e.uid;
-    inode[n] = e.inode;
-    localAt[n] = e.localAt;
-    remoteAt[n] = e.remoteAt;
-    n++;
+  while (p < nl && buf[p] === SP) p++;
+  if (buf[p] === 45) p++;
+  let tdigits = 0;
+  for (c = buf[p]!; c >= 48 && c <= 57 && p < nl; c = buf[++p]!) tdigits++;
+  while (p < nl && buf[p] === SP) p++;
+  let ino = 0;
+  let idigits = 0;
+  for (c = buf[p]!; c >= 48 && c <= 57 && p < nl; c = buf[++p]!) {
+    ino = ino * 10 + (c - 48);
+    idigits++;
   }
-  b.n = n;
-  result.lines += n;
+  if (digits === 0 || tdigits === 0 || idigits === 0) return -1;
+  e.state = st;
+  e.localPort = lport;
+  e.remotePort = rport;
+  e.remoteWord = word;
+  e.txQueue = tx;
+  e.rxQueue = rx;
+  e.timerType = tr;
+  e.uid = u;
+  e.inode = ino;
+  e.localAt = at;
+  e.remoteAt = q;
+  return 1;
 }
 
-const slowEntry: TcpEntry = {
-  family: 4, state: 0, localPort: 0, remotePort: 0, remoteWord: 0, txQueue: 0, rxQueue: 0,
-  timerType: 0, uid: 0, inode: 0, buf: Buffer.alloc(0), localAt: 0, remoteAt: 0,
-};
+/**
+ * Read buffer size, and how much to gather before handing lines on: procfs hands
+ * out about one page per read(). Small chunks on purpose: the consumer's loop is
+ * compiled by V8 in the background while the first chunks run unoptimised, and a
+ * call that starts after that compile finished runs the optimised code from its
+ * first line; a long call would need a second, on-stack-replacement compile.
+ */
+const CHUNK = 128 * 1024;
+const GATHER = 64 * 1024;
 
 /**
- * Scan a proc/net/tcp{,6} file at an absolute path chunk by chunk, calling
- * `onBatch` with the sockets of each chunk. Throws the fs error when the file
- * cannot be opened or read.
+ * Read a proc/net/tcp{,6} file at an absolute path synchronously and call
+ * `onChunk(state, buf, end, family)` (a plain function: no closure) with runs of complete lines: buf[0, end) ends with a newline
+ * (one is added after a last line without one). `buf` is reused between calls.
+ * Throws the fs error when the file cannot be opened or read.
  */
-export function scanProcNetTcpBatches(absPath: string, family: 4 | 6, onBatch: (b: TcpBatch) => void): ScanResult {
+export function readLineChunks<T>(
+  absPath: string,
+  state: T,
+  family: 4 | 6,
+  onChunk: (state: T, buf: Buffer, end: number, family: 4 | 6) => void,
+): void {
   const fd = fs.openSync(absPath, 'r');
   try {
     let buf = Buffer.allocUnsafe(CHUNK);
-    const batch = newBatch(family, buf, CHUNK / MIN_LINE + 1);
-    const result: ScanResult = { lines: 0, malformed: 0 };
     let filled = 0;
     for (;;) {
       if (filled === buf.length) {
@@ -285,32 +217,30 @@ export function scanProcNetTcpBatches(absPath: string, family: 4 | 6, onBatch: (
       const n = fs.readSync(fd, buf, filled, buf.length - filled, null);
       if (n === 0) {
         if (filled > 0) {
-          // Last line without a trailing newline.
-          if (filled === buf.length) {
-            const bigger = Buffer.allocUnsafe(buf.length + 1);
-            buf.copy(bigger, 0, 0, filled);
-            buf = bigger;
-          }
           // Whatever is left (complete lines, and a last line without a newline).
-          const end = buf[filled - 1] === NL ? filled : (buf[filled] = NL, filled + 1);
-          parseChunk(buf, end, batch, result);
-          onBatch(batch);
+          if (buf[filled - 1] !== NL) {
+            if (filled === buf.length) {
+              const bigger = Buffer.allocUnsafe(buf.length + 1);
+              buf.copy(bigger, 0, 0, filled);
+              buf = bigger;
+            }
+            buf[filled++] = NL;
+          }
+          onChunk(state, buf, filled, family);
         }
-        break;
+        return;
       }
       filled += n;
       // procfs hands out about one page per read(): gather most of a chunk before parsing.
-      if (filled < buf.length - 8192) continue;
+      if (filled < GATHER) continue;
       // Lines up to the last newline are complete; the rest waits for the next read.
       const lastNl = buf.lastIndexOf(NL, filled - 1);
       if (lastNl < 0) continue;
-      parseChunk(buf, lastNl + 1, batch, result);
-      onBatch(batch);
+      onChunk(state, buf, lastNl + 1, family);
       const consumed = lastNl + 1;
       if (consumed < filled) buf.copy(buf, 0, consumed, filled);
       filled -= consumed;
     }
-    return result;
   } finally {
     fs.closeSync(fd);
   }
@@ -318,24 +248,24 @@ export function scanProcNetTcpBatches(absPath: string, family: 4 | 6, onBatch: (
 
 /** Calls `onEntry` for every socket line (one reused object: copy what you keep). */
 export function scanProcNetTcp(absPath: string, family: 4 | 6, onEntry: (e: TcpEntry) => void): ScanResult {
-  const e: TcpEntry = { ...slowEntry, family };
-  return scanProcNetTcpBatches(absPath, family, (b) => {
-    e.buf = b.buf;
-    for (let i = 0; i < b.n; i++) {
-      e.state = b.state[i]!;
-      e.localPort = b.localPort[i]!;
-      e.remotePort = b.remotePort[i]!;
-      e.remoteWord = b.remoteWord[i]!;
-      e.txQueue = b.txQueue[i]!;
-      e.rxQueue = b.rxQueue[i]!;
-      e.timerType = b.timerType[i]!;
-      e.uid = b.uid[i]!;
-      e.inode = b.inode[i]!;
-      e.localAt = b.localAt[i]!;
-      e.remoteAt = b.remoteAt[i]!;
-      onEntry(e);
+  const e: TcpEntry = {
+    family, state: 0, localPort: 0, remotePort: 0, remoteWord: 0, txQueue: 0, rxQueue: 0,
+    timerType: 0, uid: 0, inode: 0, buf: Buffer.alloc(0), localAt: 0, remoteAt: 0,
+  };
+  const result: ScanResult = { lines: 0, malformed: 0 };
+  readLineChunks(absPath, e, family, (e, buf, end) => {
+    let pos = 0;
+    while (pos < end) {
+      const nl = buf.indexOf(NL, pos);
+      const r = parseLineAt(buf, pos, nl, e);
+      pos = nl + 1;
+      if (r === 1) {
+        result.lines++;
+        onEntry(e);
+      } else if (r < 0) result.malformed++;
     }
   });
+  return result;
 }
 
 /** uid, timeout, inode: space-separated decimals of varying width (tolerant path). */
