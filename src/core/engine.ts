@@ -76,9 +76,24 @@ export function evaluate(
     });
     if (findings.length === before) passed.push(rule.id);
   }
+  dropRestatedTargets(findings);
   findings.sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.id.localeCompare(b.id) || (a.key ?? '').localeCompare(b.key ?? ''));
   return { findings, notApplicable, passed };
 }
+
+/**
+ * A specific rule that reports a key with the same recommendation as the generic
+ * profile-target check says it better (it knows why); the generic finding goes.
+ */
+function dropRestatedTargets(findings: Finding[]): void {
+  const specific = new Set(findings.filter((f) => f.id !== PROFILE_TARGET && f.key).map((f) => `${f.key}\0${f.recommended}`));
+  for (let i = findings.length - 1; i >= 0; i--) {
+    const f = findings[i]!;
+    if (f.id === PROFILE_TARGET && specific.has(`${f.key}\0${f.recommended}`)) findings.splice(i, 1);
+  }
+}
+
+const PROFILE_TARGET = 'profile/sysctl-target';
 
 /** Findings that count towards the exit code: at or above the threshold and not accepted. */
 export function failing(findings: readonly Finding[], failOn: Severity): Finding[] {
