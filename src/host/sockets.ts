@@ -213,6 +213,16 @@ class TcpScan {
   nOut = 0;
   outPeer: Uint32Array;
   outPort: Uint16Array;
+  /**
+   * Distinct local ports of the first TRACKED outgoing destinations, counted during
+   * the scan (one port bitmap each): usually the busiest ones are among them and
+   * the post-pass over all outgoing sockets (distinctLocalPorts) is not needed.
+   * trackOf: peer id → tracking slot + 1 (0: not tracked).
+   */
+  trackOf: Uint8Array;
+  nTracked = 0;
+  trackBits = new Uint8Array(TRACKED * 8192);
+  trackDistinct = new Int32Array(TRACKED);
 
   twOutTotal = 0;
   twInTotal = 0;
@@ -250,8 +260,12 @@ class TcpScan {
     this.outUse = new Uint32Array(cap);
     this.outPeer = new Uint32Array(cap * 8);
     this.outPort = new Uint16Array(cap * 8);
+    this.trackOf = new Uint8Array(cap);
   }
 }
+
+/** Outgoing destinations whose distinct local ports are counted during the scan. */
+const TRACKED = 16;
 
 /** No socket line is shorter: a chunk of n bytes holds fewer than n / MIN_LINE sockets. */
 const MIN_LINE = 64;
@@ -290,6 +304,7 @@ function reserve(s: TcpScan, lines: number): void {
   s.twOut = g32(s.twOut);
   s.twIn = g32(s.twIn);
   s.outUse = g32(s.outUse);
+  s.trackOf = g8(s.trackOf);
   s.cap = n;
   const slots = new Int32Array(n * 2);
   const mask = n * 2 - 1;
@@ -351,6 +366,24 @@ function pushOut(s: TcpScan, id: number, lp: number): void {
   s.outPeer[s.nOut] = id;
   s.outPort[s.nOut] = lp;
   s.nOut++;
+  // Written without a branch that only a new destination takes: such a branch has no
+  // type feedback when it first runs and discards the optimised scan loop (see peerV4).
+  const nt = s.nTracked;
+  const room = nt < TRACKED ? 1 : 0;
+  let t = s.trackOf[id]!;
+  const fresh = t === 0 ? room : 0;
+  t += fresh * (nt + 1);
+  s.nTracked = nt + fresh;
+  s.trackOf[id] = t;
+  if (t !== 0) {
+    const byte = ((t - 1) << 13) | (lp >> 3);
+    const bit = 1 << (lp & 7);
+    const b = s.trackBits[byte]!;
+    if ((b & bit) === 0) {
+      s.trackBits[byte] = b | bit;
+      s.trackDistinct[t - 1]!++;
+    }
+  }
 }
 
 function incomingTimeWait(s: TcpScan, id: number, lp: number, v4: boolean, word: number): void {
@@ -386,33 +419,36 @@ function scanChunk(s: TcpScan, buf: Buffer, end: number, family: 4 | 6): void {
     while (buf[nl] !== 10);
     const lineStart = pos;
     pos = nl + 1;
-    // `%4d: ` then the local address (headers, blank and odd lines: countFullLine)
+    // `%4d: ` then the local address
     let p = lineStart;
     while (buf[p] === 32) p++;
     const digits = p;
     while (buf[p]! >= 48 && buf[p]! <= 57) p++;
-    if (p === digits || buf[p] !== 58) {
-      countFullLine(s, buf, lineStart, nl, family);
-      continue;
+    let st = -1;
+    if (p !== digits && buf[p] === 58) {
+      p++;
+      while (buf[p] === 32) p++;
+      const sp = exactStateAt(buf, p, A, nl);
+      if (sp >= 0) st = (H[buf[sp]!]! << 4) | H[buf[sp + 1]!]!;
     }
-    p++;
-    while (buf[p] === 32) p++;
-    const sp = exactStateAt(buf, p, A, nl);
-    const st = sp < 0 ? -1 : (H[buf[sp]!]! << 4) | H[buf[sp + 1]!]!;
     // ESTABLISHED, SYN_SENT, TIME_WAIT, CLOSE: nothing after the state field is needed.
-    if (st !== 6 && st !== 1 && st !== 2 && st !== 7) {
-      countFullLine(s, buf, lineStart, nl, family);
-      continue;
+    let lp = -1;
+    let port = -1;
+    let whi = -1;
+    let wlo = -1;
+    if (st === 6 || st === 1 || st === 2 || st === 7) {
+      let at = p + A + 1;
+      lp = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
+      at = p + 2 * A + 7;
+      port = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
+      at = p + 2 * A - 2;
+      whi = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
+      wlo = (H[buf[at + 4]!]! << 12) | (H[buf[at + 5]!]! << 8) | (H[buf[at + 6]!]! << 4) | H[buf[at + 7]!]!;
     }
-    let at = p + A + 1;
-    const lp = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
-    at = p + 2 * A + 7;
-    const port = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
-    at = p + 2 * A - 2;
-    const whi = (H[buf[at]!]! << 12) | (H[buf[at + 1]!]! << 8) | (H[buf[at + 2]!]! << 4) | H[buf[at + 3]!]!;
-    const wlo = (H[buf[at + 4]!]! << 12) | (H[buf[at + 5]!]! << 8) | (H[buf[at + 6]!]! << 4) | H[buf[at + 7]!]!;
+    // Everything else (headers, other states, odd layouts, bad hex): one call site, so
+    // that it has type feedback from the header and LISTEN lines at the start.
     if ((lp | port | whi | wlo) < 0) {
-      countFullLine(s, buf, lineStart, nl, family); // counts it as malformed
+      countFullLine(s, buf, lineStart, nl, family);
       continue;
     }
     const word = whi * 65536 + wlo;
@@ -603,11 +639,24 @@ export function topIndices(counts: ArrayLike<number>, n: number, k: number): num
   return order.map((i) => heapIdx[i]!);
 }
 
-/** Distinct local ports per slot (slotOf: peer id → slot or -1) over the outgoing sockets, one bitmap per slot. */
-function distinctLocalPorts(acc: TcpScan, slotOf: Int32Array, slots: number): number[] {
-  const distinct = new Array<number>(slots).fill(0);
+/**
+ * Distinct local ports towards each of `dests`: from the scan's bitmaps for tracked
+ * destinations, else one pass over all outgoing sockets with a bitmap per destination.
+ */
+function distinctLocalPorts(acc: TcpScan, dests: number[]): number[] {
+  const distinct = dests.map((d) => (acc.trackOf[d]! > 0 ? acc.trackDistinct[acc.trackOf[d]! - 1]! : 0));
+  const slotOf = new Int32Array(acc.nPeers).fill(-1);
+  let slots = 0;
+  const slotDest: number[] = [];
+  dests.forEach((d, i) => {
+    if (acc.trackOf[d] === 0) {
+      slotOf[d] = slots++;
+      slotDest.push(i);
+    }
+  });
   if (slots === 0) return distinct;
   const bits = new Uint8Array(slots * 8192);
+  const counts = new Array<number>(slots).fill(0);
   const { outPeer, outPort, nOut } = acc;
   for (let i = 0; i < nOut; i++) {
     const slot = slotOf[outPeer[i]!]!;
@@ -617,9 +666,10 @@ function distinctLocalPorts(acc: TcpScan, slotOf: Int32Array, slots: number): nu
     const bit = 1 << (lp & 7);
     if ((bits[byte]! & bit) === 0) {
       bits[byte]! |= bit;
-      distinct[slot]!++;
+      counts[slot]!++;
     }
   }
+  slotDest.forEach((i, slot) => (distinct[i] = counts[slot]!));
   return distinct;
 }
 
@@ -898,9 +948,7 @@ function finishCensus(hfs: HostFs, acc: TcpScan, files: FileReport[], opts: Cens
 
   // Distinct local ports for the busiest outgoing destinations (one bitmap each).
   const topDest = topIndices(outUse, nPeers, top);
-  const slotOf = new Int32Array(nPeers).fill(-1);
-  topDest.forEach((d, i) => (slotOf[d] = i));
-  const distinct = distinctLocalPorts(acc, slotOf, topDest.length);
+  const distinct = distinctLocalPorts(acc, topDest);
   const destinations: DestinationUse[] = topDest.map((d, i) => {
     const ip = peers.ip(d);
     const loopback = isLoopback(ip);
