@@ -730,19 +730,27 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
   const numeric = pids.filter((p) => p.length > 0 && p.charCodeAt(0) >= 48 && p.charCodeAt(0) <= 57 && /^\d+$/.test(p));
   numeric.sort((a, b) => Number(a) - Number(b));
   // Sockets in proc/net/tcp belong to our network namespace: look at the processes
-  // in it first, then at those whose namespace cannot be read, and at the others
-  // only if some owner is still missing.
+  // in it first (walked as their namespace is read, so a walk that finds every owner
+  // early does not read the namespace of every process on the host), then at those
+  // whose namespace cannot be read, and at the others only if an owner is still missing.
   const selfNs = hfs.readlink('proc/self/ns/net');
-  const first: string[] = [];
   const unknown: string[] = [];
   const later: string[] = [];
-  for (const p of numeric) {
-    const ns = selfNs === null ? selfNs : hfs.readlink(`proc/${p}/ns/net`);
-    (ns === selfNs ? first : ns === null ? unknown : later).push(p);
-  }
   let found = 0;
-  for (const pidText of first.concat(unknown, later)) {
+  for (const p of numeric) {
     if (found === wanted.size) break;
+    const ns = selfNs === null ? selfNs : hfs.readlink(`proc/${p}/ns/net`);
+    if (ns === selfNs) walk(p);
+    else (ns === null ? unknown : later).push(p);
+  }
+  for (const p of unknown.concat(later)) {
+    if (found === wanted.size) break;
+    walk(p);
+  }
+  uninspectable.sort((a, b) => a.pid - b.pid);
+  return { owners, uninspectable };
+
+  function walk(pidText: string): void {
     const pid = Number(pidText);
     const fdDir = hfs.resolve(`proc/${pidText}/fd`);
     let fds: string[];
@@ -753,7 +761,7 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
       if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ESRCH') {
         uninspectable.push({ pid, comm: readComm(hfs, pidText), error: code });
       }
-      continue;
+      return;
     }
     // Numeric order (readdirSync sorts by name): older descriptors first, and the
     // walk can stop early once every wanted socket has been seen.
@@ -794,8 +802,6 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
       if (found === wanted.size) break;
     }
   }
-  uninspectable.sort((a, b) => a.pid - b.pid);
-  return { owners, uninspectable };
 }
 
 function readComm(hfs: HostFs, pid: string): string | null {
