@@ -1,6 +1,7 @@
 // The system-wide file table smaller than one process may open, or nearly full.
 import { rejectReason } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
+import { comparableLimit } from '../../src/core/limits-conf.js';
 import { fields, toInt } from '../../src/core/values.js';
 
 const KEY = 'fs.file-max';
@@ -39,8 +40,7 @@ export default defineRule({
     let source = '';
     for (const l of facts.limits.pam) {
       if (l.item !== 'nofile' || l.type === 'soft') continue;
-      const raw = l.value.trim().toLowerCase();
-      const v = raw === 'unlimited' || raw === 'infinity' || raw === '-1' ? nrOpen : toInt(raw);
+      const v = comparableLimit('nofile', l.value, nrOpen);
       if (v !== undefined && v > hard) {
         hard = v;
         source = `${l.file}:${l.line}`;
@@ -49,8 +49,7 @@ export default defineRule({
     // What the chosen profiles will set: the file table must hold what one process may then open.
     for (const t of profile.limits) {
       if (t.item !== 'nofile' || t.type !== 'hard') continue;
-      const raw = t.value.toLowerCase();
-      const v = raw === 'unlimited' || raw === 'infinity' || raw === '-1' ? nrOpen : toInt(raw);
+      const v = comparableLimit('nofile', t.value, nrOpen);
       if (v !== undefined && v > hard) {
         hard = v;
         source = `profile ${t.profile} (${t.domain} hard nofile)`;

@@ -1,18 +1,13 @@
 // A hard nofile above fs.nr_open makes pam_limits fail the session: nobody in that domain can log in or su.
 import { rejectReason } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
+import { comparableLimit } from '../../src/core/limits-conf.js';
 import { toInt } from '../../src/core/values.js';
 import type { LimitLine } from '../../src/core/types.js';
 
 const KEY = 'fs.nr_open';
 const NR_OPEN_MAX = 2147483584;
 
-/** A nofile value in descriptors; unlimited means fs.nr_open to pam_limits. */
-function nofileValue(raw: string, nrOpen: number): number | undefined {
-  const v = raw.trim().toLowerCase();
-  if (v === 'unlimited' || v === 'infinity' || v === '-1') return nrOpen;
-  return /^\d+$/.test(v) ? Number(v) : undefined;
-}
 
 export default defineRule({
   id: 'limits/nofile-above-nr-open',
@@ -66,7 +61,7 @@ export default defineRule({
       if (l.type === 'hard' || l.type === '-') slot.hard = l;
       last.set(l.domain, slot);
       if (l.type === 'soft') continue;
-      const v = nofileValue(l.value, nrOpen);
+      const v = comparableLimit('nofile', l.value, nrOpen);
       if (v === undefined || v <= nrOpen) continue;
       const raisable = v <= NR_OPEN_MAX && rejectReason(KEY, String(v), version) === null;
       report(
@@ -90,8 +85,8 @@ export default defineRule({
     }
     for (const [domain, { soft, hard }] of last) {
       if (!soft || !hard || soft === hard) continue;
-      const s = nofileValue(soft.value, nrOpen);
-      const h = nofileValue(hard.value, nrOpen);
+      const s = comparableLimit('nofile', soft.value, nrOpen);
+      const h = comparableLimit('nofile', hard.value, nrOpen);
       if (s === undefined || h === undefined || s <= h) continue;
       report(
         'softAboveHard',

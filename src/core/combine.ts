@@ -11,6 +11,7 @@
 // Includes are expanded first: an including profile overrides what it includes.
 // Limits are minimums: for the same domain/type/item the larger value wins.
 
+import { comparableLimit } from './limits-conf.js';
 import { fields, plainValue, satisfies } from './values.js';
 import type { LimitTarget, Profile, ResolvedProfile, SysctlTarget } from './types.js';
 
@@ -48,12 +49,13 @@ function mergeLimits(into: Map<string, LimitTarget>, add: readonly LimitTarget[]
   for (const l of add) {
     const id = `${l.domain}:${l.type}:${l.item}`;
     const prev = into.get(id);
-    if (!prev || override || limitValue(l.value) > limitValue(prev.value)) into.set(id, l);
+    if (!prev || override || limitValue(l) > limitValue(prev)) into.set(id, l);
   }
 }
 
-function limitValue(v: string): number {
-  return v === 'unlimited' || v === 'infinity' || v === '-1' ? Infinity : Number(v);
+/** Profiles do not know fs.nr_open: "unlimited" simply outranks any number here. */
+function limitValue(l: LimitTarget): number {
+  return comparableLimit(l.item, l.value, Infinity) ?? NaN;
 }
 
 /** Flatten one profile with its includes; the including profile overrides. */

@@ -103,6 +103,18 @@ export function parseLimitValue(
 }
 
 /**
+ * A limit value as a number, to compare values of the same item (in the file's
+ * unit): "no limit" is fs.nr_open for nofile (pam_limits substitutes it) and
+ * Infinity otherwise; undefined when pam_limits would skip the value.
+ */
+export function comparableLimit(item: string, raw: string, nrOpen: number): number | undefined {
+  const v = parseLimitValue(item, raw.trim());
+  if ('error' in v) return undefined;
+  if (v.unlimited) return item === 'nofile' ? nrOpen : Infinity;
+  return v.n;
+}
+
+/**
  * Parse one limits.conf-format file. `file` is the host path recorded on every line
  * (`/etc/security/limits.d/90-x.conf`). Lines pam_limits would skip are not in
  * `lines`; each is in `problems` with the reason.

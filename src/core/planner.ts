@@ -12,7 +12,7 @@
 // (procps reads /etc/sysctl.conf last), the plan warns and names the winner.
 
 import { rejectReason } from './catalog.js';
-import { parseLimitsConf } from './limits-conf.js';
+import { comparableLimit, parseLimitsConf } from './limits-conf.js';
 import { makeOnlyMatcher } from './only.js';
 import {
   isManaged,
@@ -264,8 +264,7 @@ function effectiveNrOpen(facts: HostFacts, lines: Map<string, SysctlLine>): numb
 // ---- limits ----------------------------------------------------------------------
 
 function limitNumber(v: string, nrOpen: number, item: string): number {
-  if (v === 'unlimited' || v === 'infinity' || v === '-1') return item === 'nofile' ? nrOpen : Infinity;
-  return Number(v);
+  return comparableLimit(item, v, nrOpen) ?? NaN;
 }
 
 /** The value pam_limits gives `domain` for item/type from lines of equal specificity (last wins). */
