@@ -9,7 +9,7 @@ import { interleaved, once, row } from './timing.js';
 import { mirrorHostRoot } from './mirror-root.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const CLI = path.join(REPO, 'dist/cli.js');
+const CLI = path.join(REPO, 'dist/knobs.cjs');
 const ROUNDS = 15;
 
 export async function benchCli(): Promise<void> {

@@ -3,7 +3,7 @@
 // re-executes itself there with `--inner`, brings `lo` up, sets only net.* keys
 // (private to that namespace), creates ≥ 70,000 TIME_WAIT sockets plus some
 // CLOSE_WAIT and ESTABLISHED with a small C generator, and times:
-//   knobs  `node dist/cli.js sockets --json` (and/or test/helpers/run-sockets.mjs)
+//   knobs  `node dist/knobs.cjs sockets --json` (and/or test/helpers/run-sockets.mjs)
 //   ss     `ss -tan | awk '{print $1}' | sort | uniq -c`
 //   netstat `netstat -tan | awk '/^tcp/ {++S[$NF]} END {for(a in S) print a, S[a]}'`
 //   floor  `cat /proc/net/tcp /proc/net/tcp6 > /dev/null; node -e 0`
@@ -21,7 +21,7 @@ const SELF = fileURLToPath(import.meta.url);
 /** dist/bench/sockets.js → repository root. */
 const REPO = path.resolve(path.dirname(SELF), '..', '..');
 const RUNNER = path.join(REPO, 'test/helpers/run-sockets.mjs');
-const BIN = path.join(REPO, 'dist/cli.js');
+const BIN = path.join(REPO, 'dist/knobs.cjs');
 
 const RUNS = 7;
 const DESTS = 3; // 127.0.0.2 .. 127.0.0.4, port 8080

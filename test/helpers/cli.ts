@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
-export const BIN = path.join(REPO, 'dist/cli.js');
+export const BIN = path.join(REPO, 'dist/knobs.cjs');
 
 export interface CliResult {
   code: number;
