@@ -3,63 +3,27 @@
 //
 // Why: start-up is most of what a `knobs audit` or `knobs sockets` costs over SSH
 // and in loops over a fleet. As CommonJS, knobs skips the ES module loader (~7 ms
-// measured on the benchmark machine), and with a code cache written at build time
-// (scripts/bundle.mjs) V8 neither parses nor compiles the bundle again: another
-// ~10 ms. A cache V8 rejects (a different Node.js, changed flags) or a missing one
-// costs only that compile; the result is the same.
+// measured on the benchmark machine), and with the code cache written at build time
+// (scripts/bundle.mjs) V8 neither parses nor compiles the bundle again: `knobs
+// sockets` on an empty root went from 42 to 25 ms over Node's own start-up. A cache
+// V8 rejects (another Node.js) or a missing one costs only that compile.
 
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
-import type { Io } from './cli/io.js';
+import { loadBundle, writeCodeCache, type Main } from './bundle-loader.js';
 
-type Main = (argv: string[], io?: Io) => Promise<number>;
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const bundle = path.join(here, 'knobs-cli.cjs');
-export const CODE_CACHE = `${bundle}.cache`;
-
-function load(): { main: Main; script: vm.Script } {
-  const source = fs.readFileSync(bundle, 'utf8');
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = fs.readFileSync(CODE_CACHE);
-  } catch {
-    // no cache: compile as usual
-  }
-  // The CommonJS wrapper, as Node's own loader would add it.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: bundle,
-    ...(cachedData ? { cachedData } : {}),
-  });
-  const mod = { exports: {} as { main?: Main } };
-  (script.runInThisContext() as (...args: unknown[]) => void)(mod.exports, createRequire(bundle), mod, bundle, here);
-  if (typeof mod.exports.main !== 'function') throw new Error(`${bundle}: no main export (rebuild with npm run build)`);
-  return { main: mod.exports.main, script };
-}
-
-/**
- * Build step (scripts/bundle.mjs): KNOBS_WRITE_CODE_CACHE holds a JSON list of
- * argv lists; each runs with output discarded, then the cache is written with
- * every function those runs compiled.
- */
-async function writeCodeCache(spec: string): Promise<number> {
-  fs.rmSync(CODE_CACHE, { force: true });
-  const { main, script } = load();
-  const quiet: Io = { out: () => {}, err: () => {}, isTTY: false, stdinTTY: false, color: false, env: process.env };
-  for (const args of JSON.parse(spec) as string[][]) await main(['node', 'knobs', ...args], quiet);
-  fs.writeFileSync(CODE_CACHE, script.createCachedData());
-  return 0;
-}
+const bundle = path.join(path.dirname(fileURLToPath(import.meta.url)), 'knobs-cli.cjs');
 
 async function run(): Promise<number> {
-  const spec = process.env.KNOBS_WRITE_CODE_CACHE;
-  if (spec) return writeCodeCache(spec);
+  // Build step only: a JSON list of argv lists to warm the cache with.
+  const warmUp = process.env.KNOBS_WRITE_CODE_CACHE;
+  if (warmUp) {
+    await writeCodeCache(bundle, JSON.parse(warmUp) as string[][]);
+    return 0;
+  }
   let main: Main;
   try {
-    main = load().main;
+    main = loadBundle(bundle).main;
   } catch (err) {
     process.stderr.write(`knobs: cannot load ${bundle}: ${(err as Error).message}\n  hint: npm run build\n`);
     return 1;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostFs } from '../src/host/host-fs.js';
 import {
-  decodeHexAddress, formatIpv6, scanProcNetTcp, type TcpEntry,
+  decodeHexAddress, formatIpv6, readLineChunks, scanProcNetTcp, type TcpEntry,
 } from '../src/host/proc-net-tcp.js';
 import { parseNetstat, parseSockstat } from '../src/host/proc-net-stat.js';
 import { collectSocketCensus, countReservedInRange, findSocketOwners, toSocketFacts, topIndices } from '../src/host/sockets.js';
@@ -135,6 +135,45 @@ describe('proc/net/tcp streaming parser', () => {
     expect(r).toEqual({ lines: N, malformed: 0 });
     expect(n).toBe(N);
     expect(est1).toBe(N / 3);
+  });
+
+  it('hands on every byte once, in runs of whole lines, across read-ahead windows, a 600 KiB line and no final newline', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-tcp-'));
+    temps.push(dir);
+    const lines = fs.readFileSync(path.join(FIXTURE, 'proc/net/tcp'), 'latin1').split('\n');
+    const tw = lines.find((l) => / 06 /.test(l))!;
+    const body = [lines[0]!];
+    for (let i = 0; i < 70_000; i++) body.push(String(i).padStart(4) + tw.slice(tw.indexOf(':'))); // ≈ 10 MB
+    body.splice(50_000, 0, 'x'.repeat(600 * 1024)); // longer than the read buffer and a piece
+    const text = body.join('\n'); // no trailing newline
+    const file = path.join(dir, 'tcp');
+    fs.writeFileSync(file, text, 'latin1');
+    const runs: Buffer[] = [];
+    let empty = 0;
+    readLineChunks(file, null, 4, (_s, buf, end) => {
+      if (end === 0) return void empty++;
+      expect(buf[end - 1]).toBe(10);
+      runs.push(Buffer.from(buf.subarray(0, end)));
+    });
+    expect(Buffer.concat(runs).toString('latin1')).toBe(text + '\n');
+    expect(runs.length).toBeGreaterThan(70); // handed on in pieces, not as one run
+    expect(empty).toBeGreaterThan(0); // the calls that let V8 start compiling the consumer
+  });
+
+  it('counts a table bigger than the read-ahead window exactly in the census', () => {
+    const dir = tempRoot(false);
+    const p6 = path.join(dir, 'proc/net/tcp6');
+    fs.writeFileSync(p6, fs.readFileSync(p6, 'latin1').split('\n')[0] + '\n'); // IPv4 only
+    const one = collectSocketCensus(new HostFs(dir), { owners: false });
+    const p = path.join(dir, 'proc/net/tcp');
+    const [header, ...sockets] = fs.readFileSync(p, 'latin1').split('\n').filter(Boolean);
+    const copies = 2000; // ≈ 8 MB, two read-ahead windows
+    const body = [header!];
+    for (let c = 0; c < copies; c++) for (const l of sockets) body.push(String(body.length - 1).padStart(4) + l.slice(l.indexOf(':')));
+    fs.writeFileSync(p, body.join('\n') + '\n');
+    const many = collectSocketCensus(new HostFs(dir), { owners: false });
+    for (const st of TCP_STATES) expect([st, many.states[st]]).toEqual([st, one.states[st] * copies]);
+    expect(many.files[0]).toMatchObject({ lines: one.files[0]!.lines * copies, malformed: 0 });
   });
 
   it('falls back to whitespace splitting for lines with unusual spacing and counts malformed ones', () => {

@@ -12,11 +12,29 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
+/** The reader of stdout went away (`knobs explain … | head -1`). */
+let stdoutGone = false;
+let guarded = false;
+
+/**
+ * A closed pipe is the reader's choice, not an error of knobs: stop writing to
+ * it, keep the exit code, print no stack trace. Any other write error still is one.
+ */
+function guardStdout(): void {
+  if (guarded) return;
+  guarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    stdoutGone = true;
+  });
+}
+
 export function nodeIo(): Io {
   const isTTY = Boolean(process.stdout.isTTY);
   const env = process.env;
+  guardStdout();
   return {
-    out: (t) => void process.stdout.write(t),
+    out: (t) => void (stdoutGone || process.stdout.write(t)),
     err: (t) => void process.stderr.write(t),
     isTTY,
     stdinTTY: Boolean(process.stdin.isTTY),
