@@ -184,14 +184,15 @@ export function parseLineAt(buf: Buffer, pos: number, nl: number, e: TcpEntry): 
 /**
  * How lines are handed on. The consumer's per-line loop is ~15× faster once V8 has
  * optimised it (57 ns against ~1 µs a line, measured on 75,000 TIME_WAIT lines),
- * and that optimisation is compiled on a background thread (10-20 ms) only after
- * the loop ran hot. So: the first FIRST_RUN bytes are handed on at once (that
- * marks the loop hot), then an empty run (the call that starts the background
- * compile), then up to READ_AHEAD bytes are read before anything else is parsed.
- * On procfs the reading is the kernel formatting the table (~1 µs a line), which
- * is what the compile overlaps; the gathered bytes then go out in PIECE-sized runs,
- * each a new call that picks up the optimised code as soon as it exists (one long
- * call would run the slow code to its end).
+ * and that optimisation is compiled on a background thread (15-20 ms here) only
+ * after the loop ran hot. So: the first FIRST_RUN bytes are handed on at once
+ * (enough for V8 to mark the loop hot, with the interrupt budget sockets.ts sets),
+ * then an empty run (a call: that is when the background compile starts), then up
+ * to READ_AHEAD bytes are read before anything else is parsed. On procfs that
+ * reading is the kernel formatting the table (~1 µs a line), which is what the
+ * compile overlaps; the gathered bytes then go out in PIECE-sized runs, each a new
+ * call that picks up the optimised code as soon as it exists (one long call would
+ * run the slow code to its end).
  */
 const FIRST_RUN = 128 * 1024;
 const READ_AHEAD = 4 * 1024 * 1024;

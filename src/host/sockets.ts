@@ -408,7 +408,7 @@ function scanChunk(s: TcpScan, buf: Buffer, end: number, family: 4 | 6): void {
   const listen = s.listen;
   const seenLocal = s.seenLocal;
   reserve(s, Math.ceil(end / MIN_LINE));
-  if (++s.chunks === 2) setOsr(false);
+  if (++s.chunks === 1 && end >= BIG_RUN) tuneV8ForScan(true);
   let pos = 0;
   while (pos < end) {
     // IPv4 lines are padded to 149 characters: the newline is usually right there.
@@ -529,20 +529,28 @@ function countFullLine(s: TcpScan, buf: Buffer, pos: number, nl: number, family:
 }
 
 /**
- * V8's on-stack replacement (OSR), off while a big table is scanned: the scan is
- * called once per 64 KiB chunk, so the code V8 optimises in the background is
- * picked up by the next call anyway; with OSR on, V8 also compiles an OSR copy of
- * the same loop (another ~20-30 ms of compiler time competing for the CPU, measured
- * with --trace-opt) that arrives later than the next call. Measured on the 75k-line
- * fixture: census 165 -> 145 ms (medians of 13). Switched only for tables of two
- * chunks or more, since loading node:v8 costs ~2 ms.
+ * V8 settings while a big table is scanned (the first run handed on is a whole
+ * FIRST_RUN of proc-net-tcp.ts; loading node:v8 costs ~1 ms, not worth it for
+ * small tables). What counts is how soon scanChunk runs optimised code; see the
+ * read-ahead in proc-net-tcp.ts.
+ * - A smaller interrupt budget: V8 marks a function hot after a number of budget
+ *   "ticks" that grows with its bytecode size; with the default (66 KiB) scanChunk
+ *   was marked only after ~2,000 lines, i.e. after the read-ahead that is meant to
+ *   hide its background compile. With 8 KiB it is marked within the first run.
+ *   Measured on 75,000 live TIME_WAIT lines: time in scanChunk 24-37 ms → 11-17 ms.
+ * - No on-stack replacement: the scan is called once per piece, so the optimised
+ *   code is picked up by the next call anyway; OSR would compile a second copy
+ *   of the loop (another ~20 ms of compiler time on the same CPUs).
+ * Both are restored when the scan ends (66 KiB: the default of Node 20's V8).
  */
-let osrOff = false;
-function setOsr(on: boolean): void {
-  if (osrOff === !on) return;
-  osrOff = !on;
+const BIG_RUN = 64 * 1024;
+let tuned = false;
+function tuneV8ForScan(on: boolean): void {
+  if (tuned === on) return;
+  tuned = on;
   const v8 = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
-  v8.setFlagsFromString(on ? '--use-osr' : '--no-use-osr');
+  v8.setFlagsFromString(on ? '--no-use-osr' : '--use-osr');
+  v8.setFlagsFromString(`--interrupt-budget=${on ? 8 * 1024 : 66 * 1024}`);
 }
 
 const TCP_FILES = [['proc/net/tcp', 4], ['proc/net/tcp6', 6]] as const;
@@ -564,7 +572,7 @@ function scanAllSync(hfs: HostFs, listenInit: Uint8Array | null): { acc: TcpScan
       }
     }
   } finally {
-    setOsr(true);
+    tuneV8ForScan(false);
   }
   return { acc: s, files };
 }
