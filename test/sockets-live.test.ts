@@ -45,7 +45,9 @@ def count(state):
     with open('/proc/net/tcp') as f:
         return sum(1 for line in f if line.split()[3:4] == [state])
 deadline = time.time() + 10
-while count('08') < 50 and time.time() < deadline:
+# Both sides' FINs may still be in flight under load (softirq deferred): wait for the
+# final states, so that knobs and ss read the same table.
+while (count('08') < 50 or count('06') < 40) and time.time() < deadline:
     time.sleep(0.05)
 
 knobs = subprocess.run(['node', runner, 'sockets', '--json'], capture_output=True, text=True)

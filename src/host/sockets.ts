@@ -773,8 +773,8 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
     }
     // Numeric order (readdirSync sorts by name): older descriptors first, and the
     // walk can stop early once every wanted socket has been seen.
-    fds.sort((a, b) => Number(a) - Number(b));
-    for (const fd of fds) {
+    const order = Int32Array.from(fds, Number).sort(); // a typed sort: no comparator calls
+    for (const fd of order) {
       let target: string;
       try {
         target = fs.readlinkSync(`${fdDir}/${fd}`);
