@@ -23,7 +23,7 @@ const REPO = path.resolve(path.dirname(SELF), '..', '..');
 const RUNNER = path.join(REPO, 'test/helpers/run-sockets.mjs');
 const BIN = path.join(REPO, 'dist/knobs.cjs');
 
-const RUNS = 7;
+const RUNS = 11;
 const DESTS = 3; // 127.0.0.2 .. 127.0.0.4, port 8080
 const PER_DEST = 25_000;
 const CLOSE_WAIT = 500;

@@ -28,12 +28,29 @@ const common = {
   supported: { 'dynamic-import': false },
 };
 
+// commander requires node:child_process (and with it net, dgram and the stream
+// modules: ~3 ms) when it is loaded, only for git-style executable subcommands,
+// which knobs does not have: it gets a proxy that loads the module on first use.
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`) ? { path: 'child_process', namespace: 'lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/knobs-cli.cjs',
   // ≈80 ms to load and only the wizard and confirmations need it: required from node_modules on first use.
   external: ['@inquirer/prompts'],
+  plugins: [lazyChildProcessForCommander],
 });
 await build({
   ...common,
