@@ -1,6 +1,6 @@
 // argv → exit code. Expected failures (UserError) print one line and a hint;
 // anything else is a bug and prints its stack. Nothing here calls process.exit:
-// pending output is flushed and the code is returned to bin.ts.
+// pending output is flushed and the code is returned to the launcher (src/launcher.ts).
 
 import { CommanderError } from 'commander';
 import { ExitError, UserError } from '../errors.js';

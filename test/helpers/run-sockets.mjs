@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Minimal runner for `knobs sockets` that needs only the compiled command module
-// (used by the live test and the benchmark when dist/src/bin.js is not built).
+// (used by the live test and the benchmark; it needs only `tsc`, not the bundle).
 // Usage: node test/helpers/run-sockets.mjs [--json] [--top N] [--root DIR] [--watch [S]]
 import { runSockets } from '../../dist/src/cli/commands/sockets.js';
 import { nodeIo } from '../../dist/src/cli/io.js';
