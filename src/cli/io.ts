@@ -1,6 +1,8 @@
 // What a command may touch of the terminal. Commands write through Io so tests can
 // capture output, and colour is decided once: only on a TTY, never with NO_COLOR.
 
+import fs from 'node:fs';
+
 export interface Io {
   out(text: string): void;
   err(text: string): void;
@@ -14,31 +16,51 @@ export interface Io {
 
 /** The reader of stdout went away (`knobs explain … | head -1`). */
 let stdoutGone = false;
-let guarded = false;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * A closed pipe is the reader's choice, not an error of knobs: stop writing to
- * it, keep the exit code, print no stack trace. Any other write error still is one.
+ * Writes all of `text` to fd 1 or 2 with write(2), blocking. Not process.stdout:
+ * creating that stream loads Node's stream modules (~3 ms of every command's
+ * start-up; more on a TTY). A descriptor left non-blocking by whoever started knobs
+ * gets EAGAIN: wait 1 ms and go on. A closed pipe (EPIPE) is the reader's choice,
+ * not an error of knobs: stdout stops quietly, the exit code stays the command's.
  */
-function guardStdout(): void {
-  if (guarded) return;
-  guarded = true;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    stdoutGone = true;
-  });
+function writeAll(fd: 1 | 2, text: string): void {
+  if (fd === 1 && stdoutGone) return;
+  const buf = Buffer.from(text);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
+      else if (code === 'EPIPE') {
+        if (fd === 1) stdoutGone = true;
+        return;
+      } else throw err;
+    }
+  }
 }
 
 export function nodeIo(): Io {
-  const isTTY = Boolean(process.stdout.isTTY);
   const env = process.env;
-  guardStdout();
+  // Asked on first use only: process.stdout and process.stdin create their stream
+  // objects when touched (~3 ms of start-up each), which `--json` output never needs.
+  let isTTY: boolean | undefined;
+  const stdoutTTY = () => (isTTY ??= Boolean(process.stdout.isTTY));
   return {
-    out: (t) => void (stdoutGone || process.stdout.write(t)),
-    err: (t) => void process.stderr.write(t),
-    isTTY,
-    stdinTTY: Boolean(process.stdin.isTTY),
-    color: isTTY && !('NO_COLOR' in env && env.NO_COLOR !== '') && env.TERM !== 'dumb',
+    out: (t) => writeAll(1, t),
+    err: (t) => writeAll(2, t),
+    get isTTY() {
+      return stdoutTTY();
+    },
+    get stdinTTY() {
+      return Boolean(process.stdin.isTTY);
+    },
+    get color() {
+      return stdoutTTY() && !('NO_COLOR' in env && env.NO_COLOR !== '') && env.TERM !== 'dumb';
+    },
     env,
   };
 }

@@ -3,6 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, REPO, knobs } from '../helpers/cli.js';
@@ -51,6 +52,42 @@ describe('launcher and code cache', () => {
     const r = run(path.join(dir, 'knobs.cjs'), ['audit']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^knobs: cannot load .*knobs-cli\.cjs: ENOENT.*\n  hint: npm run build\n$/);
+  });
+
+  it('writes all of a large output into a non-blocking pipe that is read late (EAGAIN)', () => {
+    // 5,000 TIME_WAIT peers and --top 5000: about 2 MB of JSON, far more than a pipe holds.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-eagain-'));
+    temps.push(root);
+    fs.mkdirSync(path.join(root, 'proc/net'), { recursive: true });
+    const lines = ['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'];
+    for (let i = 0; i < 5000; i++) {
+      const peer = (0x0a000000 + i).toString(16).toUpperCase().padStart(8, '0');
+      lines.push(`${String(i).padStart(4)}: 0100007F:${(33000 + i).toString(16).toUpperCase()} ${peer}:01BB 06 00000000:00000000 03:00001747 00000000     0        0 0 3 0000000000000000`);
+    }
+    fs.writeFileSync(path.join(root, 'proc/net/tcp'), lines.join('\n') + '\n');
+    fs.writeFileSync(path.join(root, 'proc/net/tcp6'), lines[0] + '\n');
+    const py = `
+import os, subprocess, sys, time
+r, w = os.pipe()
+os.set_blocking(w, False)
+p = subprocess.Popen([sys.argv[1], sys.argv[2], 'sockets', '--json', '--top', '5000', '--root', sys.argv[3]], stdout=w)
+os.close(w)
+time.sleep(0.5)  # knobs fills the pipe and meets EAGAIN meanwhile
+data = b''
+while True:
+    chunk = os.read(r, 1 << 16)
+    if not chunk: break
+    data += chunk
+open(sys.argv[4], 'wb').write(data)
+print(p.wait())
+`;
+    const got = path.join(root, 'out.json');
+    const r = spawnSync('python3', ['-c', py, process.execPath, BIN, root, got], { encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe('0');
+    expect(fs.statSync(got).size).toBeGreaterThan(1 << 20);
+    const direct = spawnSync(process.execPath, [BIN, 'sockets', '--json', '--top', '5000', '--root', root], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const comparable = (text: string) => ({ ...JSON.parse(text), elapsedMs: 0 });
+    expect(comparable(fs.readFileSync(got, 'utf8'))).toEqual(comparable(direct.stdout));
   });
 
   it('output into a pipe the reader already closed ends quietly with the command exit code', () => {

@@ -4,7 +4,7 @@
 
 import { TCP_STATES, type TcpState } from '../../core/types.js';
 import { HostFs } from '../../host/host-fs.js';
-import { collectSocketCensus, fmtN, type SocketCensus } from '../../host/sockets.js';
+import { collectSocketCensus, fmtN, nowMs, type SocketCensus } from '../../host/sockets.js';
 import { EXIT } from '../exit-codes.js';
 import { SCHEMA_VERSION, printJson, type Io } from '../io.js';
 
@@ -47,7 +47,7 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
   }
   const hfs = new HostFs(opts.root);
   let paint = plain;
-  if (io.color && !opts.json) {
+  if (!opts.json && io.color) {
     const pc = (await import('picocolors')).default;
     paint = pc;
   }
@@ -93,7 +93,7 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
   try {
     do {
       const c = sample();
-      const now = performance.now();
+      const now = nowMs();
       if (typeof c === 'string') {
         io.err(`knobs sockets: ${c}\n`);
         return EXIT.error;
