@@ -186,8 +186,8 @@ export function parseLineAt(buf: Buffer, pos: number, nl: number, e: TcpEntry): 
  * optimised it (57 ns against ~1 µs a line, measured on 75,000 TIME_WAIT lines),
  * and that optimisation is compiled on a background thread (15-20 ms here) only
  * after the loop ran hot. So: the first FIRST_RUN bytes are handed on at once
- * (enough for V8 to mark the loop hot, with the interrupt budget sockets.ts sets),
- * then an empty run (a call: that is when the background compile starts), then up
+ * (one call long enough for V8 to mark the loop hot), then an empty run (a call:
+ * that is when the background compile starts, if it has not yet), then up
  * to READ_AHEAD bytes are read before anything else is parsed. On procfs that
  * reading is the kernel formatting the table (~1 µs a line), which is what the
  * compile overlaps; the gathered bytes then go out in PIECE-sized runs, each a new

@@ -10,7 +10,6 @@
 // a CLOSE_WAIT or LISTEN socket needs an owner, and stops once all are found.
 
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { TCP_STATES, type PeerCount, type SocketFacts, type TcpState } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
 import {
@@ -169,15 +168,17 @@ export interface CensusOptions {
 
 // ---- the scan: one pass, numbers only ----------------------------------------------
 //
-// Cost model (75,000 TIME_WAIT lines, measured): the process lives ~0.3 s and V8
-// runs the per-line loop in the interpreter until on-stack replacement swaps in
-// optimised code, so what counts is how soon that happens and that it sticks.
-// Hence one small fused loop (read chunk → parse the four fields TIME_WAIT and
-// ESTABLISHED need → count) over the fixed fields of a class instance, no growth
-// checks per line (reserve() per chunk), and small chunks so that V8's background
-// compile is picked up by the next call. Lines in other states go to
-// countFullLine(). (Priming the type feedback with synthetic lines of every kind
-// was tried: it removed the 2-3 deoptimisations per run but cost as much as it saved.)
+// Cost model (75,000 TIME_WAIT lines, measured): the process lives ~0.2 s, and the
+// per-line loop costs ~1 µs a line until V8 has optimised it, ~57 ns after. So
+// what counts is how soon optimised code runs and that it sticks: one small fused
+// loop (parse the four fields TIME_WAIT and ESTABLISHED need → count) over the
+// fixed fields of a class instance, no growth checks per line (reserve() per run),
+// and runs handed on by readLineChunks so that V8 compiles the loop while the kernel
+// is still formatting the table (see LineRuns in proc-net-tcp.ts). Lines in other
+// states go to countFullLine(). (Tried and dropped: priming the type feedback with
+// synthetic lines, which cost as much as it saved; switching off on-stack
+// replacement and lowering V8's interrupt budget during the scan, which loading
+// node:v8 (~4 ms) cancelled out.)
 
 /**
  * Everything the census keeps from the scan. Remote endpoints are interned to
@@ -234,8 +235,6 @@ class TcpScan {
   cwPort: number[] = [];
   cwPeer: number[] = [];
 
-  /** Chunks scanned (all files). */
-  chunks = 0;
   /** Per file. */
   lines = 0;
   malformed = 0;
@@ -408,7 +407,6 @@ function scanChunk(s: TcpScan, buf: Buffer, end: number, family: 4 | 6): void {
   const listen = s.listen;
   const seenLocal = s.seenLocal;
   reserve(s, Math.ceil(end / MIN_LINE));
-  if (++s.chunks === 1 && end >= BIG_RUN) tuneV8ForScan(true);
   let pos = 0;
   while (pos < end) {
     // IPv4 lines are padded to 149 characters: the newline is usually right there.
@@ -528,31 +526,6 @@ function countFullLine(s: TcpScan, buf: Buffer, pos: number, nl: number, family:
   }
 }
 
-/**
- * V8 settings while a big table is scanned (the first run handed on is a whole
- * FIRST_RUN of proc-net-tcp.ts; loading node:v8 costs ~1 ms, not worth it for
- * small tables). What counts is how soon scanChunk runs optimised code; see the
- * read-ahead in proc-net-tcp.ts.
- * - A smaller interrupt budget: V8 marks a function hot after a number of budget
- *   "ticks" that grows with its bytecode size; with the default (66 KiB) scanChunk
- *   was marked only after ~2,000 lines, i.e. after the read-ahead that is meant to
- *   hide its background compile. With 8 KiB it is marked within the first run.
- *   Measured on 75,000 live TIME_WAIT lines: time in scanChunk 24-37 ms → 11-17 ms.
- * - No on-stack replacement: the scan is called once per piece, so the optimised
- *   code is picked up by the next call anyway; OSR would compile a second copy
- *   of the loop (another ~20 ms of compiler time on the same CPUs).
- * Both are restored when the scan ends (66 KiB: the default of Node 20's V8).
- */
-const BIG_RUN = 64 * 1024;
-let tuned = false;
-function tuneV8ForScan(on: boolean): void {
-  if (tuned === on) return;
-  tuned = on;
-  const v8 = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
-  v8.setFlagsFromString(on ? '--no-use-osr' : '--use-osr');
-  v8.setFlagsFromString(`--interrupt-budget=${on ? 8 * 1024 : 66 * 1024}`);
-}
-
 const TCP_FILES = [['proc/net/tcp', 4], ['proc/net/tcp6', 6]] as const;
 
 type FileReport = SocketCensus['files'][number];
@@ -560,19 +533,15 @@ type FileReport = SocketCensus['files'][number];
 function scanAllSync(hfs: HostFs, listenInit: Uint8Array | null): { acc: TcpScan; files: FileReport[] } {
   const s = new TcpScan(listenInit);
   const files: FileReport[] = [];
-  try {
-    for (const [path, family] of TCP_FILES) {
-      s.lines = 0;
-      s.malformed = 0;
-      try {
-        readLineChunks(hfs.resolve(path), s, family, scanChunk);
-        files.push({ path: `/${path}`, lines: s.lines, malformed: s.malformed, error: null });
-      } catch (err) {
-        files.push({ path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' });
-      }
+  for (const [path, family] of TCP_FILES) {
+    s.lines = 0;
+    s.malformed = 0;
+    try {
+      readLineChunks(hfs.resolve(path), s, family, scanChunk);
+      files.push({ path: `/${path}`, lines: s.lines, malformed: s.malformed, error: null });
+    } catch (err) {
+      files.push({ path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' });
     }
-  } finally {
-    tuneV8ForScan(false);
   }
   return { acc: s, files };
 }
