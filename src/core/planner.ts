@@ -101,6 +101,38 @@ export interface Plan {
 const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 const byteCmp = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
+/**
+ * Rules judge live values, but a plan may write others: a profile target moves the
+ * low end of ip_local_port_range, and the parity rule then objects to the range as
+ * written (found by the apply-then-plan property test: 40000 65000 under
+ * load-balancer became 10240 65000, which the next plan changed to 10240 64999). So
+ * the planned values are judged again as if they were live, and the plan is made
+ * again with those fixes, until it stops moving (a few rounds at most).
+ */
+export function settlePlan(input: PlanInput, judge: (facts: HostFacts) => readonly Finding[], maxRounds = 3): Plan {
+  let findings = input.findings;
+  let plan = computePlan(input);
+  for (let round = 0; round < maxRounds; round++) {
+    const planned = new Map(plan.changes.filter((c) => c.kind === 'sysctl').map((c) => [c.key, c.to]));
+    if (planned.size === 0) break;
+    const sysctl = { ...input.facts.sysctl };
+    for (const [key, value] of planned) {
+      const fact = sysctl[key];
+      if (fact) sysctl[key] = { ...fact, live: value };
+    }
+    const sysctlFix = (f: Finding) => (f.change?.kind === 'sysctl' ? f.change : null);
+    const again = judge({ ...input.facts, sysctl }).filter((f) => {
+      const c = sysctlFix(f);
+      return !f.accepted && c !== null && planned.has(c.key) && fold(c.value) !== fold(planned.get(c.key)!);
+    });
+    if (again.length === 0) break;
+    const judgedAgain = new Set(again.map((f) => `${f.id}\0${sysctlFix(f)!.key}`));
+    findings = [...findings.filter((f) => !judgedAgain.has(`${f.id}\0${sysctlFix(f)?.key}`)), ...again];
+    plan = computePlan({ ...input, findings });
+  }
+  return plan;
+}
+
 export function computePlan(input: PlanInput): Plan {
   const plan: Plan = {
     profiles: [...input.profile.names],

@@ -4,7 +4,7 @@
 
 import { createTwoFilesPatch } from 'diff';
 import { evaluate } from '../../core/engine.js';
-import { computePlan, type Plan } from '../../core/planner.js';
+import { settlePlan, type Plan } from '../../core/planner.js';
 import type { HostFacts } from '../../core/types.js';
 import type { HostFs } from '../../host/host-fs.js';
 import { readManagedState } from '../../host/managed-files.js';
@@ -35,17 +35,20 @@ export function buildPlan(opts: PlanOptions): PlanContext {
   const config = siteConfig(host);
   const facts = factsFor(host, opts.facts);
   const rules = allRules();
-  const ev = evaluate(facts, profile, rules, { accept: config.accept });
+  const judge = (f: HostFacts) => evaluate(f, profile, rules, { accept: config.accept }).findings;
   const services = splitList(opts.service);
-  const plan = computePlan({
-    facts,
-    profile,
-    findings: ev.findings,
-    ruleIds: rules.map((r) => r.id),
-    only: splitList(opts.only),
-    services,
-    managed: readManagedState(host, services),
-  });
+  const plan = settlePlan(
+    {
+      facts,
+      profile,
+      findings: judge(facts),
+      ruleIds: rules.map((r) => r.id),
+      only: splitList(opts.only),
+      services,
+      managed: readManagedState(host, services),
+    },
+    judge,
+  );
   return { host, facts, plan };
 }
 
