@@ -22,7 +22,7 @@ import {
 } from './atomic-write.js';
 import { journalDir, listJournals, markUndoStarted, readBlob, recordError, setState } from './journal.js';
 import { acquireLock, guardSignals } from './lock.js';
-import type { HandEdit, Journal, JournalFile, PrevKind, RollbackResult, SysctlChange, UndoFailure } from './types.js';
+import type { HandEdit, Journal, JournalFile, LiveEdit, PrevKind, RollbackResult, SysctlChange, UndoFailure } from './types.js';
 
 export interface UndoSelection {
   /** Indexes into journal.files / journal.sysctls to undo; all when omitted (crash recovery). */
@@ -142,12 +142,18 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
 
     if (!opts.force) {
       const edits = handEdits(root, chain);
-      if (edits.length > 0) {
+      const live = liveEdits(root, chain);
+      if (edits.length > 0 || live.length > 0) {
+        const what = [
+          ...(edits.length ? [`${edits.map((e) => e.path).join(', ')} changed since knobs wrote ${edits.length === 1 ? 'it' : 'them'}`] : []),
+          ...(live.length ? [`${live.map((e) => `${e.key} is ${e.now}, not the ${e.set} knobs set`).join(', ')}`] : []),
+        ];
         return {
           status: 'refused',
           exitCode: 1,
           edits,
-          message: `${edits.map((e) => e.path).join(', ')} changed since knobs wrote ${edits.length === 1 ? 'it' : 'them'}; rollback would discard those edits (rerun with --force to do it anyway)`,
+          liveEdits: live,
+          message: `${what.join('; ')}: rollback would discard ${edits.length + live.length === 1 ? 'that change' : 'those changes'} (rerun with --force to do it anyway)`,
         };
       }
     }
@@ -255,6 +261,29 @@ export function handEdits(root: string, chain: Journal[]): HandEdit[] {
         transaction: j.id,
         diff: createTwoFilesPatch(`a${f.path}`, `b${f.path}`, written, current, `written by knobs ${j.id}`, 'now'),
       });
+    }
+  }
+  return edits;
+}
+
+/**
+ * Live values that are neither what knobs set nor (for a transaction whose apply or
+ * undo was cut short) what was there before: someone changed them since, and
+ * rollback would silently undo that as well. The newest transaction of the chain
+ * that set a key decides; unreadable values are left to undo itself.
+ */
+export function liveEdits(root: string, chain: Journal[]): LiveEdit[] {
+  const seen = new Set<string>();
+  const edits: LiveEdit[] = [];
+  for (const j of chain) {
+    const halfway = j.state === 'pending' || j.undoStarted !== undefined;
+    for (const s of j.sysctls) {
+      if (seen.has(s.key)) continue;
+      seen.add(s.key);
+      const live = readSysctl(root, s.key);
+      if (!('value' in live)) continue;
+      if (live.value === s.value || (halfway && live.value === s.previous)) continue;
+      edits.push({ key: s.key, transaction: j.id, set: s.value, now: live.value });
     }
   }
   return edits;

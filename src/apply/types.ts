@@ -202,6 +202,16 @@ export interface HandEdit {
   diff: string;
 }
 
+export interface LiveEdit {
+  key: string;
+  /** Transaction that set the value last. */
+  transaction: string;
+  /** The value knobs set (folded). */
+  set: string;
+  /** The live value now (folded). */
+  now: string;
+}
+
 export type RollbackResult =
   | { status: 'noop'; exitCode: 0; message: string }
   | {
@@ -213,10 +223,11 @@ export type RollbackResult =
       sysctls: SysctlChange[];
     }
   | {
-      /** Files changed by hand since knobs wrote them; nothing was touched. Rerun with force. */
+      /** Files changed by hand since knobs wrote them, or live values since it set them; nothing was touched. Rerun with force. */
       status: 'refused';
       exitCode: 1;
       edits: HandEdit[];
+      liveEdits: LiveEdit[];
       message: string;
     }
   | {

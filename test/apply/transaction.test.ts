@@ -316,6 +316,26 @@ describe('rollback', () => {
     expect(await rollback({ root, user: 't', force: true })).toMatchObject({ status: 'rolled-back' });
     expect(treeChecksum(root)).toBe(before);
   });
+  it('refuses to discard a live value changed since knobs set it, unless forced', async () => {
+    const root = tree();
+    const before = treeChecksum(root);
+    const r = await executeApply(typicalRequest(), opts(root));
+    expect(readKey(root, 'net.core.somaxconn')).toBe('8192');
+    put(root, 'proc/sys/net/core/somaxconn', '16384\n'); // an operator raised it by hand
+    const afterEdit = treeChecksum(root);
+    const refused = await rollback({ root, user: 't' });
+    expect(refused.status).toBe('refused');
+    if (refused.status !== 'refused') return;
+    expect(refused.exitCode).toBe(1);
+    expect(refused.edits).toEqual([]);
+    expect(refused.liveEdits).toEqual([{ key: 'net.core.somaxconn', transaction: r.status === 'applied' && r.transaction, set: '8192', now: '16384' }]);
+    expect(refused.message).toBe('net.core.somaxconn is 16384, not the 8192 knobs set: rollback would discard that change (rerun with --force to do it anyway)');
+    expect(treeChecksum(root)).toBe(afterEdit); // the refusal touched nothing
+    expect(history(root)[0]!.state).toBe('applied');
+
+    expect(await rollback({ root, user: 't', force: true })).toMatchObject({ status: 'rolled-back' });
+    expect(treeChecksum(root)).toBe(before);
+  });
 });
 
 describe('lock', () => {

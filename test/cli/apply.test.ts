@@ -129,7 +129,7 @@ describe('an interrupted apply', () => {
   });
 });
 
-describe('rollback of a hand-edited file', () => {
+describe('rollback of a hand-edited file or live value', () => {
   it('shows the diff and refuses unless --force', () => {
     const root = fakeRoot({ kernel: '5.4', sysctl: { 'net.core.somaxconn': '128' } });
     expect(knobs(applyArgs(root, '--profile', 'web-node')).code).toBe(0);
@@ -141,6 +141,23 @@ describe('rollback of a hand-edited file', () => {
     expect(fs.readFileSync(file, 'utf8')).toContain('tcp_fin_timeout = 10');
     expect(knobs(['rollback', '--root', root, '--yes', '--force']).code).toBe(0);
     expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('names a live value changed by hand since apply and refuses unless --force', () => {
+    const root = fakeRoot({ kernel: '5.4', sysctl: { 'net.core.somaxconn': '128' } });
+    expect(knobs(applyArgs(root, '--profile', 'web-node')).code).toBe(0);
+    const live = path.join(root, 'proc/sys/net/core/somaxconn');
+    const set = fs.readFileSync(live, 'utf8').trim();
+    fs.writeFileSync(live, '2048\n');
+    const r = knobs(['rollback', '--root', root, '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^net\\.core\\.somaxconn: knobs set ${set} \\(\\S+\\), now 2048$`, 'm'));
+    expect(r.stderr).toBe(`knobs: net.core.somaxconn is 2048, not the ${set} knobs set: rollback would discard that change (rerun with --force to do it anyway)\n`);
+    const j = knobs(['rollback', '--root', root, '--yes', '--json']).json();
+    expect(j).toMatchObject({ status: 'refused', edits: [], liveEdits: [{ key: 'net.core.somaxconn', set, now: '2048' }] });
+    expect(fs.readFileSync(live, 'utf8')).toBe('2048\n');
+    expect(knobs(['rollback', '--root', root, '--yes', '--force']).code).toBe(0);
+    expect(fs.readFileSync(live, 'utf8').trim()).toBe('128');
   });
 });
 

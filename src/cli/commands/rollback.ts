@@ -30,7 +30,10 @@ export async function runRollback(opts: GlobalOptions & { args: string[]; yes?: 
       }
       return EXIT.ok;
     case 'refused':
-      if (!opts.json) for (const e of result.edits) io.out(e.diff);
+      if (!opts.json) {
+        for (const e of result.edits) io.out(e.diff);
+        for (const e of result.liveEdits) io.out(`${e.key}: knobs set ${e.set} (${e.transaction}), now ${e.now}\n`);
+      }
       io.err(`knobs: ${result.message}\n`);
       return EXIT.error;
     case 'inconsistent':
