@@ -267,22 +267,22 @@ export function handEdits(root: string, chain: Journal[]): HandEdit[] {
 }
 
 /**
- * Live values that are neither what knobs set nor (for a transaction whose apply or
- * undo was cut short) what was there before: someone changed them since, and
- * rollback would silently undo that as well. The newest transaction of the chain
- * that set a key decides; unreadable values are left to undo itself.
+ * Live values that are neither what knobs set nor what was there before (back at the
+ * previous value, after a reboot or a cut-short apply, rollback changes nothing):
+ * someone changed them since, and rollback would silently undo that as well. The
+ * newest transaction of the chain that set a key decides; unreadable values are
+ * left to undo itself.
  */
 export function liveEdits(root: string, chain: Journal[]): LiveEdit[] {
   const seen = new Set<string>();
   const edits: LiveEdit[] = [];
   for (const j of chain) {
-    const halfway = j.state === 'pending' || j.undoStarted !== undefined;
     for (const s of j.sysctls) {
       if (seen.has(s.key)) continue;
       seen.add(s.key);
       const live = readSysctl(root, s.key);
       if (!('value' in live)) continue;
-      if (live.value === s.value || (halfway && live.value === s.previous)) continue;
+      if (live.value === s.value || live.value === s.previous) continue;
       edits.push({ key: s.key, transaction: j.id, set: s.value, now: live.value });
     }
   }
