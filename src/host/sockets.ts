@@ -404,8 +404,6 @@ function scanChunk(s: TcpScan, buf: Buffer, end: number, family: 4 | 6): void {
   const v4 = family === 4;
   const A = v4 ? 8 : 32;
   const stateCounts = s.stateCounts;
-  const listen = s.listen;
-  const seenLocal = s.seenLocal;
   reserve(s, Math.ceil(end / MIN_LINE));
   let pos = 0;
   while (pos < end) {
@@ -453,20 +451,25 @@ function scanChunk(s: TcpScan, buf: Buffer, end: number, family: 4 | 6): void {
     s.lines++;
     stateCounts[st]!++;
     const id = v4 ? peerV4(s, word, port) : peerV6(s, buf, p + A + 6, word, port);
-    seenLocal[lp] = 1;
-    const incoming = listen[lp] === 1;
-    if (st === 6) {
-      s.twAll[id]!++;
-      if (incoming) incomingTimeWait(s, id, lp, v4, word);
-      else {
-        s.twOut[id]!++;
-        s.twOutTotal++;
-      }
+    countConnection(s, st, id, lp, v4, word);
+  }
+}
+
+/** A socket with a peer (any state but LISTEN): which side, TIME_WAIT, local ports per destination. */
+function countConnection(s: TcpScan, st: number, id: number, lp: number, v4: boolean, word: number): void {
+  s.seenLocal[lp] = 1;
+  const incoming = s.listen[lp] === 1;
+  if (st === ST_TIME_WAIT) {
+    s.twAll[id]!++;
+    if (incoming) incomingTimeWait(s, id, lp, v4, word);
+    else {
+      s.twOut[id]!++;
+      s.twOutTotal++;
     }
-    if (!incoming) {
-      s.outUse[id]!++;
-      pushOut(s, id, lp);
-    }
+  }
+  if (!incoming) {
+    s.outUse[id]!++;
+    pushOut(s, id, lp);
   }
 }
 
@@ -505,20 +508,7 @@ function countFullLine(s: TcpScan, buf: Buffer, pos: number, nl: number, family:
   }
   const word = e.remoteWord;
   const id = family === 4 ? peerV4(s, word, e.remotePort) : peerV6(s, buf, e.remoteAt, word, e.remotePort);
-  s.seenLocal[lp] = 1;
-  const incoming = s.listen[lp] === 1;
-  if (st === ST_TIME_WAIT) {
-    s.twAll[id]!++;
-    if (incoming) incomingTimeWait(s, id, lp, family === 4, word);
-    else {
-      s.twOut[id]!++;
-      s.twOutTotal++;
-    }
-  }
-  if (!incoming) {
-    s.outUse[id]!++;
-    pushOut(s, id, lp);
-  }
+  countConnection(s, st, id, lp, family === 4, word);
   if (st === ST_CLOSE_WAIT) {
     s.cwInode.push(e.inode);
     s.cwPort.push(lp);
