@@ -52,19 +52,13 @@ export interface LimitsReport {
     /** Every item some line sets for this user (nofile, nproc, memlock, ...). */
     items: Record<string, { soft: SourcedValue; hard: SourcedValue }>;
     /** Every usable line of limits.conf + limits.d in reading order, with what it does for this user. */
-    lines: {
-      file: string;
-      line: number;
-      domain: string;
-      type: 'soft' | 'hard' | '-';
-      item: string;
-      value: string;
+    lines: (LimitLine & {
       /** wins | overridden | outranked | not-matching | ignored. */
       verdict: string;
       /** The halves (soft/hard) whose effective value this line provides. */
       provides: ('soft' | 'hard')[];
       note?: string;
-    }[];
+    })[];
   };
   /** systemd manager defaults for every service without its own LimitNOFILE=. */
   defaults: {
