@@ -1,6 +1,7 @@
 // Loading the CLI bundle (dist/knobs-cli.cjs) through V8's code cache; used by
 // the launcher (src/launcher.ts), the build (scripts/bundle.mjs) and its tests.
 
+import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -18,7 +19,7 @@ export interface LoadedBundle {
 
 export function loadBundle(bundlePath: string, cacheFile = `${bundlePath}.cache`): LoadedBundle {
   const bundle = path.resolve(bundlePath);
-  const source = fs.readFileSync(bundle, 'utf8');
+  const source = sourceText(fs.readFileSync(bundle));
   let cachedData: Buffer | undefined;
   try {
     cachedData = fs.readFileSync(cacheFile);
@@ -35,6 +36,16 @@ export function loadBundle(bundlePath: string, cacheFile = `${bundlePath}.cache`
   if (typeof mod.exports.main !== 'function') throw new Error(`${bundle}: no main export (rebuild with npm run build)`);
   const cache = cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted';
   return { main: mod.exports.main, script, cache };
+}
+
+/**
+ * The bundle's text. The build keeps it pure ASCII (scripts/bundle.mjs), so it is
+ * decoded as Latin-1 into a one-byte V8 string: a single non-ASCII character would
+ * make V8 hold the whole source as two-byte, and decoding and loading it cost ~2 ms
+ * more (measured on 500 KB). Anything else is still decoded as UTF-8.
+ */
+export function sourceText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /**

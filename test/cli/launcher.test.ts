@@ -36,6 +36,17 @@ describe('launcher and code cache', () => {
     expect(r.stdout).toBe('accepted');
   });
 
+  it('the bundle is pure ASCII, so the loader holds it as a one-byte string; other text still decodes as UTF-8', async () => {
+    const bytes = fs.readFileSync(path.join(REPO, 'dist/knobs-cli.cjs'));
+    const { isAscii } = await import('node:buffer');
+    expect(isAscii(bytes)).toBe(true);
+    // the build escapes the characters esbuild leaves in comments (src/host/sockets.ts has one)
+    expect(bytes.toString('latin1')).toContain('peer id \\u2192 tracking slot');
+    const { sourceText } = await import(path.join(REPO, 'dist/src/bundle-loader.js'));
+    expect(sourceText(Buffer.from('const s = "→ ≤ ×"; // ü'))).toBe('const s = "→ ≤ ×"; // ü');
+    expect(sourceText(Buffer.from('plain'))).toBe('plain');
+  });
+
   it('a rejected or missing cache only costs the compile: same output', () => {
     const want = knobs(['explain', 'net.ipv4.tcp_fin_timeout']);
     expect(want.code).toBe(0);
