@@ -10,20 +10,21 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadBundle, writeCodeCache, type Main } from './bundle-loader.js';
+import { cacheFileFor, commandOf, loadBundle, writeCodeCache, type Main } from './bundle-loader.js';
 
 const bundle = path.join(path.dirname(fileURLToPath(import.meta.url)), 'knobs-cli.cjs');
 
 async function run(): Promise<number> {
-  // Build step only: a JSON list of argv lists to warm the cache with.
+  // Build step only: `{"cache": file, "runs": [argv, ...]}`, the runs to warm a cache with.
   const warmUp = process.env.KNOBS_WRITE_CODE_CACHE;
   if (warmUp) {
-    await writeCodeCache(bundle, JSON.parse(warmUp) as string[][]);
+    const { cache, runs } = JSON.parse(warmUp) as { cache: string; runs: string[][] };
+    await writeCodeCache(bundle, runs, cache);
     return 0;
   }
   let main: Main;
   try {
-    main = loadBundle(bundle).main;
+    main = loadBundle(bundle, cacheFileFor(bundle, commandOf(process.argv.slice(2)))).main;
   } catch (err) {
     process.stderr.write(`knobs: cannot load ${bundle}: ${(err as Error).message}\n  hint: npm run build\n`);
     return 1;
