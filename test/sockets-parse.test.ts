@@ -307,6 +307,25 @@ describe('socket census on the fixture tree', () => {
     expect(p.worst?.peer).toBe('10.0.0.5:5432');
   });
 
+  it('lists ties in address order, compared as numbers, IPv4 before IPv6, cut at --top', () => {
+    const root = tempRoot(false);
+    const lines = fs.readFileSync(path.join(root, 'proc/net/tcp'), 'latin1').split('\n');
+    const closeWait = lines.find((l) => / 08 /.test(l) && l.includes(' 6809 '))!;
+    // `%4d: local:port remote:port` with the remote word at a fixed offset
+    const word = (ip: string) => ip.split('.').map(Number).reverse().map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+    const remote = (sl: number, ip: string, port: number) =>
+      String(sl).padStart(4) + closeWait.slice(4, 20) + `${word(ip)}:${port.toString(16).toUpperCase().padStart(4, '0')}` + closeWait.slice(33);
+    const peers: [string, number][] = [['10.0.0.10', 80], ['10.0.0.9', 10000], ['10.0.0.9', 80], ['10.0.0.9', 9000], ['9.255.255.255', 65535]];
+    fs.writeFileSync(path.join(root, 'proc/net/tcp'), [lines[0], ...peers.map(([ip, port], i) => remote(i, ip, port))].join('\n') + '\n');
+    const all = collectSocketCensus(new HostFs(root), { top: 10, owners: false }).closeWait.byPeer.map((p) => p.peer);
+    // text order would put 10.0.0.10:80 before 10.0.0.9:10000 and that before 10.0.0.9:80
+    expect(all).toEqual(['9.255.255.255:65535', '10.0.0.9:80', '10.0.0.9:9000', '10.0.0.9:10000', '10.0.0.10:80', '[::ffff:10.1.2.3]:41000']);
+    expect(collectSocketCensus(new HostFs(root), { top: 2, owners: false }).closeWait.byPeer).toEqual([
+      { peer: '9.255.255.255:65535', count: 1 },
+      { peer: '10.0.0.9:80', count: 1 },
+    ]);
+  });
+
   it('reads limits and counters and gives advice', () => {
     const c = collectSocketCensus(new HostFs(tempRoot()), { top: 10 });
     expect(c.limits.timeWait).toEqual({ current: 13, max: 16, percent: 81.3 });

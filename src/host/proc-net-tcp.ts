@@ -415,6 +415,19 @@ function wordBytes(word: number, out: number[]): void {
   else out.push(word >>> 24, (word >>> 16) & 0xff, (word >>> 8) & 0xff, word & 0xff);
 }
 
+/** The address of one printed word as a number that sorts like the address (127.0.0.1 → 0x7f000001). */
+export function ipv4Number(word: number): number {
+  if (!LITTLE_ENDIAN) return word >>> 0;
+  return (((word & 0xff) << 24) | (((word >>> 8) & 0xff) << 16) | (((word >>> 16) & 0xff) << 8) | (word >>> 24)) >>> 0;
+}
+
+/** An IPv6 address in raw form (32 hex digits, four printed words) as 32 hex digits in network order, which sort like the address. */
+export function ipv6SortKey(raw: string): string {
+  let key = '';
+  for (let w = 0; w < 32; w += 8) key += ipv4Number(parseInt(raw.slice(w, w + 8), 16)).toString(16).padStart(8, '0');
+  return key;
+}
+
 /** IPv4 text of one printed word (`0100007F` → `127.0.0.1` on little-endian). */
 export function ipv4FromWord(word: number): string {
   const b: number[] = [];

@@ -10,12 +10,13 @@
 // a CLOSE_WAIT or LISTEN socket needs an owner, and stops once all are found.
 
 import fs from 'node:fs';
+import { topK } from '../core/top-k.js';
 import { TCP_STATES, type PeerCount, type SocketFacts, type TcpState } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
 import {
   ST_CLOSE_WAIT, ST_CLOSING, ST_FIN_WAIT1, ST_FIN_WAIT2, ST_LAST_ACK, ST_LISTEN, ST_SYN_RECV, ST_TIME_WAIT,
   HEX, TIMER_TIME_WAIT, addressStart, decodeAddressAt, decodeHexAddress, exactStateAt, formatPeer, ipv4FromWord,
-  isLoopback, parseLineAt, rawAddressAt, readLineChunks, type TcpEntry,
+  ipv4Number, ipv6SortKey, isLoopback, parseLineAt, rawAddressAt, readLineChunks, type TcpEntry,
 } from './proc-net-tcp.js';
 import { parseNetstat, parseSockstat } from './proc-net-stat.js';
 
@@ -536,10 +537,15 @@ function scanAllSync(hfs: HostFs, listenInit: Uint8Array | null): { acc: TcpScan
   return { acc: s, files };
 }
 
-/** Peer id → text, decoded once. */
+/**
+ * Peer id → text, decoded once, and the order of peers that tie in a table: by
+ * address (IPv4 first), then port, compared as numbers (their text would put
+ * 10.0.0.10 before 10.0.0.9). Only the rows shown are ever formatted.
+ */
 class PeerNames {
   private texts = new Map<number, string>();
   private ips = new Map<number, string>();
+  private v6keys = new Map<number, string>();
   constructor(private acc: TcpScan) {}
   ip(id: number): string {
     let t = this.ips.get(id);
@@ -557,53 +563,38 @@ class PeerNames {
     }
     return t;
   }
+  /** An address that sorts like it: a number for IPv4, 32 hex digits for IPv6. */
+  addressKey(id: number): number | string {
+    if (this.acc.peerFam[id] === 4) return ipv4Number(this.acc.peerWord[id]!);
+    let k = this.v6keys.get(id);
+    if (k === undefined) {
+      k = ipv6SortKey(this.acc.v6raw.get(id)!);
+      this.v6keys.set(id, k);
+    }
+    return k;
+  }
+  /** < 0: peer a comes first. */
+  compare(a: number, b: number, withPort = true): number {
+    const c = compareAddressKeys(this.addressKey(a), this.addressKey(b));
+    return c !== 0 || !withPort ? c : this.acc.peerPort[a]! - this.acc.peerPort[b]!;
+  }
+}
+
+/** IPv4 keys (numbers) before IPv6 keys (hex strings), each in address order. */
+function compareAddressKeys(x: number | string, y: number | string): number {
+  if (typeof x === 'number') return typeof y === 'number' ? x - y : -1;
+  if (typeof y === 'number') return 1;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Most first, ties in `tie` order (< 0: a first). */
+function byCount(counts: ArrayLike<number>, tie: (a: number, b: number) => number) {
+  return (a: number, b: number): boolean => counts[a]! > counts[b]! || (counts[a] === counts[b] && tie(a, b) < 0);
 }
 
 /** Indices of the k largest counts (count > 0), largest first; ties keep the lower index first. */
 export function topIndices(counts: ArrayLike<number>, n: number, k: number): number[] {
-  if (k <= 0) return [];
-  const heapIdx: number[] = [];
-  const heapCnt: number[] = [];
-  // min-heap on (count asc, index desc) so the weakest candidate is at the root
-  const weaker = (a: number, b: number) =>
-    heapCnt[a]! < heapCnt[b]! || (heapCnt[a] === heapCnt[b] && heapIdx[a]! > heapIdx[b]!);
-  const swap = (a: number, b: number) => {
-    [heapIdx[a], heapIdx[b]] = [heapIdx[b]!, heapIdx[a]!];
-    [heapCnt[a], heapCnt[b]] = [heapCnt[b]!, heapCnt[a]!];
-  };
-  for (let i = 0; i < n; i++) {
-    const c = counts[i]!;
-    if (c <= 0) continue;
-    if (heapIdx.length < k) {
-      heapIdx.push(i);
-      heapCnt.push(c);
-      let j = heapIdx.length - 1;
-      while (j > 0) {
-        const p = (j - 1) >> 1;
-        if (!weaker(j, p)) break;
-        swap(j, p);
-        j = p;
-      }
-      continue;
-    }
-    if (c <= heapCnt[0]!) continue;
-    heapIdx[0] = i;
-    heapCnt[0] = c;
-    let j = 0;
-    for (;;) {
-      const l = 2 * j + 1;
-      const r = l + 1;
-      let m = j;
-      if (l < heapIdx.length && weaker(l, m)) m = l;
-      if (r < heapIdx.length && weaker(r, m)) m = r;
-      if (m === j) break;
-      swap(j, m);
-      j = m;
-    }
-  }
-  const order = heapIdx.map((_, i) => i);
-  order.sort((a, b) => heapCnt[b]! - heapCnt[a]! || heapIdx[a]! - heapIdx[b]!);
-  return order.map((i) => heapIdx[i]!);
+  return topK(n, k, byCount(counts, (a, b) => a - b), (i) => counts[i]! > 0);
 }
 
 /**
@@ -863,21 +854,33 @@ function finishCensus(hfs: HostFs, acc: TcpScan, files: FileReport[], opts: Cens
       rec.peers.set(peerId, (rec.peers.get(peerId) ?? 0) + 1);
     }
   }
-  const peerList = (m: Map<number, number>, limit: number): PeerCount[] =>
-    [...m]
-      .map(([id, count]) => ({ peer: peers.text(id), count }))
-      .sort((a, b) => b.count - a.count || (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0))
-      .slice(0, limit);
+  /** The busiest peers of a peer id → count map. */
+  const peerList = (m: Map<number, number>, limit: number): PeerCount[] => {
+    const ids = [...m.keys()];
+    const counts = [...m.values()];
+    return topK(ids.length, limit, byCount(counts, (a, b) => peers.compare(ids[a]!, ids[b]!))).map((i) => ({
+      peer: peers.text(ids[i]!),
+      count: counts[i]!,
+    }));
+  };
+  /** The same, summed per address (all ports). */
   const byAddress = (m: Map<number, number>, limit: number) => {
-    const acc = new Map<string, number>();
+    const slot = new Map<number | string, number>();
+    const ids: number[] = [];
+    const counts: number[] = [];
     for (const [id, count] of m) {
-      const ip = peers.ip(id);
-      acc.set(ip, (acc.get(ip) ?? 0) + count);
+      const key = peers.addressKey(id);
+      const i = slot.get(key);
+      if (i === undefined) {
+        slot.set(key, ids.length);
+        ids.push(id);
+        counts.push(count);
+      } else counts[i]! += count;
     }
-    return [...acc]
-      .map(([ip, count]) => ({ ip, count }))
-      .sort((a, b) => b.count - a.count || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0))
-      .slice(0, limit);
+    return topK(ids.length, limit, byCount(counts, (a, b) => peers.compare(ids[a]!, ids[b]!, false))).map((i) => ({
+      ip: peers.ip(ids[i]!),
+      count: counts[i]!,
+    }));
   };
   const byProcess: CloseWaitProcess[] = [...byPid]
     .map(([pid, r]) => ({
@@ -894,22 +897,26 @@ function finishCensus(hfs: HostFs, acc: TcpScan, files: FileReport[], opts: Cens
 
   // ---- TIME_WAIT and per-destination port use (counted during the scan) ----
   const { nPeers, twAll, twOut, twIn, outUse, twInByPort, clientCounts, twOutTotal, twInTotal } = acc;
-  const twByPeer: TimeWaitPeer[] = topIndices(twAll, nPeers, top).map((d) => ({
+  const topPeers = (counts: Uint32Array, k: number) => topK(nPeers, k, byCount(counts, (a, b) => peers.compare(a, b)), (i) => counts[i]! > 0);
+  const twByPeer: TimeWaitPeer[] = topPeers(twAll, top).map((d) => ({
     peer: peers.text(d),
     count: twAll[d]!,
     direction: twIn[d] === 0 ? 'outgoing' : twOut[d] === 0 ? 'incoming' : 'mixed',
   }));
-  const outByDestination: PeerCount[] = topIndices(twOut, nPeers, Math.max(top, FACTS_DESTINATION_LIMIT)).map((d) => ({
+  const outByDestination: PeerCount[] = topPeers(twOut, Math.max(top, FACTS_DESTINATION_LIMIT)).map((d) => ({
     peer: peers.text(d),
     count: twOut[d]!,
   }));
   const inPorts = acc.twInPorts.sort((a, b) => a - b);
   const inPortCounts = inPorts.map((port) => twInByPort[port]!);
   const byLocalPort = topIndices(inPortCounts, inPorts.length, top).map((i) => ({ port: inPorts[i]!, count: inPortCounts[i]! }));
-  const byClient = [...clientCounts]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([key, count]) => ({ ip: typeof key === 'number' ? ipv4FromWord(key) : decodeHexAddress(key), count }));
+  const clients = [...clientCounts.keys()];
+  const clientKeys = clients.map((c) => (typeof c === 'number' ? ipv4Number(c) : ipv6SortKey(c)));
+  const clientTally = [...clientCounts.values()];
+  const byClient = topK(clients.length, top, byCount(clientTally, (a, b) => compareAddressKeys(clientKeys[a]!, clientKeys[b]!))).map((i) => {
+    const c = clients[i]!;
+    return { ip: typeof c === 'number' ? ipv4FromWord(c) : decodeHexAddress(c), count: clientTally[i]! };
+  });
 
   // ---- ports ----
   const rangeText = readSysctl(hfs, 'net.ipv4.ip_local_port_range');
@@ -923,7 +930,7 @@ function finishCensus(hfs: HostFs, acc: TcpScan, files: FileReport[], opts: Cens
   const timestamps = intSysctl(hfs, 'net.ipv4.tcp_timestamps');
 
   // Distinct local ports for the busiest outgoing destinations (one bitmap each).
-  const topDest = topIndices(outUse, nPeers, top);
+  const topDest = topPeers(outUse, top);
   const distinct = distinctLocalPorts(acc, topDest);
   const destinations: DestinationUse[] = topDest.map((d, i) => {
     const ip = peers.ip(d);
