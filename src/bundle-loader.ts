@@ -8,6 +8,8 @@ import path from 'node:path';
 import vm from 'node:vm';
 import type { Io } from './cli/io.js';
 
+export { commandOf } from './cli/command-word.js';
+
 export type Main = (argv: string[], io?: Io) => Promise<number>;
 
 export interface LoadedBundle {
@@ -23,17 +25,6 @@ export interface LoadedBundle {
  * one, measured), and `knobs sockets` runs in monitoring loops.
  */
 export const OWN_CACHE_COMMANDS: readonly string[] = ['sockets'];
-
-/** The command word in `knobs [--root DIR] [options] <command> ...` (argv without node and script). */
-export function commandOf(args: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--') return args[i + 1];
-    if (a === '--root') i++;
-    else if (!a.startsWith('-')) return a;
-  }
-  return undefined;
-}
 
 /** The code cache for a bundle and a command: its own, or the shared one. */
 export function cacheFileFor(bundlePath: string, command: string | undefined): string {

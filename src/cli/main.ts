@@ -7,11 +7,15 @@ import { ExitError, UserError } from '../errors.js';
 import { HostReadError } from '../host/host-fs.js';
 import { EXIT } from './exit-codes.js';
 import { nodeIo, type Io } from './io.js';
-import { createProgram } from './program.js';
+import { commandOf } from './command-word.js';
+import { EXAMPLES, createProgram } from './program.js';
 
 export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
   let code: number = EXIT.ok;
-  const program = createProgram(io, (c) => (code = c));
+  // A known command word: declare only that command (help, options and errors are the same).
+  const word = commandOf(argv.slice(2));
+  const only = word !== undefined && Object.hasOwn(EXAMPLES, word) ? word : undefined;
+  const program = createProgram(io, (c) => (code = c), only);
   try {
     await program.parseAsync(argv);
     return code;
