@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostFs } from '../src/host/host-fs.js';
 import {
-  decodeHexAddress, formatIpv6, readLineChunks, scanProcNetTcp, type TcpEntry,
+  LineRuns, decodeHexAddress, formatIpv6, readLineChunks, scanProcNetTcp, type TcpEntry,
 } from '../src/host/proc-net-tcp.js';
 import { parseNetstat, parseSockstat } from '../src/host/proc-net-stat.js';
 import { collectSocketCensus, countReservedInRange, findSocketOwners, toSocketFacts, topIndices } from '../src/host/sockets.js';
@@ -158,6 +158,27 @@ describe('proc/net/tcp streaming parser', () => {
     expect(Buffer.concat(runs).toString('latin1')).toBe(text + '\n');
     expect(runs.length).toBeGreaterThan(70); // handed on in pieces, not as one run
     expect(empty).toBeGreaterThan(0); // the calls that let V8 start compiling the consumer
+  });
+
+  it('reading procfs 4 KiB at a time, makes an empty run after the first run and at every MiB of each read-ahead window', () => {
+    const line = Buffer.from(' 123: 0100007F:1F90 0200007F:D431 06 00000000:00000000 03:00001747 00000000     0        0 0 3 0000000000000000'.padEnd(149) + '\n');
+    const perRead = line.length * 27; // 4050 bytes, what seq_file returns per read()
+    let empty = 0;
+    let bytes = 0;
+    const runs = new LineRuns(null, 4, (_s, _buf, end) => {
+      if (end === 0) empty++;
+      bytes += end;
+    });
+    const total = 10 * 1024 * 1024;
+    for (let fed = 0; fed < total; fed += perRead) {
+      runs.readRoom();
+      for (let i = 0; i < 27; i++) line.copy(runs.buf, runs.filled + i * line.length);
+      runs.commit(perRead);
+    }
+    runs.finish();
+    expect(bytes).toBe(Math.ceil(total / perRead) * perRead);
+    // 10 MiB: the first ~128 KiB run, two full 4 MiB windows (kicks at 1, 2 and 3 MiB) and the last ~1.9 MB (at 1 MiB)
+    expect(empty).toBe(1 + 3 + 3 + 1);
   });
 
   it('counts a table bigger than the read-ahead window exactly in the census', () => {
