@@ -1,6 +1,7 @@
 // Builds what `knobs` runs: dist/knobs.cjs (src/launcher.ts), which loads the
 // CLI bundle dist/knobs-cli.cjs (src/cli/main.ts and everything it imports) with
-// the V8 code cache dist/knobs-cli.cjs.cache written here.
+// the V8 code cache dist/knobs-cli.cjs.cache written here, or for the commands in
+// OWN_BUNDLE_COMMANDS their own smaller bundle dist/knobs-<command>.cjs and cache.
 // Why: `knobs audit` and `knobs sockets` run over SSH and in fleet loops, where
 // start-up dominates. One CommonJS bundle skips both resolving ~60 ES modules and
 // the ES module loader itself; the code cache skips parsing and compiling it
@@ -10,11 +11,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OWN_CACHE_COMMANDS, cacheFileFor, commandOf } from '../dist/src/bundle-loader.js';
+import { OWN_BUNDLE_COMMANDS, bundleFor, commandOf } from '../dist/src/bundle-loader.js';
 
-// Outputs of earlier layouts (an ES module bundle with chunks).
+// Outputs of earlier layouts (an ES module bundle with chunks; per-command caches).
 fs.rmSync('dist/chunks', { recursive: true, force: true });
 fs.rmSync('dist/cli.js', { force: true });
+for (const f of fs.readdirSync('dist')) if (/^knobs-.*\.(cjs|cache)$|^knobs-cli\.[a-z]+\.cache$/.test(f)) fs.rmSync(path.join('dist', f));
 
 const common = {
   bundle: true,
@@ -50,14 +52,35 @@ const lazyChildProcessForCommander = {
   },
 };
 
-await build({
-  ...common,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/knobs-cli.cjs',
-  // ≈80 ms to load and only the wizard and confirmations need it: required from node_modules on first use.
-  external: ['@inquirer/prompts'],
-  plugins: [lazyChildProcessForCommander],
+// A command's own bundle: main() declares only the command being run, so the other
+// command modules (imported lazily by src/cli/program.ts) are left out.
+const onlyCommand = (command) => ({
+  name: `only-${command}`,
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'cli', 'program.ts')) && args.path !== `./commands/${command}.js`
+        ? { path: args.path, namespace: 'left-out' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not in the ${command} bundle`)});`,
+      loader: 'js',
+    }));
+  },
 });
+
+const cliBundle = (outfile, plugins) =>
+  build({
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile,
+    // ≈80 ms to load and only the wizard and confirmations need it: required from node_modules on first use.
+    external: ['@inquirer/prompts'],
+    plugins: [lazyChildProcessForCommander, ...plugins],
+  });
+const bundles = [{ file: bundleFor('dist', undefined), command: undefined }];
+for (const command of OWN_BUNDLE_COMMANDS) bundles.push({ file: bundleFor('dist', command), command });
+for (const { file, command } of bundles) await cliBundle(file, command ? [onlyCommand(command)] : []);
 // esbuild escapes non-ASCII characters in strings and regular expressions but not in
 // the comments it keeps; escaping those too keeps the bundle pure ASCII, which the
 // loader reads as a one-byte string (src/bundle-loader.ts: ~2 ms less per start).
@@ -75,7 +98,7 @@ function finishBundle(file) {
     .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   fs.writeFileSync(file, out);
 }
-finishBundle('dist/knobs-cli.cjs');
+for (const { file } of bundles) finishBundle(file);
 await build({
   ...common,
   entryPoints: ['src/launcher.ts'],
@@ -110,17 +133,14 @@ try {
     ['audit', '--root', root, '--profile', 'web-node'],
     ['explain', 'net.ipv4.tcp_fin_timeout'],
   ];
-  // The shared cache from every run; a command with its own cache from its runs only.
-  const caches = [{ cache: 'dist/knobs-cli.cjs.cache', runs }];
-  for (const command of OWN_CACHE_COMMANDS) {
-    caches.push({ cache: cacheFileFor('dist/knobs-cli.cjs', command), runs: runs.filter((argv) => commandOf(argv) === command) });
-  }
-  for (const job of caches) {
+  // The shared bundle's cache from every run; a command's own bundle's from its runs.
+  for (const { file, command } of bundles) {
+    const job = { bundle: file, runs: command ? runs.filter((argv) => commandOf(argv) === command) : runs };
     const r = spawnSync(process.execPath, ['dist/knobs.cjs'], {
       env: { ...process.env, KNOBS_WRITE_CODE_CACHE: JSON.stringify(job) },
       encoding: 'utf8',
     });
-    if (r.status !== 0) throw new Error(`writing the code cache ${job.cache} failed (${r.status}): ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`writing the code cache of ${file} failed (${r.status}): ${r.stderr}`);
   }
 } finally {
   fs.rmSync(root, { recursive: true, force: true });

@@ -1,5 +1,6 @@
-// Loading the CLI bundle (dist/knobs-cli.cjs) through V8's code cache; used by
-// the launcher (src/launcher.ts), the build (scripts/bundle.mjs) and its tests.
+// Loading a CLI bundle (dist/knobs-cli.cjs, or a command's own) through V8's code
+// cache; used by the launcher (src/launcher.ts), the build (scripts/bundle.mjs) and
+// its tests.
 
 import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
@@ -20,17 +21,17 @@ export interface LoadedBundle {
 }
 
 /**
- * Commands with a code cache of their own, holding only the functions they run.
- * V8 deserializes a whole cache before running anything (~2.2 ms for the shared
- * one, measured), and `knobs sockets` runs in monitoring loops.
+ * Commands with a bundle of their own (dist/knobs-<command>.cjs, with its code
+ * cache), holding only that command: V8 deserializes a whole cache, one entry per
+ * function of the bundle, before running anything (~2.2 ms for the shared one,
+ * measured), and `knobs sockets` runs in monitoring loops.
  */
-export const OWN_CACHE_COMMANDS: readonly string[] = ['sockets'];
+export const OWN_BUNDLE_COMMANDS: readonly string[] = ['sockets'];
 
-/** The code cache for a bundle and a command: its own, or the shared one. */
-export function cacheFileFor(bundlePath: string, command: string | undefined): string {
-  return command !== undefined && OWN_CACHE_COMMANDS.includes(command)
-    ? bundlePath.replace(/\.cjs$/, `.${command}.cache`)
-    : `${bundlePath}.cache`;
+/** The bundle that runs `command`: its own, or the shared dist/knobs-cli.cjs. */
+export function bundleFor(distDir: string, command: string | undefined): string {
+  const own = command !== undefined && OWN_BUNDLE_COMMANDS.includes(command);
+  return path.join(distDir, own ? `knobs-${command}.cjs` : 'knobs-cli.cjs');
 }
 
 export function loadBundle(bundlePath: string, cacheFile = `${bundlePath}.cache`): LoadedBundle {

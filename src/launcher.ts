@@ -1,5 +1,6 @@
 // The `knobs` executable (bundled to dist/knobs.cjs): loads the CLI bundle
-// (dist/knobs-cli.cjs) with V8's code cache and runs it.
+// (dist/knobs-cli.cjs, or the command's own, see OWN_BUNDLE_COMMANDS) with V8's
+// code cache and runs it.
 //
 // Why: start-up is most of what a `knobs audit` or `knobs sockets` costs over SSH
 // and in loops over a fleet. As CommonJS, knobs skips the ES module loader (~7 ms
@@ -8,23 +9,27 @@
 // sockets` on an empty root went from 42 to 25 ms over Node's own start-up. A cache
 // V8 rejects (another Node.js) or a missing one costs only that compile.
 
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheFileFor, commandOf, loadBundle, writeCodeCache, type Main } from './bundle-loader.js';
+import { bundleFor, commandOf, loadBundle, writeCodeCache, type Main } from './bundle-loader.js';
 
-const bundle = path.join(path.dirname(fileURLToPath(import.meta.url)), 'knobs-cli.cjs');
+const dist = path.dirname(fileURLToPath(import.meta.url));
 
 async function run(): Promise<number> {
-  // Build step only: `{"cache": file, "runs": [argv, ...]}`, the runs to warm a cache with.
+  // Build step only: `{"bundle": file, "runs": [argv, ...]}`, the runs to warm its code cache with.
   const warmUp = process.env.KNOBS_WRITE_CODE_CACHE;
   if (warmUp) {
-    const { cache, runs } = JSON.parse(warmUp) as { cache: string; runs: string[][] };
-    await writeCodeCache(bundle, runs, cache);
+    const { bundle, runs } = JSON.parse(warmUp) as { bundle: string; runs: string[][] };
+    await writeCodeCache(bundle, runs);
     return 0;
   }
+  // A command's own bundle is only quicker: without it, the shared one runs every command.
+  const own = bundleFor(dist, commandOf(process.argv.slice(2)));
+  const bundle = existsSync(own) ? own : bundleFor(dist, undefined);
   let main: Main;
   try {
-    main = loadBundle(bundle, cacheFileFor(bundle, commandOf(process.argv.slice(2)))).main;
+    main = loadBundle(bundle).main;
   } catch (err) {
     process.stderr.write(`knobs: cannot load ${bundle}: ${(err as Error).message}\n  hint: npm run build\n`);
     return 1;

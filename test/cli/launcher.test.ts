@@ -13,13 +13,20 @@ afterEach(() => {
   for (const t of temps.splice(0)) fs.rmSync(t, { recursive: true, force: true });
 });
 
-/** A copy of the two bundles inside the package (so node_modules and profiles resolve) with `cache` as the code cache. */
-function copyOfDist(cache: Buffer | null): string {
+/**
+ * A copy of the launcher and the bundles inside the package (so node_modules and
+ * profiles resolve), each with `cache` as its code cache; `own`: also copy the
+ * commands' own bundles.
+ */
+function copyOfDist(cache: Buffer | null, own = true): string {
   const dir = fs.mkdtempSync(path.join(REPO, 'dist', 'launcher-test-'));
   temps.push(dir);
   fs.copyFileSync(BIN, path.join(dir, 'knobs.cjs'));
-  fs.copyFileSync(path.join(REPO, 'dist/knobs-cli.cjs'), path.join(dir, 'knobs-cli.cjs'));
-  if (cache) fs.writeFileSync(path.join(dir, 'knobs-cli.cjs.cache'), cache);
+  const bundles = ['knobs-cli.cjs', ...(own ? ['knobs-sockets.cjs'] : [])];
+  for (const b of bundles) {
+    fs.copyFileSync(path.join(REPO, 'dist', b), path.join(dir, b));
+    if (cache) fs.writeFileSync(path.join(dir, `${b}.cache`), cache);
+  }
   return dir;
 }
 
@@ -47,33 +54,39 @@ describe('launcher and code cache', () => {
     expect(sourceText(Buffer.from('plain'))).toBe('plain');
   });
 
-  it('knobs sockets loads its own, smaller code cache; other commands the shared one', async () => {
-    const { OWN_CACHE_COMMANDS, cacheFileFor, commandOf } = await import(path.join(REPO, 'dist/src/bundle-loader.js'));
+  it('knobs sockets runs from its own, smaller bundle; other commands from the shared one', async () => {
+    const { OWN_BUNDLE_COMMANDS, bundleFor, commandOf } = await import(path.join(REPO, 'dist/src/bundle-loader.js'));
     expect(commandOf(['--root', '/srv', '--json', 'sockets'])).toBe('sockets'); // more cases: test/cli/program.test.ts
-    const bundle = path.join(REPO, 'dist/knobs-cli.cjs');
-    expect(cacheFileFor(bundle, 'audit')).toBe(`${bundle}.cache`);
-    expect(cacheFileFor(bundle, undefined)).toBe(`${bundle}.cache`);
-    expect(OWN_CACHE_COMMANDS).toContain('sockets');
-    const own = cacheFileFor(bundle, 'sockets');
-    expect(own).toBe(path.join(REPO, 'dist/knobs-cli.sockets.cache'));
-    // written by the build, accepted by this Node.js, and smaller than the shared one
-    const probe = (cache: string) =>
+    const dist = path.join(REPO, 'dist');
+    const shared = path.join(dist, 'knobs-cli.cjs');
+    expect(bundleFor(dist, 'audit')).toBe(shared);
+    expect(bundleFor(dist, undefined)).toBe(shared);
+    expect(OWN_BUNDLE_COMMANDS).toContain('sockets');
+    const own = bundleFor(dist, 'sockets');
+    expect(own).toBe(path.join(dist, 'knobs-sockets.cjs'));
+    // written by the build, its cache accepted by this Node.js, and both much smaller
+    const probe = (bundle: string) =>
       spawnSync(process.execPath, ['--input-type=module', '-e',
         `import { loadBundle } from ${JSON.stringify(path.join(REPO, 'dist/src/bundle-loader.js'))};
-         process.stdout.write(loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(cache)}).cache);`], { encoding: 'utf8' }).stdout;
+         process.stdout.write(loadBundle(${JSON.stringify(bundle)}).cache);`], { encoding: 'utf8' }).stdout;
     expect(probe(own)).toBe('accepted');
-    expect(fs.statSync(own).size).toBeLessThan(fs.statSync(`${bundle}.cache`).size * 0.7);
+    expect(fs.statSync(own).size).toBeLessThan(fs.statSync(shared).size * 0.6);
+    expect(fs.statSync(`${own}.cache`).size).toBeLessThan(fs.statSync(`${shared}.cache`).size * 0.6);
+    // the other commands are left out of it
+    const text = fs.readFileSync(own, 'latin1');
+    expect(text).toContain('./commands/audit.js is not in the sockets bundle');
+    expect(text).not.toContain('function runAudit(');
   });
 
   it('a rejected or missing cache only costs the compile: same output', () => {
-    // explain uses the shared cache; sockets its own, which a copy of the dist lacks or has broken
+    // explain runs from the shared bundle, sockets from its own
     const fixture = path.join(REPO, 'test/fixtures/proc-net/root');
     for (const args of [['explain', 'net.ipv4.tcp_fin_timeout'], ['sockets', '--json', '--root', fixture]]) {
       const want = knobs(args);
       expect(want.code).toBe(0);
-      for (const cache of [Buffer.from('not a V8 code cache'), null]) {
-        const dir = copyOfDist(cache);
-        if (cache) fs.writeFileSync(path.join(dir, 'knobs-cli.sockets.cache'), cache);
+      // a broken or missing cache; and without the command's own bundle, the shared one
+      for (const [cache, own] of [[Buffer.from('not a V8 code cache'), true], [null, true], [null, false]] as const) {
+        const dir = copyOfDist(cache, own);
         const got = run(path.join(dir, 'knobs.cjs'), args);
         const strip = (s: string) => s.replace(/"elapsedMs": [\d.]+/, '');
         expect({ code: got.status, stdout: strip(got.stdout), stderr: got.stderr }).toEqual({ code: 0, stdout: strip(want.stdout), stderr: '' });
