@@ -685,8 +685,11 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
   } catch {
     return { owners, uninspectable };
   }
-  const numeric = pids.filter((p) => p.length > 0 && p.charCodeAt(0) >= 48 && p.charCodeAt(0) <= 57 && /^\d+$/.test(p));
-  numeric.sort((a, b) => Number(a) - Number(b));
+  // Numeric order (procfs lists pids in order already; a test tree may not): a typed
+  // sort, no comparator calls.
+  const numeric = Int32Array.from(pids.filter((p) => /^\d+$/.test(p)), Number).sort();
+  // This process holds no TCP sockets.
+  const self = hfs.root === '/' ? process.pid : -1;
   // Sockets in proc/net/tcp belong to our network namespace: look at the processes
   // in it first (walked as their namespace is read, so a walk that finds every owner
   // early does not read the namespace of every process on the host), then at those
@@ -695,8 +698,10 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
   const unknown: string[] = [];
   const later: string[] = [];
   let found = 0;
-  for (const p of numeric) {
+  for (const pid of numeric) {
     if (found === wanted.size) break;
+    if (pid === self) continue;
+    const p = String(pid);
     const ns = selfNs === null ? selfNs : hfs.readlink(`proc/${p}/ns/net`);
     if (ns === selfNs) walk(p);
     else (ns === null ? unknown : later).push(p);
@@ -721,10 +726,9 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
       }
       return;
     }
-    // Numeric order (readdirSync sorts by name): older descriptors first, and the
-    // walk can stop early once every wanted socket has been seen.
-    const order = Int32Array.from(fds, Number).sort(); // a typed sort: no comparator calls
-    for (const fd of order) {
+    // In directory order: which descriptor comes first changes nothing (a socket's
+    // owners are processes, and a process is walked until every socket is found).
+    for (const fd of fds) {
       let target: string;
       try {
         target = fs.readlinkSync(`${fdDir}/${fd}`);
