@@ -37,6 +37,7 @@ async function run(): Promise<number> {
   return main(process.argv);
 }
 
-void run().then((code) => {
-  process.exitCode = code;
-});
+// Exit as soon as the command is done: all output went out with write(2) (src/cli/io.ts),
+// and waiting for the event loop to drain only ran V8's idle-time garbage collection
+// first (measured: ~1.5 ms of `knobs sockets`).
+void run().then((code) => process.exit(code));
