@@ -54,14 +54,32 @@ knobs = subprocess.run(['node', runner, 'sockets', '--json'], capture_output=Tru
 ss_tw = subprocess.run("ss -tan state time-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
 ss_cw = subprocess.run("ss -tan state close-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
 text = subprocess.run(['node', runner, 'sockets'], capture_output=True, text=True)
+
+# (3) An IPv6 TIME_WAIT and no IPv6 socket left open: sockstat6 says TCP6 inuse 0,
+# but sockstat tw counts it, so knobs must still read proc/net/tcp6.
+l6 = socket.socket(socket.AF_INET6); l6.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l6.bind(('::1', 9002)); l6.listen(8)
+c = socket.create_connection(('::1', 9002)); a, _ = l6.accept()
+c.close(); time.sleep(0.002); a.close(); l6.close()
+def count6(state):
+    with open('/proc/net/tcp6') as f:
+        return sum(1 for line in f if line.split()[3:4] == [state])
+while count6('06') < 1 and time.time() < deadline + 10:
+    time.sleep(0.05)
+with open('/proc/net/sockstat6') as f:
+    inuse6 = int(f.read().split('TCP6: inuse ')[1].split()[0])
+knobs6 = subprocess.run(['node', runner, 'sockets', '--json'], capture_output=True, text=True)
+ss_tw6 = subprocess.run("ss -tan state time-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
 server.kill(); server.wait()
 print(json.dumps({'serverPid': server.pid, 'code': knobs.returncode, 'stdout': knobs.stdout, 'stderr': knobs.stderr,
-                  'ssTimeWait': int(ss_tw), 'ssCloseWait': int(ss_cw), 'text': text.stdout}))
+                  'ssTimeWait': int(ss_tw), 'ssCloseWait': int(ss_cw), 'text': text.stdout,
+                  'inuse6': inuse6, 'v6stdout': knobs6.stdout, 'ssTimeWait6': int(ss_tw6)}))
 `;
 
 describe.skipIf(!canUnshare)('knobs sockets on the live kernel (unshare -n)', () => {
   let result: {
     serverPid: number; code: number; stdout: string; stderr: string; ssTimeWait: number; ssCloseWait: number; text: string;
+    inuse6: number; v6stdout: string; ssTimeWait6: number;
   };
 
   beforeAll(() => {
@@ -106,5 +124,18 @@ describe.skipIf(!canUnshare)('knobs sockets on the live kernel (unshare -n)', ()
     // Fresh namespace: compiled defaults.
     expect(doc.ports.range).toEqual([32768, 60999]);
     expect(doc.counters['sockstat.tw']).toBe(doc.states.TIME_WAIT + doc.orphans.finWait2Minisocks);
+  });
+
+  it('skips proc/net/tcp6 only while the counters prove it empty', () => {
+    // IPv4 only: TCP6 inuse 0 and every timewait entry is in proc/net/tcp
+    const v4 = JSON.parse(result.stdout);
+    expect(v4.files[1]).toMatchObject({ path: '/proc/net/tcp6', lines: 0, error: null, skipped: expect.stringMatching(/^no IPv6 TCP sockets/) });
+    // an IPv6 TIME_WAIT with no IPv6 socket open: inuse 0, but tw counts it, so the table is read
+    expect(result.inuse6).toBe(0);
+    const v6 = JSON.parse(result.v6stdout);
+    expect(v6.files[1].skipped).toBeUndefined();
+    expect(v6.families.ipv6).toBe(1);
+    expect(v6.states.TIME_WAIT).toBe(result.ssTimeWait6);
+    expect(v6.timeWait.byPeer).toContainEqual({ peer: '[::1]:9002', count: 1, direction: 'outgoing' });
   });
 });

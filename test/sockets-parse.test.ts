@@ -11,7 +11,7 @@ import {
 } from '../src/host/proc-net-tcp.js';
 import { parseNetstat, parseSockstat } from '../src/host/proc-net-stat.js';
 import { collectSocketCensus, countReservedInRange, findSocketOwners, toSocketFacts, topIndices } from '../src/host/sockets.js';
-import { runSockets } from '../src/cli/commands/sockets.js';
+import { formatSockets, runSockets } from '../src/cli/commands/sockets.js';
 import { TCP_STATES } from '../src/core/types.js';
 import type { Io } from '../src/cli/io.js';
 
@@ -345,6 +345,34 @@ describe('socket census on the fixture tree', () => {
       { peer: '9.255.255.255:65535', count: 1 },
       { peer: '10.0.0.9:80', count: 1 },
     ]);
+  });
+
+  it('skips proc/net/tcp6 when sockstat6 shows no IPv6 socket and sockstat tw only the IPv4 timewait entries', () => {
+    const root = tempRoot(false);
+    const census = () => collectSocketCensus(new HostFs(root), { top: 10, owners: false });
+    // the fixture: IPv6 sockets in use, so the table is read
+    expect(census().files[1]).toEqual({ path: '/proc/net/tcp6', lines: 9, malformed: 0, error: null });
+    // TCP6 inuse 0 and tw = the IPv4 TIME_WAIT (st 06) + orphaned FIN_WAIT2 minisocks: skipped, even
+    // though this test tree's tcp6 still has lines (a live table could not)
+    const v4 = collectSocketCensus(new HostFs(root), { top: 10, owners: false });
+    let v4tw = 0;
+    scanProcNetTcp(path.join(root, 'proc/net/tcp'), 4, (e) => {
+      if (e.state === 6 || (e.state === 5 && e.timerType === 3 && e.inode === 0)) v4tw++;
+    });
+    expect(v4tw).toBeGreaterThan(0);
+    fs.writeFileSync(path.join(root, 'proc/net/sockstat6'), 'TCP6: inuse 0\nUDP6: inuse 0\n');
+    fs.writeFileSync(path.join(root, 'proc/net/sockstat'), `sockets: used 9\nTCP: inuse 14 orphan 3 tw ${v4tw} alloc 20 mem 5\n`);
+    const skipped = census();
+    expect(skipped.files[1]).toEqual({
+      path: '/proc/net/tcp6', lines: 0, malformed: 0, error: null,
+      skipped: `no IPv6 TCP sockets: sockstat6 TCP6 inuse 0, sockstat tw ${v4tw} = the IPv4 timewait entries`,
+    });
+    expect(skipped.families).toEqual({ ipv4: v4.families.ipv4, ipv6: 0 });
+    expect(formatSockets(skipped, 10)).toMatch(/^TCP sockets: \d+ \(IPv4 \d+, IPv6 0: none in use, proc\/net\/tcp6 not read\)\n/);
+    // one more timewait entry than IPv4 has: it may be IPv6, so the table is read
+    fs.writeFileSync(path.join(root, 'proc/net/sockstat'), `TCP: inuse 14 orphan 3 tw ${v4tw + 1} alloc 20 mem 5\n`);
+    expect(census().files[1]).toMatchObject({ lines: 9, error: null });
+    expect(census().files[1].skipped).toBeUndefined();
   });
 
   it('reads limits and counters and gives advice', () => {
