@@ -375,6 +375,37 @@ describe('socket census on the fixture tree', () => {
     expect(census().files[1].skipped).toBeUndefined();
   });
 
+  it('reads tcp6 first when IPv6 sockets are in use, so its listeners classify IPv4 sockets in one pass', () => {
+    const root = tempRoot(false);
+    // an IPv4 socket whose local port is the IPv6 listener's (:::8443, 0x20FB), before it in the file
+    const tcp = path.join(root, 'proc/net/tcp');
+    const lines = fs.readFileSync(tcp, 'latin1').split('\n');
+    const est = lines.find((l) => l.includes(' 0500000A:1538 01 '))!; // 10.0.0.1:40005 → 10.0.0.5:5432
+    const withLine = (localPort: string) =>
+      fs.writeFileSync(tcp, [lines[0], `  99: 0100000A:${localPort}` + est.slice(est.indexOf(':') + 15), ...lines.slice(1)].join('\n'));
+    withLine('20FC'); // not a listener's port: one more connection out to 10.0.0.5:5432
+    expect(collectSocketCensus(new HostFs(root), { owners: false }).ports.destinations.find((d) => d.peer === '10.0.0.5:5432')).toMatchObject({ open: 2 });
+    withLine('20FB');
+    const reads = (hfs: HostFs) => {
+      const seen: string[] = [];
+      const resolve = hfs.resolve.bind(hfs);
+      hfs.resolve = (p: string) => (p.startsWith('proc/net/tcp') && seen.push(p), resolve(p));
+      return { hfs, seen };
+    };
+    const v6first = reads(new HostFs(root));
+    const a = collectSocketCensus(v6first.hfs, { top: 10, owners: false });
+    expect(v6first.seen).toEqual(['proc/net/tcp6', 'proc/net/tcp']);
+    // without sockstat6 the order is IPv4 first, and the clash costs a second pass: same result
+    fs.rmSync(path.join(root, 'proc/net/sockstat6'));
+    const v4first = reads(new HostFs(root));
+    const b = collectSocketCensus(v4first.hfs, { top: 10, owners: false });
+    expect(v4first.seen).toEqual(['proc/net/tcp', 'proc/net/tcp6', 'proc/net/tcp', 'proc/net/tcp6']);
+    const strip = (c: typeof a) => ({ ...c, counters: {}, limits: null, elapsedMs: 0, advice: [] });
+    expect(strip(a)).toEqual(strip(b));
+    // on the listener's port it is incoming
+    expect(a.ports.destinations.find((d) => d.peer === '10.0.0.5:5432')).toMatchObject({ open: 1 });
+  });
+
   it('reads limits and counters and gives advice', () => {
     const c = collectSocketCensus(new HostFs(tempRoot()), { top: 10 });
     expect(c.limits.timeWait).toEqual({ current: 13, max: 16, percent: 81.3 });

@@ -521,7 +521,7 @@ function countFullLine(s: TcpScan, buf: Buffer, pos: number, nl: number, family:
   }
 }
 
-const TCP_FILES = [['proc/net/tcp', 4], ['proc/net/tcp6', 6]] as const;
+const TCP_FILE = { 4: 'proc/net/tcp', 6: 'proc/net/tcp6' } as const;
 
 type FileReport = SocketCensus['files'][number];
 
@@ -533,27 +533,37 @@ interface SockstatTexts {
 
 function scanAllSync(hfs: HostFs, listenInit: Uint8Array | null): { acc: TcpScan; files: FileReport[]; sockstat: SockstatTexts } {
   const s = new TcpScan(listenInit);
-  const files: FileReport[] = [];
-  let sockstat: SockstatTexts = { sockstat: null, sockstat6: null };
-  for (const [path, family] of TCP_FILES) {
+  const report: Partial<Record<4 | 6, FileReport>> = {};
+  const readCounters = (): SockstatTexts => ({ sockstat: safeText(hfs, 'proc/net/sockstat'), sockstat6: safeText(hfs, 'proc/net/sockstat6') });
+  // Each table lists its listeners first, and a socket is incoming when its local
+  // port is listened on. With IPv6 sockets in use, tcp6 is read first so that its
+  // listeners are known before the IPv4 sockets on their ports are counted (an
+  // IPv6 listener on a port some IPv4 connection also used locally cost a second
+  // pass over both tables, measured: +80 ms at 75,000 TIME_WAIT).
+  let sockstat = readCounters();
+  const inuse6 = sockstat.sockstat6 === null ? undefined : parseSockstat(sockstat.sockstat6, 'sockstat6')['sockstat6.inuse'];
+  const order: (4 | 6)[] = inuse6 !== undefined && inuse6 > 0 ? [6, 4] : [4, 6];
+  for (const family of order) {
+    const path = TCP_FILE[family];
     s.lines = 0;
     s.malformed = 0;
-    if (family === 6) {
-      sockstat = { sockstat: safeText(hfs, 'proc/net/sockstat'), sockstat6: safeText(hfs, 'proc/net/sockstat6') };
-      const why = files[0]!.error === null ? ipv6TableEmpty(sockstat, s) : null;
+    if (family === 6 && order[0] === 4) {
+      // After the IPv4 table: the counters that may show tcp6 empty.
+      sockstat = readCounters();
+      const why = report[4]!.error === null ? ipv6TableEmpty(sockstat, s) : null;
       if (why !== null && hfs.exists(path)) {
-        files.push({ path: `/${path}`, lines: 0, malformed: 0, error: null, skipped: why });
+        report[6] = { path: `/${path}`, lines: 0, malformed: 0, error: null, skipped: why };
         continue;
       }
     }
     try {
       readLineChunks(hfs.resolve(path), s, family, scanChunk);
-      files.push({ path: `/${path}`, lines: s.lines, malformed: s.malformed, error: null });
+      report[family] = { path: `/${path}`, lines: s.lines, malformed: s.malformed, error: null };
     } catch (err) {
-      files.push({ path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' });
+      report[family] = { path: `/${path}`, lines: 0, malformed: 0, error: (err as NodeJS.ErrnoException).code ?? 'EIO' };
     }
   }
-  return { acc: s, files, sockstat };
+  return { acc: s, files: [report[4]!, report[6]!], sockstat };
 }
 
 /**
