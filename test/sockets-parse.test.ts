@@ -375,35 +375,48 @@ describe('socket census on the fixture tree', () => {
     expect(census().files[1].skipped).toBeUndefined();
   });
 
-  it('reads tcp6 first when IPv6 sockets are in use, so its listeners classify IPv4 sockets in one pass', () => {
+  it('moves sockets counted as outgoing to incoming when their listener comes later (tcp6 after tcp), reading each table once', () => {
     const root = tempRoot(false);
-    // an IPv4 socket whose local port is the IPv6 listener's (:::8443, 0x20FB), before it in the file
+    // IPv4 sockets whose local port is the IPv6 listener's (:::8443, 0x20FB), before it:
+    // an open connection to 10.0.0.5:5432 and a TIME_WAIT from 10.0.0.9
     const tcp = path.join(root, 'proc/net/tcp');
     const lines = fs.readFileSync(tcp, 'latin1').split('\n');
     const est = lines.find((l) => l.includes(' 0500000A:1538 01 '))!; // 10.0.0.1:40005 → 10.0.0.5:5432
-    const withLine = (localPort: string) =>
-      fs.writeFileSync(tcp, [lines[0], `  99: 0100000A:${localPort}` + est.slice(est.indexOf(':') + 15), ...lines.slice(1)].join('\n'));
-    withLine('20FC'); // not a listener's port: one more connection out to 10.0.0.5:5432
-    expect(collectSocketCensus(new HostFs(root), { owners: false }).ports.destinations.find((d) => d.peer === '10.0.0.5:5432')).toMatchObject({ open: 2 });
-    withLine('20FB');
-    const reads = (hfs: HostFs) => {
+    const tw = lines.find((l) => / 06 /.test(l))!;
+    const withLines = (localPort: string) =>
+      fs.writeFileSync(tcp, [
+        lines[0],
+        `  98: 0100000A:${localPort}` + est.slice(est.indexOf(':') + 15),
+        `  99: 0100000A:${localPort} 0900000A:04D2` + tw.slice(tw.indexOf(':') + 29),
+        ...lines.slice(1),
+      ].join('\n'));
+    const census = () => {
+      const hfs = new HostFs(root);
       const seen: string[] = [];
       const resolve = hfs.resolve.bind(hfs);
       hfs.resolve = (p: string) => (p.startsWith('proc/net/tcp') && seen.push(p), resolve(p));
-      return { hfs, seen };
+      return { c: collectSocketCensus(hfs, { top: 20, owners: false }), seen };
     };
-    const v6first = reads(new HostFs(root));
-    const a = collectSocketCensus(v6first.hfs, { top: 10, owners: false });
-    expect(v6first.seen).toEqual(['proc/net/tcp6', 'proc/net/tcp']);
-    // without sockstat6 the order is IPv4 first, and the clash costs a second pass: same result
-    fs.rmSync(path.join(root, 'proc/net/sockstat6'));
-    const v4first = reads(new HostFs(root));
-    const b = collectSocketCensus(v4first.hfs, { top: 10, owners: false });
-    expect(v4first.seen).toEqual(['proc/net/tcp', 'proc/net/tcp6', 'proc/net/tcp', 'proc/net/tcp6']);
-    const strip = (c: typeof a) => ({ ...c, counters: {}, limits: null, elapsedMs: 0, advice: [] });
-    expect(strip(a)).toEqual(strip(b));
-    // on the listener's port it is incoming
-    expect(a.ports.destinations.find((d) => d.peer === '10.0.0.5:5432')).toMatchObject({ open: 1 });
+    withLines('20FC'); // no listener on that port: both outgoing
+    const out = census().c;
+    withLines('20FB'); // the IPv6 listener's port: both incoming
+    const { c: inc, seen } = census();
+    expect(seen).toEqual(['proc/net/tcp', 'proc/net/tcp6']);
+    const dest = (c: typeof out) => c.ports.destinations.find((d) => d.peer === '10.0.0.5:5432');
+    expect(dest(out)).toMatchObject({ open: 2 });
+    expect(dest(inc)).toMatchObject({ open: 1 });
+    expect(inc.timeWait.closedFirst).toEqual({ asClient: out.timeWait.closedFirst.asClient - 1, asServer: out.timeWait.closedFirst.asServer + 1 });
+    const on8443 = (c: typeof out) => c.timeWait.incoming.byLocalPort.find((p) => p.port === 8443)?.count ?? 0;
+    expect(on8443(inc)).toBe(on8443(out) + 1);
+    expect(inc.timeWait.incoming.byClient).toContainEqual({ ip: '10.0.0.9', count: 1 });
+    expect(inc.timeWait.byPeer).toContainEqual({ peer: '10.0.0.9:1234', count: 1, direction: 'incoming' });
+    expect(out.timeWait.byPeer).toContainEqual({ peer: '10.0.0.9:1234', count: 1, direction: 'outgoing' });
+    // the same census as when the listener comes first: listen on 8443 in IPv4 too, at the top
+    const v4listener = lines.find((l) => / 0A /.test(l))!.replace(/^(\s*\d+: [0-9A-F]{8}:)[0-9A-F]{4}/, '$1' + '20FB');
+    fs.writeFileSync(tcp, fs.readFileSync(tcp, 'latin1').replace(lines[0] + '\n', lines[0] + '\n' + v4listener + '\n'));
+    const first = census().c;
+    const strip = (c: typeof out) => ({ ...c.timeWait, byPeer: c.timeWait.byPeer, destinations: c.ports.destinations });
+    expect(strip(inc)).toEqual(strip(first));
   });
 
   it('reads limits and counters and gives advice', () => {
