@@ -201,7 +201,10 @@ function inner(): void {
     }
     // The same with one IPv6 socket in use, so that knobs reads proc/net/tcp6 as well
     // (on a host without IPv6 TCP it skips it: see ipv6TableEmpty in src/host/sockets.ts).
-    const v6 = spawnSync('sh', ['-c', `python3 -c 'import socket,time; s=socket.socket(socket.AF_INET6); s.bind(("::1", 9100)); s.listen(); print("ready", flush=True); time.sleep(300)' > ${dir}/v6 2>&1 & echo $!`], { encoding: 'utf8' });
+    // A listener on a service port: one on a port that IPv4 connections here also used
+    // as their local port (1024-65535) makes knobs move those to incoming after the
+    // scan (reclassifyLateListeners), one more pass over the outgoing sockets (~5-10 ms).
+    const v6 = spawnSync('sh', ['-c', `python3 -c 'import socket,time; s=socket.socket(socket.AF_INET6); s.bind(("::1", 443)); s.listen(); print("ready", flush=True); time.sleep(300)' > ${dir}/v6 2>&1 & echo $!`], { encoding: 'utf8' });
     const v6pid = Number(v6.stdout.trim());
     try {
       const deadline6 = Date.now() + 10_000;
