@@ -13,7 +13,6 @@
 // IPv4 lines are space-padded to 149 characters, IPv6 lines are not.
 
 import fs from 'node:fs';
-import os from 'node:os';
 
 /** Kernel state codes (include/net/tcp_states.h). */
 export const ST_ESTABLISHED = 1;
@@ -75,7 +74,8 @@ const SP = 32;
 const COLON = 58;
 const NL = 10;
 
-const LITTLE_ENDIAN = os.endianness() === 'LE';
+// (What os.endianness() says, without loading node:os for it at every start.)
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Parse `len` hex digits at `at`; -1 when any is not a hex digit. */
 function hexAt(buf: Buffer, at: number, len: number): number {
