@@ -1,5 +1,5 @@
 // Which command an argv runs, read before commander parses it: the launcher picks
-// the command's code cache by it and main() declares only that command.
+// the command's bundle by it and main() declares only that command.
 
 /** The command word in `knobs [--root DIR] [options] <command> ...` (argv without node and script). */
 export function commandOf(args: readonly string[]): string | undefined {

@@ -15,7 +15,7 @@ import { TCP_STATES, type PeerCount, type SocketFacts, type TcpState } from '../
 import type { HostFs } from './host-fs.js';
 import {
   ST_CLOSE_WAIT, ST_CLOSING, ST_FIN_WAIT1, ST_FIN_WAIT2, ST_LAST_ACK, ST_LISTEN, ST_SYN_RECV, ST_TIME_WAIT,
-  HEX, TIMER_TIME_WAIT, addressStart, decodeAddressAt, decodeHexAddress, exactStateAt, formatPeer, ipv4FromWord,
+  HEX, TIMER_TIME_WAIT, decodeAddressAt, decodeHexAddress, exactStateAt, formatPeer, ipv4FromWord,
   ipv4Number, ipv6SortKey, isLoopback, parseLineAt, rawAddressAt, readLineChunks, type TcpEntry,
 } from './proc-net-tcp.js';
 import { parseNetstat, parseSockstat } from './proc-net-stat.js';
@@ -896,7 +896,6 @@ function finishCensus(hfs: HostFs, scan: ReturnType<typeof scanAllSync>, opts: C
   const top = Math.max(0, opts.top ?? 10);
   const { stateCounts, orphans, cwInode, cwPort, cwPeer } = acc;
   const listenRaw = acc.listeners;
-  const listenBitmap = acc.listen;
   const peers = new PeerNames(acc);
   const available = files[0]!.error === null;
   const families = { ipv4: files[0]!.lines, ipv6: files[1]!.lines };
