@@ -11,6 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApplyRequest, PlannedFile, PlannedSysctl } from '../../src/apply/types.js';
 
+export { treeChecksum, treeListing } from '../helpers/tree-listing.js';
+
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const INITIAL_SYSCTLS: Record<string, string> = {
@@ -51,34 +53,6 @@ export function rmTree(root: string): void {
   fs.rmSync(root, { recursive: true, force: true });
 }
 
-/** Every entry under root except knobs' own state: path, type, mode, content hash or link target. */
-export function treeListing(root: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
-      const r = path.join(rel, name);
-      if (r === 'var/lib/knobs') continue;
-      const abs = path.join(root, r);
-      const st = fs.lstatSync(abs);
-      const mode = (st.mode & 0o7777).toString(8);
-      if (st.isDirectory()) {
-        out.push(`d ${mode} ${r}`);
-        walk(r);
-      } else if (st.isSymbolicLink()) {
-        out.push(`l ${r} -> ${fs.readlinkSync(abs)}`);
-      } else {
-        out.push(`f ${mode} ${r} ${crypto.createHash('sha256').update(fs.readFileSync(abs)).digest('hex').slice(0, 16)}`);
-      }
-    }
-  };
-  walk('');
-  return out;
-}
-
-export function treeChecksum(root: string): string {
-  return crypto.createHash('sha256').update(treeListing(root).join('\n')).digest('hex');
-}
-
 export function request(files: PlannedFile[], sysctls: PlannedSysctl[], over: Partial<ApplyRequest> = {}): ApplyRequest {
   return { files, sysctls, profiles: ['web-node'], user: 'tester', scope: { persist: true, runtime: true }, ...over };
 }
@@ -106,25 +80,7 @@ import { rollback } from './src/apply/rollback.js';
 import { history, findInterrupted } from './src/apply/history.js';
 import { preflight } from './src/apply/preflight.js';
 import fs from 'node:fs';
-import crypto from 'node:crypto';
-import path from 'node:path';
-function listing(root) {
-  const out = [];
-  const walk = (rel) => {
-    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
-      const r = path.join(rel, name);
-      if (r === 'var/lib/knobs') continue;
-      const abs = path.join(root, r);
-      const st = fs.lstatSync(abs);
-      const mode = (st.mode & 0o7777).toString(8);
-      if (st.isDirectory()) { out.push('d ' + mode + ' ' + r); walk(r); }
-      else if (st.isSymbolicLink()) out.push('l ' + r + ' -> ' + fs.readlinkSync(abs));
-      else out.push('f ' + mode + ' ' + r + ' ' + crypto.createHash('sha256').update(fs.readFileSync(abs)).digest('hex').slice(0, 16));
-    }
-  };
-  walk('');
-  return out;
-}
+import { treeListing } from './test/helpers/tree-listing.js';
 const spec = JSON.parse(process.argv[2]);
 const out = {};
 function key(root, k) { try { return fs.readFileSync(root + '/proc/sys/' + k.replace(/\\./g, '/'), 'utf8').trim().replace(/\\s+/g, ' '); } catch (e) { return 'ERR ' + e.code; } }
@@ -136,7 +92,7 @@ try {
     else if (op.op === 'interrupted') out[op.name ?? 'interrupted'] = findInterrupted(op.root);
     else if (op.op === 'keys') out[op.name ?? 'keys'] = Object.fromEntries(op.keys.map((k) => [k, key(op.root, k)]));
     else if (op.op === 'preflight') out[op.name ?? 'preflight'] = preflight(op.root, op.scope);
-    else if (op.op === 'listing') out[op.name ?? 'listing'] = listing(op.root);
+    else if (op.op === 'listing') out[op.name ?? 'listing'] = treeListing(op.root);
     else if (op.op === 'setup') { for (const [p, c] of Object.entries(op.files)) { fs.mkdirSync(p.replace(/\\/[^/]*$/, ''), { recursive: true }); fs.writeFileSync(p, c); } }
   }
 } catch (e) {
@@ -154,6 +110,7 @@ export function compiled(): string {
     ...fs.readdirSync(path.join(REPO, 'src/apply')).map((f) => `src/apply/${f}`),
     'src/errors.ts',
     'src/host/host-fs.ts',
+    'test/helpers/tree-listing.ts',
   ].sort();
   const h = crypto.createHash('sha256').update(RUNNER);
   for (const s of sources) h.update(s).update(fs.readFileSync(path.join(REPO, s)));
@@ -168,7 +125,7 @@ export function compiled(): string {
       JSON.stringify({
         extends: path.join(REPO, 'tsconfig.json'),
         compilerOptions: { outDir: out, rootDir: REPO, noEmitOnError: false },
-        include: [path.join(REPO, 'src/apply/*.ts')],
+        include: [path.join(REPO, 'src/apply/*.ts'), path.join(REPO, 'test/helpers/tree-listing.ts')],
       }),
     );
     const tsc = spawnSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(work, 'tsconfig.json')], {

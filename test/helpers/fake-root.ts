@@ -1,12 +1,13 @@
 // Temporary --root trees that look like a host: proc/sys from the key catalogue
 // for a chosen kernel, an empty socket table, limits, and whatever files a test adds.
 
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { keyToProcPath } from '../../src/core/sysctl-conf.js';
 import { host, type KernelName } from './host.js';
+
+export { treeChecksum } from './tree-listing.js';
 
 export interface FakeRootOptions {
   kernel?: KernelName | string;
@@ -53,22 +54,3 @@ export function fakeRoot(o: FakeRootOptions = {}): string {
   return root;
 }
 
-/** sha256 of every file (path, mode, content) under root, skipping var/lib/knobs. */
-export function treeChecksum(root: string): string {
-
-  const h = createHash('sha256');
-  const walk = (dir: string) => {
-    for (const name of fs.readdirSync(dir).sort()) {
-      const full = path.join(dir, name);
-      const rel = path.relative(root, full);
-      if (rel === 'var/lib/knobs') continue;
-      const st = fs.lstatSync(full);
-      h.update(`${rel}\0${st.mode}\0`);
-      if (st.isDirectory()) walk(full);
-      else if (st.isSymbolicLink()) h.update(fs.readlinkSync(full));
-      else h.update(fs.readFileSync(full));
-    }
-  };
-  walk(root);
-  return h.digest('hex');
-}
