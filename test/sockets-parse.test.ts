@@ -64,6 +64,16 @@ function captureIo(isTTY = false): Io & { stdout: string; stderr: string } {
   return io;
 }
 
+/** Calls `then(n)` after the nth thing `io` prints (--watch tests stop or change the tree there). */
+function afterOutput(io: Io, then: (n: number) => void): void {
+  const out = io.out;
+  let n = 0;
+  io.out = (t: string) => {
+    out(t);
+    then(++n);
+  };
+}
+
 function scanAll(file: string, family: 4 | 6): TcpEntry[] {
   const out: TcpEntry[] = [];
   scanProcNetTcp(file, family, (e) => out.push({ ...e }));
@@ -522,17 +532,15 @@ describe('knobs sockets command', () => {
     const tcp = path.join(root, 'proc/net/tcp');
     const original = fs.readFileSync(tcp, 'latin1');
     let blocks = 0;
-    const origOut = io.out;
-    io.out = (t: string) => {
-      origOut(t);
-      blocks++;
-      if (blocks === 1) {
+    afterOutput(io, (n) => {
+      blocks = n;
+      if (n === 1) {
         // Two more TIME_WAIT entries for the next sample.
         const tw = original.split('\n').find((l) => / 06 /.test(l))!;
         fs.writeFileSync(tcp, original + tw + '\n' + tw + '\n');
       }
-      if (blocks === 3) ac.abort();
-    };
+      if (n === 3) ac.abort();
+    });
     const code = await runSockets({ root, top: 3, json: false, watch: 0.02, signal: ac.signal }, io);
     expect(code).toBe(0);
     expect(blocks).toBe(3);
@@ -547,24 +555,14 @@ describe('knobs sockets command', () => {
     const root = tempRoot();
     const tty = captureIo(true);
     const ac = new AbortController();
-    let n = 0;
-    const o = tty.out;
-    tty.out = (t) => {
-      o(t);
-      if (++n === 2) ac.abort();
-    };
+    afterOutput(tty, (n) => n === 2 && ac.abort());
     expect(await runSockets({ root, top: 3, json: false, watch: 0.02, signal: ac.signal }, tty)).toBe(0);
     expect(tty.stdout.startsWith('\x1b[H\x1b[2J')).toBe(true);
     expect(tty.stdout.split('\x1b[H\x1b[2J')).toHaveLength(3);
 
     const js = captureIo(false);
     const ac2 = new AbortController();
-    let m = 0;
-    const o2 = js.out;
-    js.out = (t) => {
-      o2(t);
-      if (++m === 2) ac2.abort();
-    };
+    afterOutput(js, (n) => n === 2 && ac2.abort());
     expect(await runSockets({ root, top: 3, json: true, watch: 0.02, signal: ac2.signal }, js)).toBe(0);
     const docs = js.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(docs).toHaveLength(2);
@@ -577,14 +575,13 @@ describe('knobs sockets command', () => {
     const root = tempRoot();
     const io = captureIo(false);
     const listenersBefore = process.listenerCount('SIGINT');
-    let n = 0;
-    const o = io.out;
-    io.out = (t) => {
-      o(t);
-      if (++n === 2) process.emit('SIGINT');
-    };
+    let outputs = 0;
+    afterOutput(io, (n) => {
+      outputs = n;
+      if (n === 2) process.emit('SIGINT');
+    });
     expect(await runSockets({ root, top: 3, json: false, watch: 0.02 }, io)).toBe(0);
-    expect(n).toBe(2);
+    expect(outputs).toBe(2);
     expect(process.listenerCount('SIGINT')).toBe(listenersBefore);
   });
 });
