@@ -10,6 +10,7 @@ import path from 'node:path';
 import { rollback } from '../src/apply/rollback.js';
 import { executeApply } from '../src/apply/transaction.js';
 import type { ApplyRequest } from '../src/apply/types.js';
+import { median } from './timing.js';
 
 const RUNS = 20;
 const TARGET_MS = 300;
@@ -66,12 +67,6 @@ function makeRoot(): string {
   fs.mkdirSync(path.join(root, 'etc/sysctl.d'), { recursive: true });
   fs.writeFileSync(path.join(root, 'etc/sysctl.d/10-base.conf'), 'net.ipv4.tcp_syncookies = 1\n');
   return root;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function knobsTimes(): Promise<{ apply: number[]; rollback: number[] }> {

@@ -6,6 +6,15 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/**
+ * Median over rounds of a[i] ÷ b[i], for samples taken in the same rounds: a burst
+ * of machine noise then slows both sides of a pair, so this varies less from one
+ * run of the bench to the next than a ratio of medians does.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((x, i) => x / b[i]!));
+}
+
 /** Wall time in ms of `cmd args`, run `runs` times (after one warm-up), interleaving is up to the caller. */
 export function timeCommand(cmd: string, args: readonly string[], runs: number, opts: { shell?: boolean; env?: NodeJS.ProcessEnv } = {}): number[] {
   const out: number[] = [];
