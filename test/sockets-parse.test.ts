@@ -10,8 +10,8 @@ import {
   LineRuns, decodeHexAddress, formatIpv6, readLineChunks, scanProcNetTcp, type TcpEntry,
 } from '../src/host/proc-net-tcp.js';
 import { parseNetstat, parseSockstat } from '../src/host/proc-net-stat.js';
-import { collectSocketCensus, countReservedInRange, findSocketOwners, toSocketFacts, topIndices } from '../src/host/sockets.js';
-import { formatSockets, runSockets } from '../src/cli/commands/sockets.js';
+import { collectSocketCensus, countReservedInRange, findSocketOwners, toSocketFacts, topIndices, uninspectableWhy } from '../src/host/sockets.js';
+import { formatSockets, runSockets, uninspectableLines } from '../src/cli/commands/sockets.js';
 import { TCP_STATES } from '../src/core/types.js';
 import type { Io } from '../src/cli/io.js';
 
@@ -286,12 +286,29 @@ describe('socket census on the fixture tree', () => {
       },
     ]);
     expect(c.closeWait.unowned).toBe(1);
-    expect(c.closeWait.uninspectable).toEqual([{ pid: 300, comm: 'secret', error: 'ELOOP' }]);
+    expect(c.closeWait.uninspectable).toEqual([{ pid: 300, comm: 'secret', error: 'ELOOP', why: 'proc/<pid>/fd: ELOOP' }]);
     expect(c.closeWait.byPeer[0]).toEqual({ peer: '10.0.0.7:6379', count: 1 });
     expect(c.closeWait.byPeer).toHaveLength(5);
     const l8080 = c.listeners.find((l) => l.port === 8080)!;
     expect(l8080).toMatchObject({ local: '127.0.0.1:8080', acceptQueue: 3, owners: [{ pid: 100, comm: 'server' }, { pid: 101, comm: 'server' }] });
     expect(c.listeners.map((l) => l.local)).toEqual(['0.0.0.0:22', '127.0.0.1:8080', '[::]:8443']);
+  });
+
+  it('says why a process could not be inspected, and "run as root" only when that would help', () => {
+    expect(uninspectableWhy('EACCES', 1000)).toMatch(/another user's process: run knobs as root/);
+    expect(uninspectableWhy('EPERM', 1000)).toMatch(/run knobs as root/);
+    const asRoot = uninspectableWhy('EACCES', 0);
+    expect(asRoot).toMatch(/refused even to root.*not dumpable or in another user namespace.*CAP_SYS_PTRACE/);
+    expect(asRoot).not.toMatch(/run knobs as root/);
+    expect(uninspectableWhy('ELOOP', 0)).toBe('proc/<pid>/fd: ELOOP');
+    // One line per reason, each naming its processes.
+    expect(
+      uninspectableLines([
+        { pid: 1, comm: 'init', error: 'EACCES', why: asRoot },
+        { pid: 7, comm: null, error: 'EACCES', why: asRoot },
+        { pid: 9, comm: 'odd', error: 'ELOOP', why: 'proc/<pid>/fd: ELOOP' },
+      ]),
+    ).toEqual([`Could not inspect 2 process(es): init[1], ?[7]: ${asRoot}`, 'Could not inspect 1 process(es): odd[9]: proc/<pid>/fd: ELOOP']);
   });
 
   it('walks proc/<pid>/fd only when a socket needs an owner', () => {
@@ -448,6 +465,7 @@ describe('socket census on the fixture tree', () => {
     expect(text).toMatch(/tcp_tw_reuse=1/);
     expect(text).toMatch(/removed in Linux 4\.12/);
     expect(text).not.toMatch(/tcp_tw_recycle=1/);
+    expect(c.advice.find((a) => a.id === 'close-wait-uninspectable')!.message).toMatch(/1 process\(es\) could not be inspected \(proc\/<pid>\/fd: ELOOP\)/);
   });
 
   it('turns the census into SocketFacts for the rules', () => {
@@ -492,7 +510,7 @@ describe('knobs sockets command', () => {
     expect(doc.states.CLOSE_WAIT).toBe(5);
     expect(doc.closeWait.byProcess).toHaveLength(2);
     expect(doc.closeWait.byProcess[0]).toMatchObject({ pid: 100, comm: 'server', count: 3, cmdline: 'node server.js --port 8080', localPorts: [8080] });
-    expect(doc.closeWait.uninspectable).toEqual([{ pid: 300, comm: 'secret', error: 'ELOOP' }]);
+    expect(doc.closeWait.uninspectable).toEqual([{ pid: 300, comm: 'secret', error: 'ELOOP', why: 'proc/<pid>/fd: ELOOP' }]);
     expect(doc.timeWait.byPeer).toHaveLength(2);
     expect(doc.timeWait.outgoing.byDestination).toHaveLength(2);
     expect(doc.ports.range).toEqual([40000, 40099]);
@@ -508,7 +526,9 @@ describe('knobs sockets command', () => {
     expect(out).toMatch(/pid 100 server: 3 socket\(s\), local port 8080; peers 127\.0\.0\.1 \(2\), 127\.0\.0\.2 \(1\)/);
     expect(out).toMatch(/node server\.js --port 8080/);
     expect(out).toMatch(/No sysctl fixes this/);
-    expect(out).toMatch(/Could not inspect 1 process\(es\).*secret\[300\]/s);
+    // Once, under the first section with a socket nobody was found to own (0.0.0.0:22).
+    expect(out.match(/Could not inspect/g)).toHaveLength(1);
+    expect(out).toMatch(/Listening \(3\):\n[^]*owner unknown[^]*\n {2}Could not inspect 1 process\(es\): secret\[300\]: proc\/<pid>\/fd: ELOOP\n\nCLOSE_WAIT: 5/);
     expect(out).toMatch(/we closed first as client: 11, as server: 3/);
     expect(out).toMatch(/10\.0\.0\.5:5432 +6 ports \(6\.7%\)/);
     expect(out).toMatch(/ListenOverflows 7, ListenDrops 9, TCPTimeWaitOverflow 2/);

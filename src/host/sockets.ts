@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import { topK } from '../core/top-k.js';
 import { TCP_STATES, type PeerCount, type SocketFacts, type TcpState } from '../core/types.js';
-import type { HostFs } from './host-fs.js';
+import { describeErrno, type HostFs } from './host-fs.js';
 import {
   ST_CLOSE_WAIT, ST_CLOSING, ST_FIN_WAIT1, ST_FIN_WAIT2, ST_LAST_ACK, ST_LISTEN, ST_SYN_RECV, ST_TIME_WAIT,
   HEX, TIMER_TIME_WAIT, decodeAddressAt, decodeHexAddress, exactStateAt, formatPeer, ipv4FromWord,
@@ -66,8 +66,24 @@ export interface CloseWaitProcess {
 export interface Uninspectable {
   pid: number;
   comm: string | null;
-  /** errno code of the failed readdir of proc/<pid>/fd (EACCES when not root). */
+  /** errno code of the failed readdir or readlink in proc/<pid>/fd (EACCES when not root). */
   error: string;
+  /** The reason in words, and what to do about it (see uninspectableWhy). */
+  why: string;
+}
+
+/**
+ * Why a process's descriptors could not be read. Reading proc/<pid>/fd/* needs
+ * ptrace read access to the process: another user's process is refused to a
+ * non-root user, and even root is refused a process that is not dumpable or lives
+ * in another user namespace when it lacks CAP_SYS_PTRACE over it (containers, some
+ * init systems): "run as root" would then be wrong advice.
+ */
+export function uninspectableWhy(error: string, euid: number | null): string {
+  if (error !== 'EACCES' && error !== 'EPERM') return `proc/<pid>/fd: ${describeErrno(error)}`;
+  return euid === 0
+    ? 'refused even to root: the process is not dumpable or in another user namespace, and this root lacks CAP_SYS_PTRACE over it'
+    : "another user's process: run knobs as root to name its sockets";
 }
 
 export interface TimeWaitPeer extends PeerCount {
@@ -169,6 +185,8 @@ export interface CensusOptions {
   top?: number;
   /** Walk proc/<pid>/fd to find owners (default true; only done when needed). */
   owners?: boolean;
+  /** Effective uid knobs inspects processes as (default: this process's); it decides Uninspectable.why. */
+  euid?: number | null;
 }
 
 // ---- the scan: one pass, numbers only ----------------------------------------------
@@ -761,7 +779,7 @@ interface OwnerScan {
 }
 
 /** Map socket inodes to pids through proc/<pid>/fd/* → `socket:[inode]`. Stops when all are found. */
-export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
+export function findSocketOwners(hfs: HostFs, wanted: Set<number>, euid: number | null = currentEuid()): OwnerScan {
   const owners = new Map<number, number[]>();
   const uninspectable: Uninspectable[] = [];
   if (wanted.size === 0) return { owners, uninspectable };
@@ -808,7 +826,7 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
       if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ESRCH') {
-        uninspectable.push({ pid, comm: readComm(hfs, pidText), error: code });
+        uninspectable.push({ pid, comm: readComm(hfs, pidText), error: code, why: uninspectableWhy(code, euid) });
       }
       return;
     }
@@ -823,7 +841,7 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
         const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
         // Listing allowed but following the links is not (no ptrace access): the same for every descriptor.
         if (code === 'EACCES' || code === 'EPERM') {
-          uninspectable.push({ pid, comm: readComm(hfs, pidText), error: code });
+          uninspectable.push({ pid, comm: readComm(hfs, pidText), error: code, why: uninspectableWhy(code, euid) });
           break;
         }
         continue;
@@ -851,6 +869,10 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
       if (found === wanted.size) break;
     }
   }
+}
+
+function currentEuid(): number | null {
+  return typeof process.geteuid === 'function' ? process.geteuid() : null;
 }
 
 function readComm(hfs: HostFs, pid: string): string | null {
@@ -908,7 +930,7 @@ function finishCensus(hfs: HostFs, scan: ReturnType<typeof scanAllSync>, opts: C
   const wanted = new Set<number>();
   for (const ino of cwInode) if (ino !== 0) wanted.add(ino);
   for (const l of listenRaw) if (l.inode !== 0) wanted.add(l.inode);
-  const ownerScan = opts.owners === false ? { owners: new Map<number, number[]>(), uninspectable: [] } : findSocketOwners(hfs, wanted);
+  const ownerScan = opts.owners === false ? { owners: new Map<number, number[]>(), uninspectable: [] } : findSocketOwners(hfs, wanted, opts.euid === undefined ? currentEuid() : opts.euid);
   const commCache = new Map<number, string | null>();
   const comm = (pid: number) => {
     if (!commCache.has(pid)) commCache.set(pid, readComm(hfs, String(pid)));
@@ -1153,7 +1175,7 @@ export function adviseSockets(c: SocketCensus, twRecycleExists = false): Advice[
         severity: 'info',
         message:
           `${fmtN(c.closeWait.unowned)} CLOSE_WAIT socket(s) have no known owner: ${c.closeWait.uninspectable.length} process(es) ` +
-          `could not be inspected (proc/<pid>/fd needs the same user or root). Run as root to name them.`,
+          `could not be inspected (${c.closeWait.uninspectable[0]!.why}).`,
       });
     }
   }

@@ -4,7 +4,7 @@
 
 import { TCP_STATES, type TcpState } from '../../core/types.js';
 import { HostFs } from '../../host/host-fs.js';
-import { collectSocketCensus, fmtN, nowMs, type SocketCensus } from '../../host/sockets.js';
+import { collectSocketCensus, fmtN, nowMs, type SocketCensus, type Uninspectable } from '../../host/sockets.js';
 import { EXIT } from '../exit-codes.js';
 import { SCHEMA_VERSION, printJson, type Io } from '../io.js';
 
@@ -152,6 +152,16 @@ export function socketsDocument(c: SocketCensus, top: number): object {
 
 const n = fmtN;
 
+/** `Could not inspect 2 process(es): a[1], b[2]: <why>`, one line per distinct reason. */
+export function uninspectableLines(list: readonly Uninspectable[]): string[] {
+  const byWhy = new Map<string, Uninspectable[]>();
+  for (const u of list) byWhy.set(u.why, [...(byWhy.get(u.why) ?? []), u]);
+  return [...byWhy].map(([why, procs]) => {
+    const names = procs.slice(0, 10).map((u) => `${u.comm ?? '?'}[${u.pid}]`).join(', ') + (procs.length > 10 ? ', …' : '');
+    return `Could not inspect ${procs.length} process(es): ${names}: ${why}`;
+  });
+}
+
 function wrap(text: string, indent: string, width = 100): string {
   const words = text.split(' ');
   const lines: string[] = [];
@@ -196,6 +206,15 @@ export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d:
     );
   }
 
+  // Processes whose descriptors could not be read: said once, under the first
+  // section that has a socket without an owner.
+  let uninspectableShown = c.closeWait.uninspectable.length === 0;
+  const showUninspectable = () => {
+    if (uninspectableShown) return;
+    uninspectableShown = true;
+    for (const line of uninspectableLines(c.closeWait.uninspectable)) out.push(p.yellow(wrap(line, '  ')));
+  };
+
   // listeners
   if (c.listeners.length > 0) {
     out.push('');
@@ -206,6 +225,7 @@ export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d:
       out.push(`  ${l.local.padEnd(24)} ${owner}${q}`);
     }
     if (top && c.listeners.length > top) out.push(p.dim(`  … ${c.listeners.length - top} more (--top)`));
+    if (c.listeners.some((l) => l.owners.length === 0)) showUninspectable();
   }
 
   // CLOSE_WAIT
@@ -236,18 +256,7 @@ export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d:
         '  ',
       ),
     );
-    if (cw.uninspectable.length > 0) {
-      const list = cw.uninspectable.slice(0, 10).map((u) => `${u.comm ?? '?'}[${u.pid}]`).join(', ');
-      out.push(
-        p.yellow(
-          wrap(
-            `Could not inspect ${cw.uninspectable.length} process(es) (proc/<pid>/fd: ${cw.uninspectable[0]!.error}; run as root): ${list}` +
-              (cw.uninspectable.length > 10 ? ', …' : ''),
-            '  ',
-          ),
-        ),
-      );
-    }
+    if (cw.unowned > 0) showUninspectable();
   }
 
   // TIME_WAIT
