@@ -535,6 +535,19 @@ describe('knobs sockets command', () => {
     expect(out).not.toMatch(/\x1b\[/);
   });
 
+  it('says when proc/net/tcp6 is missing (IPv6 off) or unreadable instead of counting 0 IPv6 sockets', () => {
+    const root = tempRoot(false);
+    fs.rmSync(path.join(root, 'proc/net/tcp6'));
+    fs.rmSync(path.join(root, 'proc/net/sockstat6'), { force: true });
+    const off = collectSocketCensus(new HostFs(root), { top: 10, owners: false });
+    expect(off.files[1]).toMatchObject({ path: '/proc/net/tcp6', error: 'ENOENT' });
+    expect(off.available).toBe(true);
+    expect(formatSockets(off, 10)).toMatch(/^TCP sockets: \d+ \(IPv4 \d+, IPv6: no proc\/net\/tcp6, IPv6 is off in this kernel or namespace\)\n/);
+    fs.mkdirSync(path.join(root, 'proc/net/tcp6')); // read() fails with EISDIR
+    const bad = collectSocketCensus(new HostFs(root), { top: 10, owners: false });
+    expect(formatSockets(bad, 10)).toMatch(/IPv6: proc\/net\/tcp6 unreadable \(EISDIR\), not counted\)/);
+  });
+
   it('exits 1 when proc/net/tcp cannot be read, and on a bad --top', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-empty-'));
     temps.push(dir);

@@ -182,7 +182,14 @@ const signed = (x: number) => (x > 0 ? `+${n(x)}` : x < 0 ? `−${n(-x)}` : '0')
 
 export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d: StateDelta | null = null): string {
   const out: string[] = [];
-  const v6 = c.files[1]?.skipped ? p.dim('IPv6 0: none in use, proc/net/tcp6 not read') : `IPv6 ${n(c.families.ipv6)}`;
+  const t6 = c.files[1];
+  const v6 = t6?.skipped
+    ? p.dim('IPv6 0: none in use, proc/net/tcp6 not read')
+    : t6?.error === 'ENOENT'
+      ? p.dim('IPv6: no proc/net/tcp6, IPv6 is off in this kernel or namespace')
+      : t6?.error
+        ? p.yellow(`IPv6: proc/net/tcp6 unreadable (${t6.error}), not counted`)
+        : `IPv6 ${n(c.families.ipv6)}`;
   out.push(p.bold(`TCP sockets: ${n(c.total)}`) + ` (IPv4 ${n(c.families.ipv4)}, ${v6})`);
   const w = Math.max(...TCP_STATES.map((s) => n(c.states[s]).length));
   const cells = TCP_STATES.map((s) => {
