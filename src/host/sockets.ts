@@ -185,8 +185,6 @@ export interface CensusOptions {
   top?: number;
   /** Walk proc/<pid>/fd to find owners (default true; only done when needed). */
   owners?: boolean;
-  /** Effective uid knobs inspects processes as (default: this process's); it decides Uninspectable.why. */
-  euid?: number | null;
 }
 
 // ---- the scan: one pass, numbers only ----------------------------------------------
@@ -779,7 +777,7 @@ interface OwnerScan {
 }
 
 /** Map socket inodes to pids through proc/<pid>/fd/* → `socket:[inode]`. Stops when all are found. */
-export function findSocketOwners(hfs: HostFs, wanted: Set<number>, euid: number | null = currentEuid()): OwnerScan {
+export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
   const owners = new Map<number, number[]>();
   const uninspectable: Uninspectable[] = [];
   if (wanted.size === 0) return { owners, uninspectable };
@@ -789,6 +787,7 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>, euid: number 
   } catch {
     return { owners, uninspectable };
   }
+  const euid = typeof process.geteuid === 'function' ? process.geteuid() : null;
   // Numeric order (procfs lists pids in order already; a test tree may not): a typed
   // sort, no comparator calls.
   const numeric = Int32Array.from(pids.filter((p) => /^\d+$/.test(p)), Number).sort();
@@ -871,10 +870,6 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>, euid: number 
   }
 }
 
-function currentEuid(): number | null {
-  return typeof process.geteuid === 'function' ? process.geteuid() : null;
-}
-
 function readComm(hfs: HostFs, pid: string): string | null {
   try {
     const t = hfs.readText(`proc/${pid}/comm`);
@@ -930,7 +925,7 @@ function finishCensus(hfs: HostFs, scan: ReturnType<typeof scanAllSync>, opts: C
   const wanted = new Set<number>();
   for (const ino of cwInode) if (ino !== 0) wanted.add(ino);
   for (const l of listenRaw) if (l.inode !== 0) wanted.add(l.inode);
-  const ownerScan = opts.owners === false ? { owners: new Map<number, number[]>(), uninspectable: [] } : findSocketOwners(hfs, wanted, opts.euid === undefined ? currentEuid() : opts.euid);
+  const ownerScan = opts.owners === false ? { owners: new Map<number, number[]>(), uninspectable: [] } : findSocketOwners(hfs, wanted);
   const commCache = new Map<number, string | null>();
   const comm = (pid: number) => {
     if (!commCache.has(pid)) commCache.set(pid, readComm(hfs, String(pid)));
