@@ -7,9 +7,10 @@ export function median(xs: readonly number[]): number {
 }
 
 /**
- * Median over rounds of a[i] ÷ b[i], for samples taken in the same rounds: a burst
- * of machine noise then slows both sides of a pair, so this varies less from one
- * run of the bench to the next than a ratio of medians does.
+ * Median over rounds of a[i] ÷ b[i], for samples taken in the same rounds: each
+ * ratio compares two commands run back to back, under the same machine noise. A
+ * third reading beside the ratio of medians and that of the fastest runs (over
+ * five runs of the sockets bench it did not vary less than either).
  */
 export function pairedRatio(a: readonly number[], b: readonly number[]): number {
   return median(a.map((x, i) => x / b[i]!));
