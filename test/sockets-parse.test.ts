@@ -466,6 +466,18 @@ describe('socket census on the fixture tree', () => {
     expect(text).toMatch(/removed in Linux 4\.12/);
     expect(text).not.toMatch(/tcp_tw_recycle=1/);
     expect(c.advice.find((a) => a.id === 'close-wait-uninspectable')!.message).toMatch(/1 process\(es\) could not be inspected \(proc\/<pid>\/fd: ELOOP\)/);
+    // The settings it names are this host's, and it does not ask to widen a range that is already full.
+    const outgoing = (root: string) => collectSocketCensus(new HostFs(root), { top: 10 }).advice.find((a) => a.id === 'time-wait-outgoing')!.message;
+    const narrow = outgoing(tempRoot());
+    expect(narrow).toMatch(/here tcp_tw_reuse 2 = loopback only, tcp_timestamps 1\)/);
+    expect(narrow).toMatch(/\(3\) widen net\.ipv4\.ip_local_port_range \(now 40000-40099; e\.g\. 1024 65535\)/);
+    const root = tempRoot();
+    fs.writeFileSync(path.join(root, 'proc/sys/net/ipv4/ip_local_port_range'), '1024\t65535\n');
+    fs.writeFileSync(path.join(root, 'proc/sys/net/ipv4/tcp_timestamps'), '0\n');
+    const wide = outgoing(root);
+    expect(wide).toMatch(/\(3\) the ephemeral range is already as wide as it goes \(1024-65535\)/);
+    expect(wide).not.toMatch(/widen/);
+    expect(wide).toMatch(/tcp_timestamps 0\)/);
   });
 
   it('turns the census into SocketFacts for the rules', () => {

@@ -1179,6 +1179,12 @@ export function adviseSockets(c: SocketCensus, twRecycleExists = false): Advice[
   if (tw.outgoing.count > 0 && worst && worst.timeWait > 0) {
     const severity = worst.usedPercent >= 80 ? 'critical' : worst.usedPercent >= 50 ? 'warning' : 'info';
     const reuse = c.ports.twReuse;
+    const setting = (v: number | null) => (v === null ? 'unknown' : String(v));
+    const [lo, hi] = c.ports.range;
+    const widen =
+      lo <= 1024 && hi >= 65535
+        ? `(3) the ephemeral range is already as wide as it goes (${lo}-${hi}); keep service ports out of it with net.ipv4.ip_local_reserved_ports; `
+        : `(3) widen net.ipv4.ip_local_port_range (now ${lo}-${hi}; e.g. 1024 65535) and protect service ports with net.ipv4.ip_local_reserved_ports; `;
     out.push({
       id: 'time-wait-outgoing',
       severity,
@@ -1188,8 +1194,9 @@ export function adviseSockets(c: SocketCensus, twRecycleExists = false): Advice[
         `${worst.turnoverPerSecond}/s against a capacity of ${worst.capacityPerSecond}/s (ports ÷ 60 s). What helps: ` +
         `(1) reuse connections (HTTP keep-alive, connection pooling) — the real fix; ` +
         `(2) net.ipv4.tcp_tw_reuse=1 lets connect() take over TIME_WAIT entries older than 1 s for outgoing connections, needs ` +
-        `tcp_timestamps on both ends (now ${reuse === null ? 'unknown' : reuse}${reuse === 2 ? ' = loopback only' : ''}); ` +
-        `(3) widen net.ipv4.ip_local_port_range (e.g. 1024 65535) and protect service ports with net.ipv4.ip_local_reserved_ports; ` +
+        `tcp_timestamps on both ends (here tcp_tw_reuse ${setting(reuse)}${reuse === 2 ? ' = loopback only' : ''}, ` +
+        `tcp_timestamps ${setting(c.ports.timestamps)}); ` +
+        widen +
         `(4) more destination addresses/ports, or more source addresses — each 4-tuple has its own port space. ` +
         `Never tcp_tw_recycle: it broke clients behind NAT and was removed in Linux 4.12` +
         (twRecycleExists ? ' (this kernel still has it: keep it 0)' : '') + `. tcp_fin_timeout does not shorten TIME_WAIT (fixed 60 s).`,
