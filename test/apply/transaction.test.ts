@@ -279,8 +279,12 @@ describe('rollback', () => {
 
     await expect(rollback({ root, user: 't', id: ids[2] })).rejects.toThrow(/already rolled back/);
     await expect(rollback({ root, user: 't', id: 'nope' })).rejects.toThrow(/no transaction nope/);
-    // Default: the latest still applied (t1), by unique id prefix too.
-    expect(await rollback({ root, user: 't', id: ids[0]!.slice(0, -2) })).toMatchObject({ status: 'rolled-back', transactions: [ids[0]] });
+    // By a unique prefix of its id too. (Ids made in the same second differ only in their random
+    // suffix, so a fixed-length prefix could be ambiguous: take the shortest unique one.)
+    const first = ids[0]!;
+    let len = 1;
+    while (len < first.length && ids.slice(1).some((id) => id.startsWith(first.slice(0, len)))) len++;
+    expect(await rollback({ root, user: 't', id: first.slice(0, len) })).toMatchObject({ status: 'rolled-back', transactions: [first] });
     expect(treeChecksum(root)).toBe(t0);
     expect(await rollback({ root, user: 't' })).toMatchObject({ status: 'noop', exitCode: 0 });
   });
