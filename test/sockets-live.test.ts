@@ -34,20 +34,30 @@ assert server.stdout.readline().strip() == 'ready'
 for i in range(50):
     c = socket.create_connection(('127.0.0.1', 9000)); c.sendall(b'x'); c.close()
 
-# (2) TIME_WAIT: we are the client and close first; the server side closes after.
+# (2) TIME_WAIT: we are the client and close first; the server side closes once it
+# has read the client's FIN (recv() returns b''), so that the two never close at the
+# same time (a simultaneous close leaves TIME_WAIT on both sides).
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(('127.0.0.1', 9001)); l.listen(128)
 for i in range(40):
     c = socket.create_connection(('127.0.0.1', 9001)); a, _ = l.accept()
-    c.close(); time.sleep(0.002); a.close()
+    c.close(); assert a.recv(1) == b''; a.close()
 
-def count(state):
-    with open('/proc/net/tcp') as f:
-        return sum(1 for line in f if line.split()[3:4] == [state])
+def counts(path='/proc/net/tcp'):
+    n = {}
+    with open(path) as f:
+        for line in f.readlines()[1:]:
+            st = line.split()[3]
+            n[st] = n.get(st, 0) + 1
+    return n
+def settled(n):
+    # the leak: 50 CLOSE_WAIT (08) and their clients' FIN_WAIT2 minisocks (05); 40 TIME_WAIT
+    # (06); nothing still closing (FIN_WAIT1 04, LAST_ACK 09, CLOSING 0B). Loopback delivery
+    # is deferred under load: knobs, ss and sockstat must all see the same table.
+    return (n.get('08', 0) >= 50 and n.get('05', 0) >= 50 and n.get('06', 0) >= 40
+            and not any(n.get(st, 0) for st in ('04', '09', '0B')))
 deadline = time.time() + 10
-# Both sides' FINs may still be in flight under load (softirq deferred): wait for the
-# final states, so that knobs and ss read the same table.
-while (count('08') < 50 or count('06') < 40) and time.time() < deadline:
+while not settled(counts()) and time.time() < deadline:
     time.sleep(0.05)
 
 knobs = subprocess.run(['node', runner, 'sockets', '--json'], capture_output=True, text=True)
@@ -60,11 +70,10 @@ text = subprocess.run(['node', runner, 'sockets'], capture_output=True, text=Tru
 l6 = socket.socket(socket.AF_INET6); l6.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l6.bind(('::1', 9002)); l6.listen(8)
 c = socket.create_connection(('::1', 9002)); a, _ = l6.accept()
-c.close(); time.sleep(0.002); a.close(); l6.close()
-def count6(state):
-    with open('/proc/net/tcp6') as f:
-        return sum(1 for line in f if line.split()[3:4] == [state])
-while count6('06') < 1 and time.time() < deadline + 10:
+c.close(); assert a.recv(1) == b''; a.close(); l6.close()
+def settled6(n):
+    return n.get('06', 0) >= 1 and not any(n.get(st, 0) for st in ('04', '09', '0B'))
+while not settled6(counts('/proc/net/tcp6')) and time.time() < deadline + 10:
     time.sleep(0.05)
 with open('/proc/net/sockstat6') as f:
     inuse6 = int(f.read().split('TCP6: inuse ')[1].split()[0])
