@@ -295,7 +295,7 @@ describe('socket census on the fixture tree', () => {
   });
 
   it('says why a process could not be inspected, and "run as root" only when that would help', () => {
-    expect(uninspectableWhy('EACCES', 1000)).toMatch(/another user's process: run knobs as root/);
+    expect(uninspectableWhy('EACCES', 1000)).toMatch(/refused to this user \(another user's process, or one that is not dumpable\): run knobs as root/);
     expect(uninspectableWhy('EPERM', 1000)).toMatch(/run knobs as root/);
     const asRoot = uninspectableWhy('EACCES', 0);
     expect(asRoot).toMatch(/refused even to root.*not dumpable or in another user namespace.*CAP_SYS_PTRACE/);

@@ -83,7 +83,7 @@ export function uninspectableWhy(error: string, euid: number | null): string {
   if (error !== 'EACCES' && error !== 'EPERM') return `proc/<pid>/fd: ${describeErrno(error)}`;
   return euid === 0
     ? 'refused even to root: the process is not dumpable or in another user namespace, and this root lacks CAP_SYS_PTRACE over it'
-    : "another user's process: run knobs as root to name its sockets";
+    : "refused to this user (another user's process, or one that is not dumpable): run knobs as root to name its sockets";
 }
 
 export interface TimeWaitPeer extends PeerCount {
