@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, pairedRatio } from './timing.js';
+import { interleavedSamples, median, pairedRatio } from './timing.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** dist/bench/sockets.js → repository root. */
@@ -114,19 +114,9 @@ function sh(cmd: string): { ms: number; status: number | null; stdout: string } 
   return { ms, status: r.status, stdout: r.stdout };
 }
 
-/** Wall clock of each command, RUNS rounds after a warm-up, alternating the order. */
+/** Wall clock of each shell command, RUNS interleaved rounds (interleavedSamples). */
 function timeInterleaved(cmds: Record<string, string>): Record<string, number[]> {
-  const samples: Record<string, number[]> = {};
-  for (const k of Object.keys(cmds)) {
-    sh(cmds[k]!); // warm-up (page cache, module cache)
-    samples[k] = [];
-  }
-  for (let i = 0; i < RUNS; i++) {
-    const order = Object.keys(cmds);
-    if (i % 2) order.reverse();
-    for (const k of order) samples[k]!.push(sh(cmds[k]!).ms);
-  }
-  return samples;
+  return interleavedSamples(Object.fromEntries(Object.entries(cmds).map(([k, cmd]) => [k, () => sh(cmd).ms])), RUNS);
 }
 
 function sockstatTw(): number {

@@ -29,12 +29,25 @@ export function timeCommand(cmd: string, args: readonly string[], runs: number, 
   return out;
 }
 
-/** Run several commands round-robin so machine noise hits them alike; medians per label. */
-export function interleaved(cmds: Record<string, () => number>, rounds: number): Record<string, number> {
+/**
+ * Run several commands round-robin, after one warm-up each (page cache, module
+ * cache), so machine noise hits them alike; every other round in reverse order, so
+ * no command always runs right after the same one. Samples per label, one per round.
+ */
+export function interleavedSamples(cmds: Record<string, () => number>, rounds: number): Record<string, number[]> {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
-  for (const f of Object.values(cmds)) f(); // warm-up: page cache, module cache
-  for (let r = 0; r < rounds; r++) for (const [k, f] of Object.entries(cmds)) samples[k]!.push(f());
-  return Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, median(xs)]));
+  for (const f of Object.values(cmds)) f();
+  for (let r = 0; r < rounds; r++) {
+    const order = Object.keys(cmds);
+    if (r % 2) order.reverse();
+    for (const k of order) samples[k]!.push(cmds[k]!());
+  }
+  return samples;
+}
+
+/** interleavedSamples, as medians per label. */
+export function interleaved(cmds: Record<string, () => number>, rounds: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(interleavedSamples(cmds, rounds)).map(([k, xs]) => [k, median(xs)]));
 }
 
 export function once(cmd: string, args: readonly string[], opts: { shell?: boolean } = {}): () => number {

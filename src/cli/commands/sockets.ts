@@ -155,7 +155,11 @@ const n = fmtN;
 /** `Could not inspect 2 process(es): a[1], b[2]: <why>`, one line per distinct reason. */
 export function uninspectableLines(list: readonly Uninspectable[]): string[] {
   const byWhy = new Map<string, Uninspectable[]>();
-  for (const u of list) byWhy.set(u.why, [...(byWhy.get(u.why) ?? []), u]);
+  for (const u of list) {
+    const same = byWhy.get(u.why);
+    if (same) same.push(u);
+    else byWhy.set(u.why, [u]);
+  }
   return [...byWhy].map(([why, procs]) => {
     const names = procs.slice(0, 10).map((u) => `${u.comm ?? '?'}[${u.pid}]`).join(', ') + (procs.length > 10 ? ', …' : '');
     return `Could not inspect ${procs.length} process(es): ${names}: ${why}`;
