@@ -3,7 +3,8 @@
 // re-executes itself there with `--inner`, brings `lo` up, sets only net.* keys
 // (private to that namespace), creates ≥ 70,000 TIME_WAIT sockets plus some
 // CLOSE_WAIT and ESTABLISHED with a small C generator, and times:
-//   knobs  `node dist/knobs.cjs sockets --json` (and/or test/helpers/run-sockets.mjs)
+//   knobs  `node dist/knobs.cjs sockets --json` (netlink sock_diag; and/or
+//          test/helpers/run-sockets.mjs), and the same with `--source proc`
 //   ss     `ss -tan | awk '{print $1}' | sort | uniq -c`
 //   netstat `netstat -tan | awk '/^tcp/ {++S[$NF]} END {for(a in S) print a, S[a]}'`
 //   floor  `cat /proc/net/tcp /proc/net/tcp6 > /dev/null; node -e 0`
@@ -39,6 +40,9 @@ interface InnerResult {
   closeWait: number;
   generatorMs: number;
   knobsStates: Record<string, number> | null;
+  /** Where `knobs sockets` read them by default (netlink unless the addon is missing). */
+  knobsSource: string;
+  knobsProcStates: Record<string, number> | null;
   ssTimeWait: number;
   medians: Record<string, number>;
   samples: Record<string, number[]>;
@@ -127,7 +131,10 @@ function sockstatTw(): number {
 function knobsCommands(): Record<string, string> {
   const cmds: Record<string, string> = {};
   const bin = spawnSync('node', [BIN, 'sockets', '--json'], { encoding: 'utf8' });
-  if (bin.status === 0 && bin.stdout.includes('"schemaVersion"')) cmds.knobs = `node ${BIN} sockets --json > /dev/null`;
+  if (bin.status === 0 && bin.stdout.includes('"schemaVersion"')) {
+    cmds.knobs = `node ${BIN} sockets --json > /dev/null`;
+    cmds.knobsProc = `node ${BIN} sockets --json --source proc > /dev/null`;
+  }
   cmds[cmds.knobs ? 'runner' : 'knobs'] = `node ${RUNNER} sockets --json > /dev/null`;
   return cmds;
 }
@@ -177,10 +184,14 @@ function inner(): void {
     const samples = timeInterleaved(cmds);
 
     const knobsJson = spawnSync('node', [RUNNER, 'sockets', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const knobsProcJson = spawnSync('node', [RUNNER, 'sockets', '--json', '--source', 'proc'], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const ssTw = sh('ss -tan state time-wait | tail -n +2 | wc -l');
     let knobsStates: Record<string, number> | null = null;
+    let knobsSource = '?';
+    let knobsProcStates: Record<string, number> | null = null;
     try {
-      knobsStates = JSON.parse(knobsJson.stdout).states;
+      ({ states: knobsStates, source: knobsSource } = JSON.parse(knobsJson.stdout));
+      knobsProcStates = JSON.parse(knobsProcJson.stdout).states;
     } catch {
       /* reported as null */
     }
@@ -195,7 +206,7 @@ function inner(): void {
       const deadline6 = Date.now() + 10_000;
       while (!/ready/.test(fs.existsSync(`${dir}/v6`) ? fs.readFileSync(`${dir}/v6`, 'utf8') : '') && Date.now() < deadline6) spawnSync('sleep', ['0.05']);
       if (/TCP6: inuse [1-9]/.test(fs.readFileSync('/proc/net/sockstat6', 'utf8'))) {
-        const withV6 = timeInterleaved({ knobsIpv6: cmds.knobs!, floorIpv6: cmds.floor! });
+        const withV6 = timeInterleaved({ knobsIpv6: cmds.knobs!, ...(cmds.knobsProc ? { knobsProcIpv6: cmds.knobsProc } : {}), floorIpv6: cmds.floor! });
         Object.assign(samples, withV6);
       }
     } finally {
@@ -210,6 +221,8 @@ function inner(): void {
       closeWait: knobsStates?.CLOSE_WAIT ?? -1,
       generatorMs,
       knobsStates,
+      knobsSource,
+      knobsProcStates,
       ssTimeWait: Number(ssTw.stdout.trim()),
       medians,
       samples,
@@ -334,12 +347,16 @@ export async function benchSockets(): Promise<void> {
         `inside unshare -n: ${res.timeWait.toLocaleString('en-US')} TIME_WAIT (sockstat tw; ${res.timeWaitAfter.toLocaleString('en-US')} after timing), ` +
           `${res.closeWait} CLOSE_WAIT, ${ESTABLISHED} ESTABLISHED pairs; generated in ${res.generatorMs} ms`,
       );
-      log(`knobs TIME_WAIT ${res.knobsStates?.TIME_WAIT ?? '?'} vs ss ${res.ssTimeWait} (same moment, after timing)`);
+      log(
+        `knobs TIME_WAIT ${res.knobsStates?.TIME_WAIT ?? '?'} (read from ${res.knobsSource}; ${res.knobsProcStates?.TIME_WAIT ?? '?'} with --source proc) ` +
+          `vs ss ${res.ssTimeWait} (same moment, after timing)`,
+      );
       log(`median of ${RUNS} runs, wall clock:`);
       log('| command | median ms | min ms | knobs ÷ this |');
       log('|---|---:|---:|---:|');
       const label: Record<string, string> = {
         knobs: res.knobsCommand.replace(/ > \/dev\/null$/, '').replace(REPO + '/', ''),
+        knobsProc: res.knobsCommand.replace(/ > \/dev\/null$/, '').replace(REPO + '/', '') + ' --source proc',
         runner: 'node test/helpers/run-sockets.mjs sockets --json',
         ss: "ss -tan | awk '{print $1}' | sort | uniq -c",
         netstat: 'netstat -tan | awk … (per-state count)',
@@ -362,12 +379,24 @@ export async function benchSockets(): Promise<void> {
       const minOf = (k: string) => Math.min(...res.samples[k]!);
       const paired = (a: string, b: string) => fmt(pairedRatio(res.samples[a]!, res.samples[b]!), 2);
       log(`floor, other readings of the same runs: by fastest run ${fmt(minOf('knobs') / minOf('floor'), 2)}×, paired by round ${paired('knobs', 'floor')}×`);
+      if (m.knobsProc !== undefined) {
+        log(
+          `knobs --source proc (reads proc/net/tcp like the floor does): ${check('floor', m.knobsProc / m.floor!, TARGETS.floor)}; ` +
+            `by fastest run ${fmt(minOf('knobsProc') / minOf('floor'), 2)}×, paired by round ${paired('knobsProc', 'floor')}×`,
+        );
+      }
       if (m.knobsIpv6 !== undefined && m.floorIpv6 !== undefined) {
         log(
-          `with one IPv6 socket in use (knobs reads proc/net/tcp6 too): knobs ${fmt(m.knobsIpv6)} ms, floor ${fmt(m.floorIpv6)} ms: ` +
+          `with one IPv6 socket in use (the floor and --source proc read proc/net/tcp6 too): knobs ${fmt(m.knobsIpv6)} ms, floor ${fmt(m.floorIpv6)} ms: ` +
             `${check('floor', m.knobsIpv6 / m.floorIpv6, TARGETS.floor)}; by fastest run ${fmt(minOf('knobsIpv6') / minOf('floorIpv6'), 2)}×, ` +
             `paired by round ${paired('knobsIpv6', 'floorIpv6')}×`,
         );
+        if (m.knobsProcIpv6 !== undefined) {
+          log(
+            `  --source proc: ${fmt(m.knobsProcIpv6)} ms: ${check('floor', m.knobsProcIpv6 / m.floorIpv6, TARGETS.floor)}; ` +
+              `by fastest run ${fmt(minOf('knobsProcIpv6') / minOf('floorIpv6'), 2)}×, paired by round ${paired('knobsProcIpv6', 'floorIpv6')}×`,
+          );
+        }
       } else {
         log('IPv6 run skipped: no IPv6 listener could be opened on ::1 (python3 or IPv6 missing)');
       }

@@ -128,6 +128,9 @@ try {
   fs.symlinkSync('/dev/null', path.join(root, 'proc/4242/fd/0'));
   [6809, 6810, 6811, 6900, 7777, 1000, 7241].forEach((inode, i) => fs.symlinkSync(`socket:[${inode}]`, path.join(root, `proc/4242/fd/${i + 3}`)));
   const runs = [
+    // This machine's own sockets, read-only: the netlink path (src/host/sock-diag.ts)
+    // runs only on the live host; under --root below, the /proc one.
+    ['sockets', '--json', '--top', '3'],
     ['sockets', '--json', '--root', root],
     ['sockets', '--root', root],
     ['audit', '--root', root, '--profile', 'web-node'],

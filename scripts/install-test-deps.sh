@@ -3,6 +3,7 @@
 # Fast when everything is already present: apt runs only if something is missing.
 #   ss, ip (iproute2)  netstat (net-tools)  sysctl (procps)  unshare, prlimit (util-linux)
 #   gcc (bench socket generator)  python3 (namespace helpers)  jq  /usr/bin/time (time)
+#   make, g++ (with gcc and python3: node-gyp building the sock_diag addon at npm ci)
 set -eu
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -13,6 +14,8 @@ need sysctl procps
 need unshare util-linux
 need prlimit util-linux
 need gcc gcc
+need g++ g++
+need make make
 need python3 python3
 need jq jq
 [ -x /usr/bin/time ] || missing="$missing time"

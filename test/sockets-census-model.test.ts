@@ -4,7 +4,9 @@
 // pieces); here random tables in the kernel's exact formats are counted again by
 // the obvious code, and every count must agree. Kernel formats: tcp4_seq_show /
 // tcp6_seq_show (get_tcp4_sock, get_timewait4_sock, get_openreq4 and their IPv6
-// twins); see also test/fixtures/proc-net/generate.py.
+// twins); see also test/fixtures/proc-net/generate.py. The same sockets also come
+// as netlink sock_diag replies (test/helpers/sock-diag-fake.ts): that census must
+// agree with the model and be the /proc one, field for field.
 
 import fc from 'fast-check';
 import fs from 'node:fs';
@@ -12,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostFs } from '../src/host/host-fs.js';
-import { collectSocketCensus } from '../src/host/sockets.js';
+import { collectSocketCensus, type SocketCensus } from '../src/host/sockets.js';
+import { controlMessage, datagrams, diagMessage, fakeTransport } from './helpers/sock-diag-fake.js';
 
 const temps: string[] = [];
 afterEach(() => {
@@ -197,51 +200,87 @@ describe('the census agrees with a plain model of it', () => {
         fc.array(sockArb, { maxLength: 120 }),
         // Sometimes a tail of TIME_WAIT lines long enough to be handed on in several runs.
         fc.oneof(fc.constant(0), fc.integer({ min: 1000, max: 2500 })),
-        (base, filler) => {
+        // How much the kernel packs into one datagram (it sends ≤ 32 KiB).
+        fc.oneof(fc.constant(32 * 1024), fc.integer({ min: 128, max: 8192 })),
+        (base, filler, maxDatagram) => {
           const socks = [...base];
           for (let i = 0; i < filler; i++) {
             socks.push({ family: 4, local: V4[i % 2]!, lport: PORTS[i % PORTS.length]!, remote: V4[(i >> 3) % 4]!, rport: PORTS[(i >> 1) % PORTS.length]!, state: 6, kind: 'timewait', inode: 0 });
           }
           const root = writeRoot(socks);
           const c = collectSocketCensus(new HostFs(root), { top: 100_000, owners: false });
-          const m = model(socks);
-
+          expect(c.source).toBe('proc');
           expect(c.files.map((f) => f.malformed)).toEqual([0, 0]);
-          expect(c.states).toEqual(m.states);
-          expect(c.families).toEqual(m.families);
-          expect(c.total).toBe(socks.length);
-          expect(c.orphans).toEqual(m.orphans);
-          expect(c.listenPorts).toEqual([...m.listenPorts].sort((a, b) => a - b));
+          expectModel(c, socks);
 
-          const tw = c.timeWait;
-          expect(tw.count).toBe(m.states.TIME_WAIT);
-          const twOut = [...m.tw.values()].reduce((a, t) => a + t.out, 0);
-          expect(tw.closedFirst).toEqual({ asClient: twOut, asServer: m.states.TIME_WAIT! - twOut });
-          expect(new Map(tw.byPeer.map((p) => [p.peer, { count: p.count, direction: p.direction }]))).toEqual(
-            new Map(
-              [...m.tw].map(([peer, t]) => [peer, { count: t.all, direction: t.in === 0 ? 'outgoing' : t.out === 0 ? 'incoming' : 'mixed' }]),
-            ),
-          );
-          expectRanked(tw.byPeer, (p) => p.count, (a, b) => compareAddress(a.peer, b.peer));
-          expect(new Map(tw.outgoing.byDestination.map((p) => [p.peer, p.count]))).toEqual(
-            new Map([...m.tw].filter(([, t]) => t.out > 0).map(([peer, t]) => [peer, t.out])),
-          );
-          expectRanked(tw.outgoing.byDestination, (p) => p.count, (a, b) => compareAddress(a.peer, b.peer));
-          expect(new Map(tw.incoming.byLocalPort.map((p) => [p.port, p.count]))).toEqual(m.byLocalPort);
-          expectRanked(tw.incoming.byLocalPort, (p) => p.count, (a, b) => a.port - b.port);
-          expect(new Map(tw.incoming.byClient.map((p) => [p.ip, p.count]))).toEqual(m.byClient);
-          expectRanked(tw.incoming.byClient, (p) => p.count, (a, b) => compareAddress(a.ip, b.ip));
-
-          expect(new Map(c.ports.destinations.map((d) => [d.peer, { localPorts: d.localPorts, timeWait: d.timeWait, open: d.open }]))).toEqual(
-            new Map([...m.dest].map(([peer, d]) => [peer, { localPorts: d.ports.size, timeWait: d.timeWait, open: d.open }])),
-          );
-
-          expect(c.closeWait.count).toBe(m.states.CLOSE_WAIT);
-          expect(new Map(c.closeWait.byPeer.map((p) => [p.peer, p.count]))).toEqual(m.closeWait);
-          expectRanked(c.closeWait.byPeer, (p) => p.count, (a, b) => compareAddress(a.peer, b.peer));
+          const transport = fakeTransport({ 0: diagReplies(socks, maxDatagram) });
+          const n = collectSocketCensus(new HostFs(root), { top: 100_000, owners: false, diagTransport: transport });
+          expect(transport.opened).toEqual([0]);
+          expect(n.source).toBe('netlink');
+          expectModel(n, socks);
+          const same = (x: SocketCensus) => ({ ...x, source: null, files: null, elapsedMs: null });
+          expect(same(n)).toEqual(same(c));
         },
       ),
       { numRuns: 150 },
     );
   });
 });
+
+/** The sockets as one TCPDIAG_GETSOCK dump: listeners of both families first, then the rest; NLMSG_DONE last. */
+function diagReplies(socks: Sock[], maxDatagram: number): Uint8Array[] {
+  const ordered = [...socks.filter((s) => s.state === 10), ...socks.filter((s) => s.state !== 10)];
+  const pad = (a: Addr) => [...a.bytes, ...Array(16 - a.bytes.length).fill(0)];
+  const messages = ordered.map((s) =>
+    diagMessage({
+      family: s.family,
+      local: pad(s.local),
+      lport: s.lport,
+      remote: pad(s.remote),
+      rport: s.rport,
+      state: s.state,
+      timer: s.kind === 'timewait' ? 3 : s.kind === 'request' ? 1 : 0,
+      rqueue: s.state === 10 ? 2 : 0,
+      wqueue: s.state === 10 ? 128 : 0,
+      uid: s.kind === 'full' ? 1000 : 0,
+      inode: s.inode,
+    }),
+  );
+  return datagrams([...messages, controlMessage(3)], maxDatagram);
+}
+
+function expectModel(c: SocketCensus, socks: Sock[]): void {
+  const m = model(socks);
+  expect(c.states).toEqual(m.states);
+  expect(c.families).toEqual(m.families);
+  expect(c.total).toBe(socks.length);
+  expect(c.orphans).toEqual(m.orphans);
+  expect(c.listenPorts).toEqual([...m.listenPorts].sort((a, b) => a - b));
+
+  const tw = c.timeWait;
+  expect(tw.count).toBe(m.states.TIME_WAIT);
+  const twOut = [...m.tw.values()].reduce((a, t) => a + t.out, 0);
+  expect(tw.closedFirst).toEqual({ asClient: twOut, asServer: m.states.TIME_WAIT! - twOut });
+  expect(new Map(tw.byPeer.map((p) => [p.peer, { count: p.count, direction: p.direction }]))).toEqual(
+    new Map(
+      [...m.tw].map(([peer, t]) => [peer, { count: t.all, direction: t.in === 0 ? 'outgoing' : t.out === 0 ? 'incoming' : 'mixed' }]),
+    ),
+  );
+  expectRanked(tw.byPeer, (p) => p.count, (a, b) => compareAddress(a.peer, b.peer));
+  expect(new Map(tw.outgoing.byDestination.map((p) => [p.peer, p.count]))).toEqual(
+    new Map([...m.tw].filter(([, t]) => t.out > 0).map(([peer, t]) => [peer, t.out])),
+  );
+  expectRanked(tw.outgoing.byDestination, (p) => p.count, (a, b) => compareAddress(a.peer, b.peer));
+  expect(new Map(tw.incoming.byLocalPort.map((p) => [p.port, p.count]))).toEqual(m.byLocalPort);
+  expectRanked(tw.incoming.byLocalPort, (p) => p.count, (a, b) => a.port - b.port);
+  expect(new Map(tw.incoming.byClient.map((p) => [p.ip, p.count]))).toEqual(m.byClient);
+  expectRanked(tw.incoming.byClient, (p) => p.count, (a, b) => compareAddress(a.ip, b.ip));
+
+  expect(new Map(c.ports.destinations.map((d) => [d.peer, { localPorts: d.localPorts, timeWait: d.timeWait, open: d.open }]))).toEqual(
+    new Map([...m.dest].map(([peer, d]) => [peer, { localPorts: d.ports.size, timeWait: d.timeWait, open: d.open }])),
+  );
+
+  expect(c.closeWait.count).toBe(m.states.CLOSE_WAIT);
+  expect(new Map(c.closeWait.byPeer.map((p) => [p.peer, p.count]))).toEqual(m.closeWait);
+  expectRanked(c.closeWait.byPeer, (p) => p.count, (a, b) => compareAddress(a.peer, b.peer));
+}

@@ -1,7 +1,8 @@
 // knobs sockets against the real kernel, inside a throwaway network namespace
 // (`unshare -n`: only net.* is private there). A python helper creates a real
 // CLOSE_WAIT leak and real TIME_WAIT entries, then runs the compiled command
-// (test/helpers/run-sockets.mjs → dist/src/cli/commands/sockets.js) and `ss`
+// (test/helpers/run-sockets.mjs → dist/src/cli/commands/sockets.js), reading
+// netlink sock_diag (the default) and /proc/net/tcp (--source proc), and `ss`
 // inside the same namespace. Skipped only when `unshare -n true` fails.
 
 import { spawnSync } from 'node:child_process';
@@ -61,6 +62,7 @@ while not settled(counts()) and time.time() < deadline:
     time.sleep(0.05)
 
 knobs = subprocess.run(['node', runner, 'sockets', '--json'], capture_output=True, text=True)
+knobs_proc = subprocess.run(['node', runner, 'sockets', '--json', '--source', 'proc'], capture_output=True, text=True)
 ss_tw = subprocess.run("ss -tan state time-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
 ss_cw = subprocess.run("ss -tan state close-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
 text = subprocess.run(['node', runner, 'sockets'], capture_output=True, text=True)
@@ -77,18 +79,19 @@ while not settled6(counts('/proc/net/tcp6')) and time.time() < deadline + 10:
     time.sleep(0.05)
 with open('/proc/net/sockstat6') as f:
     inuse6 = int(f.read().split('TCP6: inuse ')[1].split()[0])
-knobs6 = subprocess.run(['node', runner, 'sockets', '--json'], capture_output=True, text=True)
+knobs6 = subprocess.run(['node', runner, 'sockets', '--json', '--source', 'proc'], capture_output=True, text=True)
+knobs6n = subprocess.run(['node', runner, 'sockets', '--json'], capture_output=True, text=True)
 ss_tw6 = subprocess.run("ss -tan state time-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
 server.kill(); server.wait()
-print(json.dumps({'serverPid': server.pid, 'code': knobs.returncode, 'stdout': knobs.stdout, 'stderr': knobs.stderr,
+print(json.dumps({'serverPid': server.pid, 'code': knobs.returncode, 'stdout': knobs.stdout, 'stderr': knobs.stderr, 'procStdout': knobs_proc.stdout,
                   'ssTimeWait': int(ss_tw), 'ssCloseWait': int(ss_cw), 'text': text.stdout,
-                  'inuse6': inuse6, 'v6stdout': knobs6.stdout, 'ssTimeWait6': int(ss_tw6)}))
+                  'inuse6': inuse6, 'v6stdout': knobs6.stdout, 'v6netlink': knobs6n.stdout, 'ssTimeWait6': int(ss_tw6)}))
 `;
 
 describe.skipIf(!canUnshare)('knobs sockets on the live kernel (unshare -n)', () => {
   let result: {
-    serverPid: number; code: number; stdout: string; stderr: string; ssTimeWait: number; ssCloseWait: number; text: string;
-    inuse6: number; v6stdout: string; ssTimeWait6: number;
+    serverPid: number; code: number; stdout: string; stderr: string; procStdout: string; ssTimeWait: number; ssCloseWait: number; text: string;
+    inuse6: number; v6stdout: string; v6netlink: string; ssTimeWait6: number;
   };
 
   beforeAll(() => {
@@ -135,9 +138,22 @@ describe.skipIf(!canUnshare)('knobs sockets on the live kernel (unshare -n)', ()
     expect(doc.counters['sockstat.tw']).toBe(doc.states.TIME_WAIT + doc.orphans.finWait2Minisocks);
   });
 
+  it('reads netlink sock_diag by default, and /proc/net/tcp gives the very same census', () => {
+    const viaNetlink = JSON.parse(result.stdout);
+    const viaProc = JSON.parse(result.procStdout);
+    expect(viaNetlink).toMatchObject({ source: 'netlink', sourceNote: null, files: [] });
+    expect(viaProc.source).toBe('proc');
+    // All but where it came from, how long it took, and sockstat's `sockets: used`
+    // (every socket of the machine, this test's own included).
+    const same = (d: Record<string, unknown>) => ({
+      ...d, source: null, files: null, elapsedMs: null, counters: { ...(d.counters as object), 'sockstat.used': null },
+    });
+    expect(same(viaNetlink)).toEqual(same(viaProc));
+  });
+
   it('skips proc/net/tcp6 only while the counters prove it empty', () => {
     // IPv4 only: TCP6 inuse 0 and every timewait entry is in proc/net/tcp
-    const v4 = JSON.parse(result.stdout);
+    const v4 = JSON.parse(result.procStdout);
     expect(v4.files[1]).toMatchObject({ path: '/proc/net/tcp6', lines: 0, error: null, skipped: expect.stringMatching(/^no IPv6 TCP sockets/) });
     // an IPv6 TIME_WAIT with no IPv6 socket open: inuse 0, but tw counts it, so the table is read
     expect(result.inuse6).toBe(0);
@@ -146,5 +162,9 @@ describe.skipIf(!canUnshare)('knobs sockets on the live kernel (unshare -n)', ()
     expect(v6.families.ipv6).toBe(1);
     expect(v6.states.TIME_WAIT).toBe(result.ssTimeWait6);
     expect(v6.timeWait.byPeer).toContainEqual({ peer: '[::1]:9002', count: 1, direction: 'outgoing' });
+    // netlink has no table to skip: one dump holds both families
+    const v6n = JSON.parse(result.v6netlink);
+    expect(v6n).toMatchObject({ source: 'netlink', families: v6.families, states: v6.states });
+    expect(v6n.timeWait.byPeer).toEqual(v6.timeWait.byPeer);
   });
 });

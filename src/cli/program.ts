@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Io } from './io.js';
+import type { SocketsOptions } from './commands/sockets.js';
 
 const SEVERITY_CHOICES = ['critical', 'warning', 'info'];
 
@@ -139,13 +140,15 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       .option('--top <n>', 'rows per table', int('--top'), 10)
       .option('--watch [seconds]', 'refresh every SECONDS (default 2) until Ctrl+C')
       .option('--json', 'print one JSON document')
+      .option('--source <from>', 'auto (netlink sock_diag on the live host, else /proc), netlink or proc', 'auto')
       .action(
         run(async () => {
           const { runSockets } = await import('./commands/sockets.js');
-          return ((o: { watch?: string | true; root: string; top: number; json?: boolean }, io: Io) => {
+          return ((o: { watch?: string | true; root: string; top: number; json?: boolean; source: string }, io: Io) => {
             const watch = o.watch === undefined ? undefined : o.watch === true ? 2 : Number(o.watch);
             if (watch !== undefined && !(watch > 0)) throw new InvalidArgumentError('--watch takes a number of seconds > 0');
-            return runSockets({ root: o.root, top: o.top, json: Boolean(o.json), ...(watch !== undefined ? { watch } : {}) }, io);
+            const source = o.source as SocketsOptions['source'];
+            return runSockets({ root: o.root, top: o.top, json: Boolean(o.json), source, ...(watch !== undefined ? { watch } : {}) }, io);
           }) as never;
         }),
       );

@@ -487,6 +487,20 @@ export function formatPeer(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
+const UPPER_HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70];
+
+/**
+ * Writes `count` 32-bit words as the kernel prints an address in this file
+ * (`%08X` per word, the word as it sits in memory): the inverse of decoding one,
+ * for addresses that came from somewhere else (netlink sock_diag, see sockets.ts).
+ */
+export function writeProcHexWords(out: Buffer, at: number, words: Uint32Array, first: number, count: number): void {
+  for (let w = 0; w < count; w++) {
+    const v = words[first + w]!;
+    for (let i = 0; i < 8; i++) out[at + w * 8 + i] = UPPER_HEX[(v >>> (28 - 4 * i)) & 15]!;
+  }
+}
+
 /** Raw hex digits of an IPv6 address in the buffer, as a map key. */
 export function rawAddressAt(buf: Buffer, at: number, family: 4 | 6): string {
   return buf.toString('latin1', at, at + (family === 4 ? 8 : 32));

@@ -3,19 +3,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { combineProfiles } from '../core/combine.js';
 import type { Profile, ResolvedProfile } from '../core/types.js';
 import { UserError } from '../errors.js';
 import type { HostFs } from '../host/host-fs.js';
+import { packageRoot } from '../package-root.js';
 import { parseProfile } from './parse.js';
-
-/** The package root: the nearest ancestor with package.json (works from src/ under vitest and from dist/). */
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-}
 
 export const SHIPPED_DIR = path.join(packageRoot(), 'profiles');
 export const USER_DIR = '/etc/knobs/profiles';

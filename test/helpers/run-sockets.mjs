@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Minimal runner for `knobs sockets` that needs only the compiled command module
 // (used by the live test and the benchmark; it needs only `tsc`, not the bundle).
-// Usage: node test/helpers/run-sockets.mjs [--json] [--top N] [--root DIR] [--watch [S]]
+// Usage: node test/helpers/run-sockets.mjs [--json] [--top N] [--root DIR] [--source S] [--watch [S]]
 import { runSockets } from '../../dist/src/cli/commands/sockets.js';
 import { nodeIo } from '../../dist/src/cli/io.js';
 
@@ -13,6 +13,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--json') opts.json = true;
   else if (a === '--top') opts.top = Number(argv[++i]);
   else if (a === '--root') opts.root = argv[++i];
+  else if (a === '--source') opts.source = argv[++i];
   else if (a === '--watch') {
     const next = argv[i + 1];
     if (next !== undefined && /^\d+(\.\d+)?$/.test(next)) opts.watch = Number(argv[++i]);

@@ -4,7 +4,7 @@
 
 import { TCP_STATES, type TcpState } from '../../core/types.js';
 import { HostFs } from '../../host/host-fs.js';
-import { collectSocketCensus, fmtN, nowMs, type SocketCensus, type Uninspectable } from '../../host/sockets.js';
+import { SOCKET_SOURCES, collectSocketCensus, fmtN, nowMs, type SocketCensus, type SocketSourceOption, type Uninspectable } from '../../host/sockets.js';
 import { EXIT } from '../exit-codes.js';
 import { SCHEMA_VERSION, printJson, type Io } from '../io.js';
 
@@ -14,6 +14,8 @@ export interface SocketsOptions {
   /** Refresh interval in seconds; undefined = print once. */
   watch?: number;
   json: boolean;
+  /** Where the socket tables come from (default auto: netlink sock_diag on the live host, else /proc). */
+  source?: SocketSourceOption;
   /** Ends --watch (tests); SIGINT does the same. */
   signal?: AbortSignal;
 }
@@ -45,6 +47,11 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
     io.err(`knobs sockets: --watch needs a positive number of seconds (got ${opts.watch})\n`);
     return EXIT.error;
   }
+  const source = opts.source ?? 'auto';
+  if (!SOCKET_SOURCES.includes(source)) {
+    io.err(`knobs sockets: --source is one of ${SOCKET_SOURCES.join(', ')} (got ${source})\n`);
+    return EXIT.error;
+  }
   const hfs = new HostFs(opts.root);
   let paint = plain;
   if (!opts.json && io.color) {
@@ -56,12 +63,8 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
     try {
       // Synchronous on purpose: procfs returns ~4 KiB per read(), so thread-pool
       // reads would cost a round trip each (measured 3× slower than readSync).
-      const c = collectSocketCensus(hfs, { top: opts.top });
-      if (!c.available) {
-        const f = c.files[0]!;
-        return `cannot read ${f.path}${hfs.root === '/' ? '' : ` under ${hfs.root}`}: ${f.error}`;
-      }
-      return c;
+      const c = collectSocketCensus(hfs, { top: opts.top, source });
+      return c.error ?? c;
     } catch (err) {
       return (err as Error).message;
     }
@@ -186,7 +189,7 @@ const signed = (x: number) => (x > 0 ? `+${n(x)}` : x < 0 ? `−${n(-x)}` : '0')
 
 export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d: StateDelta | null = null): string {
   const out: string[] = [];
-  const t6 = c.files[1];
+  const t6 = c.source === 'proc' ? c.files[1] : undefined;
   const v6 = t6?.skipped
     ? p.dim('IPv6 0: none in use, proc/net/tcp6 not read')
     : t6?.error === 'ENOENT'
@@ -195,6 +198,7 @@ export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d:
         ? p.yellow(`IPv6: proc/net/tcp6 unreadable (${t6.error}), not counted`)
         : `IPv6 ${n(c.families.ipv6)}`;
   out.push(p.bold(`TCP sockets: ${n(c.total)}`) + ` (IPv4 ${n(c.families.ipv4)}, ${v6})`);
+  if (c.sourceNote !== null) out.push(p.dim(wrap(c.sourceNote, '  ')));
   const w = Math.max(...TCP_STATES.map((s) => n(c.states[s]).length));
   const cells = TCP_STATES.map((s) => {
     let cell = `${s.padEnd(11)} ${n(c.states[s]).padStart(w)}`;
