@@ -37,31 +37,31 @@
 static int open_dump(int kind) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_SOCK_DIAG);
   if (fd < 0) return -errno;
-  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-  ssize_t sent;
+  /* One request: a header and the old or the new request body. */
+  struct {
+    struct nlmsghdr nlh;
+    union {
+      struct inet_diag_req v1;
+      struct inet_diag_req_v2 v2;
+    } r;
+  } req;
+  memset(&req, 0, sizeof req);
+  req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.nlh.nlmsg_seq = 1;
   if (kind == 0) {
-    struct { struct nlmsghdr nlh; struct inet_diag_req r; } req;
-    memset(&req, 0, sizeof req);
-    req.nlh.nlmsg_len = sizeof req;
+    req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof req.r.v1);
     req.nlh.nlmsg_type = TCPDIAG_GETSOCK;
-    req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    req.nlh.nlmsg_seq = 1;
-    req.r.idiag_family = AF_INET; /* ignored for a dump: both families come */
-    req.r.idiag_states = STATES_1_TO_11;
-    sent = sendto(fd, &req, sizeof req, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    req.r.v1.idiag_family = AF_INET; /* ignored for a dump: both families come */
+    req.r.v1.idiag_states = STATES_1_TO_11;
   } else {
-    struct { struct nlmsghdr nlh; struct inet_diag_req_v2 r; } req;
-    memset(&req, 0, sizeof req);
-    req.nlh.nlmsg_len = sizeof req;
+    req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof req.r.v2);
     req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    req.nlh.nlmsg_seq = 1;
-    req.r.sdiag_family = kind == 6 ? AF_INET6 : AF_INET;
-    req.r.sdiag_protocol = IPPROTO_TCP;
-    req.r.idiag_states = STATES_1_TO_11;
-    sent = sendto(fd, &req, sizeof req, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    req.r.v2.sdiag_family = kind == 6 ? AF_INET6 : AF_INET;
+    req.r.v2.sdiag_protocol = IPPROTO_TCP;
+    req.r.v2.idiag_states = STATES_1_TO_11;
   }
-  if (sent < 0) {
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  if (sendto(fd, &req, req.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
     int err = errno;
     close(fd);
     return -err;
