@@ -10,20 +10,22 @@
  * The same dump over sock_diag, the interface `ss` uses, costs ~19 ms there.
  * Node.js has no AF_NETLINK sockets of its own.
  *
- * open(kind) → descriptor, or -errno:
+ * open(kind, states) → descriptor, or -errno:
  *   kind 0: TCPDIAG_GETSOCK, the original inet_diag request, which the kernel
  *           answers with both families in one walk of the socket hash tables
  *           (inet_diag_dump_compat sets AF_UNSPEC);
  *   kind 4 / 6: SOCK_DIAG_BY_FAMILY for AF_INET / AF_INET6 (one walk each), for
  *           a kernel that refuses the first.
- * States 1..11 (TCP_ESTABLISHED..TCP_CLOSING): what /proc/net/tcp lists; bit 12,
- * TCP_BOUND_INACTIVE (bound, never listened or connected, Linux 6.8), is left out
- * as /proc/net/tcp leaves those sockets out.
+ * states: a mask of 1 << TCP_* state, within states 1..11 (TCP_ESTABLISHED..
+ * TCP_CLOSING), what /proc/net/tcp lists: bit 12, TCP_BOUND_INACTIVE (bound, never
+ * listened or connected, Linux 6.8), is always left out as /proc/net/tcp leaves
+ * those sockets out. Only LISTEN: the kernel walks only the listening hash.
  */
 #define NAPI_VERSION 3
 #include <node_api.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -34,7 +36,7 @@
 
 #define STATES_1_TO_11 0xFFEu
 
-static int open_dump(int kind) {
+static int open_dump(int kind, uint32_t states) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_SOCK_DIAG);
   if (fd < 0) return -errno;
   /* One request: a header and the old or the new request body. */
@@ -52,13 +54,13 @@ static int open_dump(int kind) {
     req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof req.r.v1);
     req.nlh.nlmsg_type = TCPDIAG_GETSOCK;
     req.r.v1.idiag_family = AF_INET; /* ignored for a dump: both families come */
-    req.r.v1.idiag_states = STATES_1_TO_11;
+    req.r.v1.idiag_states = states & STATES_1_TO_11;
   } else {
     req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof req.r.v2);
     req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
     req.r.v2.sdiag_family = kind == 6 ? AF_INET6 : AF_INET;
     req.r.v2.sdiag_protocol = IPPROTO_TCP;
-    req.r.v2.idiag_states = STATES_1_TO_11;
+    req.r.v2.idiag_states = states & STATES_1_TO_11;
   }
   struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
   if (sendto(fd, &req, req.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
@@ -70,16 +72,18 @@ static int open_dump(int kind) {
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   int32_t kind = 0;
+  uint32_t states = 0;
   napi_value result;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_int32(env, argv[0], &kind) != napi_ok || (kind != 0 && kind != 4 && kind != 6)) {
-    napi_throw_type_error(env, NULL, "open(kind): kind is 0, 4 or 6");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_int32(env, argv[0], &kind) != napi_ok || (kind != 0 && kind != 4 && kind != 6) ||
+      napi_get_value_uint32(env, argv[1], &states) != napi_ok) {
+    napi_throw_type_error(env, NULL, "open(kind, states): kind is 0, 4 or 6; states a mask of TCP states");
     return NULL;
   }
-  napi_create_int32(env, open_dump(kind), &result);
+  napi_create_int32(env, open_dump(kind, states), &result);
   return result;
 }
 

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatSockets } from '../src/cli/commands/sockets.js';
 import { HostFs } from '../src/host/host-fs.js';
 import { SockDiagError, kernelTransport, sockDiagAddon } from '../src/host/sock-diag.js';
-import { collectSocketCensus } from '../src/host/sockets.js';
+import { collectSocketCensus, readListeningSockets } from '../src/host/sockets.js';
 import { REPO, knobs } from './helpers/cli.js';
 import { controlMessage, datagrams, diagMessage, fakeTransport, type DiagSocket } from './helpers/sock-diag-fake.js';
 
@@ -133,6 +133,17 @@ describe('netlink sock_diag as the source of the census', () => {
     expect(JSON.parse(c.stdout)).toMatchObject({ source: 'proc', sourceNote: null });
   });
 
+  it('the listening sockets for knobs limits: a LISTEN-only dump (only the listening hash is walked)', () => {
+    const listeners = SOCKETS.filter((s) => s.state === 10);
+    const t = fakeTransport({ 0: datagrams([...listeners.map((s) => diagMessage(s)), done]) });
+    expect(readListeningSockets(new HostFs(procRoot()), t)).toEqual(new Map([[111, 8080], [222, 9090]]));
+    expect(t.states).toEqual([1 << 10]);
+    // the census asks for every state /proc/net/tcp lists
+    const all = fakeTransport({ 0: oneDump() });
+    collectSocketCensus(new HostFs(procRoot()), { owners: false, diagTransport: all });
+    expect(all.states).toEqual([0xffe]);
+  });
+
   it('a big dump (past the first run and the read-ahead window) is counted whole', () => {
     const many: Uint8Array[] = [diagMessage(SOCKETS[0]!)];
     for (let i = 0; i < 60_000; i++) {
@@ -179,7 +190,10 @@ describe('the addon on this machine', () => {
     expect(c.source).toBe('netlink');
     expect(c.sourceNote).toBeNull();
     expect(c.total).toBe(Object.values(c.states).reduce((a, b) => a + b, 0));
-    // The kernel's own refusal of a bad kind never reaches it: the addon checks.
-    expect(() => (kernelTransport.open as (k: number) => number)(5)).toThrow(/kind is 0, 4 or 6/);
+    // The LISTEN-only dump finds the same listeners as the whole one.
+    const listening = new Map(c.listeners.filter((l) => l.inode !== 0).map((l) => [l.inode, l.port]));
+    expect(readListeningSockets(new HostFs('/'))).toEqual(listening);
+    // A bad kind never reaches the kernel: the addon checks.
+    expect(() => (kernelTransport.open as (k: number, s: number) => number)(5, 0xffe)).toThrow(/kind is 0, 4 or 6/);
   });
 });

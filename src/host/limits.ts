@@ -234,23 +234,6 @@ export function readUnitLayers(fs: HostFs, unitName: string): UnitFiles {
 
 // ---- processes ------------------------------------------------------------------
 
-/** Socket inodes of TCP sockets in LISTEN (state 0A) from proc/net/tcp and tcp6. */
-export function readListenInodes(fs: HostFs): Map<number, number> {
-  const inodes = new Map<number, number>(); // inode -> local port
-  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    const r = fs.tryReadText(f);
-    if (!('text' in r)) continue;
-    for (const row of r.text.split('\n').slice(1)) {
-      const c = row.trim().split(/\s+/);
-      if (c.length < 10 || c[3] !== '0A') continue;
-      const inode = Number(c[9]);
-      const port = parseInt((c[1] ?? '').split(':')[1] ?? '', 16);
-      if (inode > 0) inodes.set(inode, port);
-    }
-  }
-  return inodes;
-}
-
 export function listPids(fs: HostFs): number[] {
   return (fs.readdir('/proc') ?? []).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
 }

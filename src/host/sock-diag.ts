@@ -57,9 +57,14 @@ export const RECORD_SIZE = 88;
 export type DumpKind = 0 | 4 | 6;
 
 interface Addon {
-  /** A netlink socket with the dump request sent: its descriptor, or -errno. */
-  open(kind: DumpKind): number;
+  /** A netlink socket with the dump request for `states` (1 << TCP_* state) sent: its descriptor, or -errno. */
+  open(kind: DumpKind, states: number): number;
 }
+
+/** Every state /proc/net/tcp lists, 1..11 (TCP_ESTABLISHED..TCP_CLOSING). */
+export const ALL_STATES = 0xffe;
+/** Listening sockets only: the kernel then walks only its listening hash. */
+export const LISTEN_ONLY = 1 << 10;
 
 export const ADDON_PATH = 'build/Release/sock_diag.node';
 
@@ -85,17 +90,17 @@ export function sockDiagAddon(): Addon | string {
  */
 export interface DiagTransport {
   /** A descriptor with the dump request sent, -errno when refused; throws SockDiagError when unavailable. */
-  open(kind: DumpKind): number;
+  open(kind: DumpKind, states: number): number;
   /** Like fs.readSync (one datagram per call); throws an error with code EAGAIN once nothing is left. */
   read(fd: number, bytes: Uint8Array, offset: number, length: number): number;
   close(fd: number): void;
 }
 
 export const kernelTransport: DiagTransport = {
-  open(kind) {
+  open(kind, states) {
     const a = sockDiagAddon();
     if (typeof a === 'string') throw new SockDiagError('ENOADDON', `sock_diag addon ${a}`);
-    return a.open(kind);
+    return a.open(kind, states);
   },
   read: (fd, bytes, offset, length) => fs.readSync(fd, bytes, offset, length, null),
   close: (fd) => fs.closeSync(fd),
@@ -164,8 +169,8 @@ const PIECE = 128 * 1024;
 const ROOM = 64 * 1024;
 
 /**
- * Dumps the TCP sockets of this process's network namespace, handing runs of
- * whole messages to `onRun(state, bytes, words, start, end)`, which returns a
+ * Dumps the TCP sockets (in `states`) of this process's network namespace,
+ * handing runs of whole messages to `onRun(state, bytes, words, start, end)`, which returns a
  * status (CONTINUE, DONE, -errno, MALFORMED); start = end is an empty run (see
  * FIRST_RUN). `words` views the same bytes as native-endian 32-bit words (runs
  * start 4-byte aligned, as the messages are). The socket is non-blocking: the
@@ -179,8 +184,9 @@ export function readSockDiag<T>(
   state: T,
   onRun: (state: T, bytes: Uint8Array, words: Uint32Array, start: number, end: number) => number,
   transport: DiagTransport = kernelTransport,
+  states = ALL_STATES,
 ): void {
-  const fd = transport.open(kind);
+  const fd = transport.open(kind, states);
   if (fd < 0) throw new SockDiagError(errnoName(-fd), `netlink sock_diag: ${errnoName(-fd)}`);
   let bytes = new Uint8Array(FIRST_RUN + ROOM);
   let words = new Uint32Array(bytes.buffer);

@@ -23,8 +23,8 @@ import {
 } from './proc-net-tcp.js';
 import { parseNetstat, parseSockstat } from './proc-net-stat.js';
 import {
-  AF_INET, AF_INET6, AT, CONTINUE, MALFORMED, RECORD_SIZE, SOCK_DIAG_BY_FAMILY, SockDiagError, TCPDIAG_GETSOCK,
-  controlMessage, readSockDiag, type DiagTransport, type DumpKind,
+  AF_INET, AF_INET6, ALL_STATES, AT, CONTINUE, LISTEN_ONLY, MALFORMED, RECORD_SIZE, SOCK_DIAG_BY_FAMILY, SockDiagError,
+  TCPDIAG_GETSOCK, controlMessage, readSockDiag, type DiagTransport, type DumpKind,
 } from './sock-diag.js';
 
 /** TCP_TIMEWAIT_LEN: fixed, not tunable (include/net/tcp.h). */
@@ -712,13 +712,13 @@ interface Scan {
  * 'netlink' insists (an error otherwise); 'proc' always reads proc/net/tcp{,6}.
  * Under --root only /proc can be read: netlink would show this machine's kernel.
  */
-function readSocketTables(hfs: HostFs, source: SocketSourceOption, transport?: DiagTransport): Scan {
+function readSocketTables(hfs: HostFs, source: SocketSourceOption, transport?: DiagTransport, states = ALL_STATES): Scan {
   let sourceNote: string | null = null;
   const live = hfs.root === '/' || transport !== undefined;
   if (source === 'netlink' && !live) throw new SockDiagError('EINVAL', 'netlink reads the running kernel, not a --root tree: use --source proc (the default under --root)');
   if (source !== 'proc' && live) {
     try {
-      return scanNetlink(hfs, transport);
+      return scanNetlink(hfs, transport, states);
     } catch (err) {
       if (source === 'netlink' || !(err instanceof SockDiagError)) throw err;
       sourceNote = `${err.message}: read /proc/net/tcp instead`;
@@ -728,14 +728,14 @@ function readSocketTables(hfs: HostFs, source: SocketSourceOption, transport?: D
 }
 
 /** Both families in one dump; a kernel that refuses the old request type gets one per family. */
-function scanNetlink(hfs: HostFs, transport?: DiagTransport): Scan {
+function scanNetlink(hfs: HostFs, transport: DiagTransport | undefined, states: number): Scan {
   let s = new TcpScan();
   try {
-    readSockDiag(0, s, scanDiagRun, transport);
+    readSockDiag(0, s, scanDiagRun, transport, states);
   } catch (err) {
     if (!(err instanceof SockDiagError) || err.code === 'ENOADDON') throw err;
     s = new TcpScan();
-    for (const kind of [4, 6] as DumpKind[]) readSockDiag(kind, s, scanDiagRun, transport);
+    for (const kind of [4, 6] as DumpKind[]) readSockDiag(kind, s, scanDiagRun, transport, states);
   }
   if (s.lateListenPorts.length > 0) reclassifyLateListeners(s);
   const sockstat = { sockstat: safeText(hfs, 'proc/net/sockstat'), sockstat6: safeText(hfs, 'proc/net/sockstat6') };
@@ -1057,6 +1057,24 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** Milliseconds from a monotonic clock (`performance` would load perf_hooks: ~1.3 ms of start-up). */
 export const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * The listening sockets, inode → local port (`knobs limits` names the processes
+ * that serve). On the live host a LISTEN-only netlink dump: the kernel walks only
+ * its listening hash, however many TIME_WAIT there are; else the /proc tables.
+ * Empty when neither can be read.
+ */
+export function readListeningSockets(hfs: HostFs, transport?: DiagTransport): Map<number, number> {
+  const out = new Map<number, number>();
+  let scan: Scan;
+  try {
+    scan = readSocketTables(hfs, 'auto', transport, LISTEN_ONLY);
+  } catch {
+    return out;
+  }
+  for (const l of scan.acc.listeners) if (l.inode !== 0) out.set(l.inode, l.port);
+  return out;
+}
 
 export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): SocketCensus {
   const t0 = nowMs();

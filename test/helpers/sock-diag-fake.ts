@@ -117,14 +117,19 @@ export function datagrams(messages: Uint8Array[], max = 32 * 1024): Uint8Array[]
  * A transport serving, for each kind asked for, its datagrams (or -errno from
  * open); reads past the last one fail with EAGAIN, as the non-blocking socket does.
  */
-export function fakeTransport(replies: Partial<Record<DumpKind, Uint8Array[] | number>>): DiagTransport & { opened: DumpKind[] } {
+export function fakeTransport(
+  replies: Partial<Record<DumpKind, Uint8Array[] | number>>,
+): DiagTransport & { opened: DumpKind[]; states: number[] } {
   const queues = new Map<number, Uint8Array[]>();
   let next = 1000;
   const opened: DumpKind[] = [];
+  const states: number[] = [];
   return {
     opened,
-    open(kind) {
+    states,
+    open(kind, mask) {
       opened.push(kind);
+      states.push(mask);
       const r = replies[kind];
       if (r === undefined) return -22; // EINVAL
       if (typeof r === 'number') return r;

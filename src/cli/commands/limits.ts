@@ -6,9 +6,10 @@
 import type { LimitLine, RLimit } from '../../core/types.js';
 import { HostFs } from '../../host/host-fs.js';
 import {
-  isDebianLike, listPids, readIdentity, readListenInodes, readManagerLayers, readNrOpen, readPamConfig,
+  isDebianLike, listPids, readIdentity, readManagerLayers, readNrOpen, readPamConfig,
   readProc, readProcLimits, readUnitLayers, type ProcInfo,
 } from '../../host/limits.js';
+import { readListeningSockets } from '../../host/sockets.js';
 import { resolvePamLimits, type PamIdentity, type ValueSource } from '../../core/pam-resolve.js';
 import { builtinDefaultNofile, effectiveNofile, normalizeUnitName, resolveSetting } from '../../core/systemd-unit.js';
 import { inputError, UserError } from '../../errors.js';
@@ -173,7 +174,7 @@ export function collectLimits(hfs: HostFs, opts: Omit<LimitsOptions, 'json' | 'r
     if (!l.includes(w)) l.push(w);
     wantedPids.set(pid, l);
   };
-  const listen = readListenInodes(hfs);
+  const listen = readListeningSockets(hfs);
   const serviceNames = (opts.service ?? []).map(normalizeUnitName);
   const commNames = new Set(serviceNames.map((u) => u.replace(/\.[a-z]+$/, '').replace(/@.*$/, '')));
   const infos = new Map<number, ProcInfo>();
