@@ -10,7 +10,9 @@
  * The same dump over sock_diag, the interface `ss` uses, costs ~19 ms there.
  * Node.js has no AF_NETLINK sockets of its own.
  *
- * open(kind, states) → descriptor, or -errno:
+ * open(kind, states) → a non-blocking descriptor (the kernel queues the next
+ * datagram of a dump while the last one is read, so a read that finds nothing
+ * means the dump is over), or -errno:
  *   kind 0: TCPDIAG_GETSOCK, the original inet_diag request, which the kernel
  *           answers with both families in one walk of the socket hash tables
  *           (inet_diag_dump_compat sets AF_UNSPEC);
