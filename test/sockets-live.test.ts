@@ -66,6 +66,7 @@ knobs_proc = subprocess.run(['node', runner, 'sockets', '--json', '--source', 'p
 ss_tw = subprocess.run("ss -tan state time-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
 ss_cw = subprocess.run("ss -tan state close-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
 text = subprocess.run(['node', runner, 'sockets'], capture_output=True, text=True)
+limits = subprocess.run(['node', os.path.join(os.path.dirname(runner), '..', '..', 'dist', 'knobs.cjs'), 'limits', '--json'], capture_output=True, text=True)
 
 # (3) An IPv6 TIME_WAIT and no IPv6 socket left open: sockstat6 says TCP6 inuse 0,
 # but sockstat tw counts it, so knobs must still read proc/net/tcp6.
@@ -83,14 +84,14 @@ knobs6 = subprocess.run(['node', runner, 'sockets', '--json', '--source', 'proc'
 knobs6n = subprocess.run(['node', runner, 'sockets', '--json'], capture_output=True, text=True)
 ss_tw6 = subprocess.run("ss -tan state time-wait | tail -n +2 | wc -l", shell=True, capture_output=True, text=True).stdout.strip()
 server.kill(); server.wait()
-print(json.dumps({'serverPid': server.pid, 'code': knobs.returncode, 'stdout': knobs.stdout, 'stderr': knobs.stderr, 'procStdout': knobs_proc.stdout,
+print(json.dumps({'serverPid': server.pid, 'code': knobs.returncode, 'stdout': knobs.stdout, 'stderr': knobs.stderr, 'procStdout': knobs_proc.stdout, 'limits': limits.stdout,
                   'ssTimeWait': int(ss_tw), 'ssCloseWait': int(ss_cw), 'text': text.stdout,
                   'inuse6': inuse6, 'v6stdout': knobs6.stdout, 'v6netlink': knobs6n.stdout, 'ssTimeWait6': int(ss_tw6)}))
 `;
 
 describe.skipIf(!canUnshare)('knobs sockets on the live kernel (unshare -n)', () => {
   let result: {
-    serverPid: number; code: number; stdout: string; stderr: string; procStdout: string; ssTimeWait: number; ssCloseWait: number; text: string;
+    serverPid: number; code: number; stdout: string; stderr: string; procStdout: string; limits: string; ssTimeWait: number; ssCloseWait: number; text: string;
     inuse6: number; v6stdout: string; v6netlink: string; ssTimeWait6: number;
   };
 
@@ -149,6 +150,14 @@ describe.skipIf(!canUnshare)('knobs sockets on the live kernel (unshare -n)', ()
       ...d, source: null, files: null, elapsedMs: null, counters: { ...(d.counters as object), 'sockstat.used': null },
     });
     expect(same(viaNetlink)).toEqual(same(viaProc));
+  });
+
+  it('knobs limits finds the server by its listening socket (a LISTEN-only dump)', () => {
+    const doc = JSON.parse(result.limits);
+    const server = doc.processes.find((p: { pid: number }) => p.pid === result.serverPid);
+    expect(server).toMatchObject({ comm: expect.stringMatching(/python/), why: ['listens on 9000'] });
+    // with its 50 leaked CLOSE_WAIT descriptors (and the listener) open
+    expect(server.open).toBeGreaterThanOrEqual(51);
   });
 
   it('skips proc/net/tcp6 only while the counters prove it empty', () => {
