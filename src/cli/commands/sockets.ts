@@ -61,8 +61,9 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
 
   const sample = (): SocketCensus | string => {
     try {
-      // Synchronous on purpose: procfs returns ~4 KiB per read(), so thread-pool
-      // reads would cost a round trip each (measured 3× slower than readSync).
+      // Synchronous on purpose: procfs returns ~4 KiB per read() and netlink one
+      // datagram (≤ 32 KiB), so thread-pool reads would cost a round trip each
+      // (measured on procfs: 3× slower than readSync).
       const c = collectSocketCensus(hfs, { top: opts.top, source });
       return c.error ?? c;
     } catch (err) {
