@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { packageRoot } from '../package-root.js';
+import { ST_CLOSING, ST_ESTABLISHED, ST_LISTEN } from './proc-net-tcp.js';
 
 export const NLMSG_ERROR = 2;
 export const NLMSG_DONE = 3;
@@ -61,10 +62,10 @@ interface Addon {
   open(kind: DumpKind, states: number): number;
 }
 
-/** Every state /proc/net/tcp lists, 1..11 (TCP_ESTABLISHED..TCP_CLOSING). */
-export const ALL_STATES = 0xffe;
+/** Every state /proc/net/tcp lists, 1..11 (TCP_ESTABLISHED..TCP_CLOSING): 0xffe. */
+export const ALL_STATES = ((1 << (ST_CLOSING + 1)) - 1) & ~((1 << ST_ESTABLISHED) - 1);
 /** Listening sockets only: the kernel then walks only its listening hash. */
-export const LISTEN_ONLY = 1 << 10;
+export const LISTEN_ONLY = 1 << ST_LISTEN;
 
 export const ADDON_PATH = 'build/Release/sock_diag.node';
 

@@ -633,10 +633,11 @@ function scanDiagRun(s: TcpScan, bytes: Uint8Array, words: Uint32Array, start: n
     pos += (len + 3) & ~3;
     const type = bytes[at + AT.type]! | (bytes[at + AT.type + 1]! << 8);
     const fam = bytes[at + AT.family]!;
+    // Anything but a whole TCP record of either family: a control message (its status
+    // ends the run), or skipped.
     if ((type !== TCPDIAG_GETSOCK && type !== SOCK_DIAG_BY_FAMILY) || len < RECORD_SIZE || (fam !== AF_INET && fam !== AF_INET6)) {
       const status = controlMessage(bytes, words, at, len);
       if (status !== CONTINUE) return status;
-      if (type === TCPDIAG_GETSOCK || type === SOCK_DIAG_BY_FAMILY) s.malformed++;
       continue;
     }
     const v4 = fam === AF_INET;
