@@ -1,17 +1,17 @@
 // Precedence of sysctl config files on fake --root trees, for both loaders.
 // The same rules are checked against the real binaries in test/oracle/.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostFs, HostReadError } from '../src/host/host-fs.js';
 import { configuredKeys, expandSysctlGlob, readSysctlConfig } from '../src/host/sysctl-files.js';
 import { UserError } from '../src/errors.js';
 import type { Loader } from '../src/core/types.js';
+import { corpusPath } from './helpers/corpus.js';
+import { tempDir } from './helpers/temp.js';
 
-const corpusDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/corpus/sysctl');
+const corpusDir = corpusPath('sysctl');
 const corpus = (name: string) => readFileSync(path.join(corpusDir, name), 'utf8');
 
 const roots: string[] = [];
@@ -28,7 +28,7 @@ interface Tree {
 }
 
 function tree(t: Tree): HostFs {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'knobs-boot-'));
+  const root = tempDir('knobs-boot-');
   roots.push(root);
   const put = (host: string, body: string | { link: string }) => {
     const abs = path.join(root, host);

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseLimitsConf, parseDomainRange, parseLimitValue } from '../src/core/limits-conf.js';
 import { parseProcLimits } from '../src/core/proc-limits.js';
+import { corpusPath } from './helpers/corpus.js';
 
-const CORPUS = '/work/shared/corpus/limits';
+const CORPUS = corpusPath('limits');
 const read = (name: string) => fs.readFileSync(path.join(CORPUS, name), 'utf8');
 
 type Row = [number, string, string, string, string];

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { collectLimits, runLimits, type LimitsReport } from '../src/cli/commands/limits.js';
 import { HostFs } from '../src/host/host-fs.js';
@@ -8,7 +7,8 @@ import { readPamLimits, readSelfLimits } from '../src/host/limits.js';
 import { UserError } from '../src/errors.js';
 import type { Io } from '../src/cli/io.js';
 
-const CORPUS = '/work/shared/corpus';
+import { CORPUS } from './helpers/corpus.js';
+import { tempDir } from './helpers/temp.js';
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
 
@@ -19,7 +19,7 @@ const limitsFile = (nofile: [number, number | 'unlimited'], nproc = 63704) =>
   `Max open files            ${String(nofile[0]).padEnd(21)}${String(nofile[1]).padEnd(21)}files     \n`;
 
 function tree(files: Record<string, string>, links: Record<string, string> = {}): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-limits-view-'));
+  const root = tempDir('knobs-limits-view-');
   roots.push(root);
   for (const [p, t] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });

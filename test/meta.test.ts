@@ -105,3 +105,22 @@ describe('shipped profiles', () => {
     });
   });
 });
+
+describe('the repository tests itself', () => {
+  const sources = [...walk(path.join(ROOT, 'test'), '.ts'), ...walk(path.join(ROOT, 'bench'), '.ts'), ...walk(path.join(ROOT, 'scripts'), '.mjs')];
+  it('no test, benchmark or script names a path outside the repository (fixtures live in test/fixtures)', () => {
+    const outside = /\.\.\/shared|\/work\//;
+    const hits = sources.filter((f) => f !== import.meta.filename && outside.test(fs.readFileSync(f, 'utf8')));
+    expect(hits.map((f) => path.relative(ROOT, f))).toEqual([]);
+  });
+  it('every corpus file listed in SOURCES.md is in test/fixtures/corpus, and every file there is listed', () => {
+    const dir = path.join(ROOT, 'test/fixtures/corpus');
+    const listed = [...fs.readFileSync(path.join(dir, 'SOURCES.md'), 'utf8').matchAll(/^\| `([a-z]+\/[^`]+)` \|/gm)].map((m) => m[1]);
+    const present = walk(dir, '').map((f) => path.relative(dir, f)).filter((f) => f !== 'SOURCES.md');
+    expect([...listed].sort()).toEqual(present.sort());
+  });
+  it('temporary directories go through helpers/temp.ts, which the run removes', () => {
+    const direct = sources.filter((f) => f.includes('/test/') && !f.endsWith('helpers/temp.ts') && !f.endsWith('global-setup.ts') && /mkdtempSync\(path\.join\(os\.tmpdir\(\)/.test(fs.readFileSync(f, 'utf8')));
+    expect(direct.map((f) => path.relative(ROOT, f))).toEqual([]);
+  });
+});

@@ -7,7 +7,6 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatSockets } from '../src/cli/commands/sockets.js';
@@ -16,6 +15,7 @@ import { SockDiagError, kernelTransport, sockDiagAddon } from '../src/host/sock-
 import { collectSocketCensus, readListeningSockets } from '../src/host/sockets.js';
 import { REPO, knobs } from './helpers/cli.js';
 import { controlMessage, datagrams, diagMessage, fakeTransport, type DiagSocket } from './helpers/sock-diag-fake.js';
+import { tempDir } from './helpers/temp.js';
 
 const temps: string[] = [];
 afterEach(() => {
@@ -24,7 +24,7 @@ afterEach(() => {
 
 /** A root with one IPv4 TIME_WAIT line in proc/net/tcp (what a /proc fallback finds). */
 function procRoot(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-sockdiag-'));
+  const root = tempDir('knobs-sockdiag-');
   temps.push(root);
   fs.mkdirSync(path.join(root, 'proc/net'), { recursive: true });
   const head = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
@@ -162,13 +162,13 @@ describe('scripts/build-native.mjs', () => {
   const script = path.join(REPO, 'scripts/build-native.mjs');
   // A node-gyp that fails, as one without python3 or a compiler does.
   const failing = () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-gyp-'));
+    const dir = tempDir('knobs-gyp-');
     temps.push(dir);
     fs.writeFileSync(path.join(dir, 'node-gyp.js'), "process.stderr.write('gyp ERR! stack Error: not found: make\\n'); process.exit(1);\n");
     return path.join(dir, 'node-gyp.js');
   };
   it('a failed build warns and lets the install go on; KNOBS_REQUIRE_NATIVE=1 makes it fail', () => {
-    const env = { ...process.env, npm_config_node_gyp: failing() };
+    const env: NodeJS.ProcessEnv = { ...process.env, npm_config_node_gyp: failing() };
     delete env.KNOBS_REQUIRE_NATIVE;
     const warn = spawnSync(process.execPath, [script], { env, encoding: 'utf8' });
     expect(warn.status).toBe(0);

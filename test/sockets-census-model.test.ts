@@ -10,12 +10,12 @@
 
 import fc from 'fast-check';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostFs } from '../src/host/host-fs.js';
 import { collectSocketCensus, type SocketCensus } from '../src/host/sockets.js';
 import { controlMessage, datagrams, diagMessage, fakeTransport } from './helpers/sock-diag-fake.js';
+import { tempDir } from './helpers/temp.js';
 
 const temps: string[] = [];
 afterEach(() => {
@@ -185,7 +185,7 @@ function expectRanked<T>(list: T[], count: (x: T) => number, compare: (a: T, b: 
 }
 
 function writeRoot(socks: Sock[]): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-census-model-'));
+  const root = tempDir('knobs-census-model-');
   temps.push(root);
   fs.mkdirSync(path.join(root, 'proc/net'), { recursive: true });
   fs.writeFileSync(path.join(root, 'proc/net/tcp'), table(4, socks), 'latin1');

@@ -7,13 +7,12 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const RUNNER = path.join(REPO, 'test/helpers/run-sockets.mjs');
-const canUnshare = spawnSync('unshare', ['-n', 'true']).status === 0;
+const NEEDS = requires('unshare -n');
 
 const HELPER = String.raw`
 import json, os, socket, subprocess, sys, time
@@ -88,8 +87,10 @@ print(json.dumps({'serverPid': server.pid, 'code': knobs.returncode, 'stdout': k
                   'ssTimeWait': int(ss_tw), 'ssCloseWait': int(ss_cw), 'text': text.stdout,
                   'inuse6': inuse6, 'v6stdout': knobs6.stdout, 'v6netlink': knobs6n.stdout, 'ssTimeWait6': int(ss_tw6)}))
 `;
+import { requires } from './helpers/requires.js';
+import { tempDir } from './helpers/temp.js';
 
-describe.skipIf(!canUnshare)('knobs sockets on the live kernel (unshare -n)', () => {
+describe.skipIf(NEEDS.skip)(NEEDS.title('knobs sockets on the live kernel (unshare -n)'), () => {
   let result: {
     serverPid: number; code: number; stdout: string; stderr: string; procStdout: string; limits: string; ssTimeWait: number; ssCloseWait: number; text: string;
     inuse6: number; v6stdout: string; v6netlink: string; ssTimeWait6: number;
@@ -99,7 +100,7 @@ describe.skipIf(!canUnshare)('knobs sockets on the live kernel (unshare -n)', ()
     if (!fs.existsSync(path.join(REPO, 'dist/src/cli/commands/sockets.js'))) {
       spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'ignore' });
     }
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-live-'));
+    const dir = tempDir('knobs-live-');
     const helper = path.join(dir, 'helper.py');
     fs.writeFileSync(helper, HELPER);
     const r = spawnSync('unshare', ['-n', 'python3', helper, RUNNER], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });

@@ -2,7 +2,6 @@
 // written by generate.py there): parser, census, owners, JSON/text output, --watch.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostFs } from '../src/host/host-fs.js';
@@ -14,6 +13,7 @@ import { collectSocketCensus, countReservedInRange, findSocketOwners, toSocketFa
 import { formatSockets, runSockets, uninspectableLines } from '../src/cli/commands/sockets.js';
 import { TCP_STATES } from '../src/core/types.js';
 import type { Io } from '../src/cli/io.js';
+import { tempDir } from './helpers/temp.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'proc-net', 'root');
 const temps: string[] = [];
@@ -22,7 +22,7 @@ afterEach(() => {
 });
 
 function tempRoot(withProcs = true): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-sockets-'));
+  const dir = tempDir('knobs-sockets-');
   temps.push(dir);
   fs.cpSync(FIXTURE, dir, { recursive: true });
   if (withProcs) {
@@ -123,7 +123,7 @@ describe('proc/net/tcp streaming parser', () => {
   });
 
   it('handles lines split across read chunks, a 5-digit sl and a missing final newline', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-tcp-'));
+    const dir = tempDir('knobs-tcp-');
     temps.push(dir);
     const lines = fs.readFileSync(path.join(FIXTURE, 'proc/net/tcp'), 'latin1').split('\n');
     const tw = lines.find((l) => / 06 /.test(l))!;
@@ -148,7 +148,7 @@ describe('proc/net/tcp streaming parser', () => {
   });
 
   it('hands on every byte once, in runs of whole lines, across read-ahead windows, a 600 KiB line and no final newline', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-tcp-'));
+    const dir = tempDir('knobs-tcp-');
     temps.push(dir);
     const lines = fs.readFileSync(path.join(FIXTURE, 'proc/net/tcp'), 'latin1').split('\n');
     const tw = lines.find((l) => / 06 /.test(l))!;
@@ -208,7 +208,7 @@ describe('proc/net/tcp streaming parser', () => {
   });
 
   it('falls back to whitespace splitting for lines with unusual spacing and counts malformed ones', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-tcp-'));
+    const dir = tempDir('knobs-tcp-');
     temps.push(dir);
     const file = path.join(dir, 'tcp');
     fs.writeFileSync(
@@ -399,7 +399,7 @@ describe('socket census on the fixture tree', () => {
     // one more timewait entry than IPv4 has: it may be IPv6, so the table is read
     fs.writeFileSync(path.join(root, 'proc/net/sockstat'), `TCP: inuse 14 orphan 3 tw ${v4tw + 1} alloc 20 mem 5\n`);
     expect(census().files[1]).toMatchObject({ lines: 9, error: null });
-    expect(census().files[1].skipped).toBeUndefined();
+    expect(census().files[1]?.skipped).toBeUndefined();
   });
 
   it('moves sockets counted as outgoing to incoming when their listener comes later (tcp6 after tcp), reading each table once', () => {
@@ -500,7 +500,7 @@ describe('socket census on the fixture tree', () => {
   });
 
   it('is unavailable when proc/net/tcp is missing; defaults the port range', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-empty-'));
+    const dir = tempDir('knobs-empty-');
     temps.push(dir);
     const c = collectSocketCensus(new HostFs(dir));
     expect(c.available).toBe(false);
@@ -561,7 +561,7 @@ describe('knobs sockets command', () => {
   });
 
   it('exits 1 when proc/net/tcp cannot be read, and on a bad --top', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-empty-'));
+    const dir = tempDir('knobs-empty-');
     temps.push(dir);
     const io = captureIo();
     expect(await runSockets({ root: dir, top: 10, json: true }, io)).toBe(1);

@@ -3,7 +3,6 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   globMatches,
@@ -14,9 +13,9 @@ import {
   parseSysctlConf,
   procPathToKey,
 } from '../src/core/sysctl-conf.js';
+import { corpusPath } from './helpers/corpus.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const corpusDir = path.resolve(repoRoot, '../shared/corpus/sysctl');
+const corpusDir = corpusPath('sysctl');
 const corpus = (name: string) => parseSysctlConf(readFileSync(path.join(corpusDir, name), 'utf8'));
 const kv = (name: string) => Object.fromEntries(corpus(name).entries.map((e) => [e.key, e.value]));
 

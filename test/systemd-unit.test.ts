@@ -4,8 +4,9 @@ import path from 'node:path';
 import {
   builtinDefaultNofile, dropinNames, effectiveNofile, parseRlimitSetting, parseUnitFile, resolveSetting, type UnitLayer,
 } from '../src/core/systemd-unit.js';
+import { corpusPath } from './helpers/corpus.js';
 
-const CORPUS = '/work/shared/corpus/systemd';
+const CORPUS = corpusPath('systemd');
 const layer = (name: string, file = `/lib/systemd/system/${name}`): UnitLayer => ({
   file,
   entries: parseUnitFile(fs.readFileSync(path.join(CORPUS, name), 'utf8')).entries,

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseProfile } from '../src/profiles/parse.js';
 import { parseTunedProfile, tunedToKnobsProfile } from '../src/profiles/tuned.js';
-import { knobs, REPO } from './helpers/cli.js';
+import { knobs } from './helpers/cli.js';
+import { corpusPath } from './helpers/corpus.js';
 
-const DIR = path.resolve(REPO, '../shared/corpus/tuned');
+const DIR = corpusPath('tuned');
 const read = (f: string) => fs.readFileSync(path.join(DIR, f), 'utf8');
 const compact = (f: string) => parseTunedProfile(read(f)).sysctl.map((s) => `${s.key} ${s.op} ${s.values.join('|')}`);
 

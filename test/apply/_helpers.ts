@@ -6,10 +6,10 @@
 import { spawnSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApplyRequest, PlannedFile, PlannedSysctl } from '../../src/apply/types.js';
+import { tempDir } from '../helpers/temp.js';
 
 export { treeChecksum, treeListing } from '../helpers/tree-listing.js';
 
@@ -25,7 +25,7 @@ export const INITIAL_SYSCTLS: Record<string, string> = {
 
 /** A --root tree: proc/sys keys as plain files, an existing sysctl.d file, var/lib. */
 export function makeTree(extra: Record<string, string> = {}): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-apply-'));
+  const root = tempDir('knobs-apply-');
   for (const [k, v] of Object.entries(INITIAL_SYSCTLS)) writeSysctlFile(root, k, v);
   put(root, 'etc/sysctl.d/10-base.conf', '# base\nnet.ipv4.tcp_syncookies = 1\n');
   put(root, 'etc/sysctl.d/90-knobs.conf', '# old knobs file\nnet.core.somaxconn = 1024\n', 0o640);

@@ -5,17 +5,17 @@
 // fs.*, vm.* and kernel.* are global even inside one.
 
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canUnshare, compiled, makeTree, rmTree, runChild, treeChecksum, typicalRequest, type Op } from './_helpers.js';
+import { compiled, makeTree, rmTree, runChild, treeChecksum, typicalRequest, type Op } from './_helpers.js';
 import type { ApplyRequest } from '../../src/apply/types.js';
+import { tempDir } from '../helpers/temp.js';
+import { requires } from '../helpers/requires.js';
 
-const canMount = canUnshare(['-m', '--propagation', 'private']);
-const canNet = canUnshare(['-m', '-n', '--propagation', 'private']);
+const MOUNT = requires('unshare -m');
+const NET = requires('unshare -m -n');
 beforeAll(() => void compiled(), 120_000);
 
-describe.skipIf(!canMount)('full disk (64k tmpfs)', () => {
+describe.skipIf(MOUNT.skip)(MOUNT.title('full disk (64k tmpfs)'), () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach(rmTree));
 
@@ -30,7 +30,7 @@ describe.skipIf(!canMount)('full disk (64k tmpfs)', () => {
     };
     const outcomes = new Set<string>();
     for (let fillKb = 0; fillKb <= 44; fillKb += 4) {
-      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-full-'));
+      const root = tempDir('knobs-full-');
       dirs.push(root);
       const setup: Record<string, string> = {
         [`${root}/proc/sys/net/core/somaxconn`]: '4096\n',
@@ -69,7 +69,7 @@ describe.skipIf(!canMount)('full disk (64k tmpfs)', () => {
   }, 60_000);
 });
 
-describe.skipIf(!canNet)('real kernel, inside unshare -m -n', () => {
+describe.skipIf(NET.skip)(NET.title('real kernel, inside unshare -m -n'), () => {
   const KEYS = ['net.ipv4.tcp_fin_timeout', 'net.core.somaxconn', 'net.ipv4.ip_local_port_range'];
   const hostValue = (k: string) => fs.readFileSync(`/proc/sys/${k.replace(/\./g, '/')}`, 'utf8').trim().replace(/\s+/g, ' ');
   const hostValues = () => Object.fromEntries(KEYS.map((k) => [k, hostValue(k)]));
@@ -141,7 +141,7 @@ describe.skipIf(!canNet)('real kernel, inside unshare -m -n', () => {
   }, 30_000);
 });
 
-describe.skipIf(!canMount)('read-only mounts (a container)', () => {
+describe.skipIf(MOUNT.skip)(MOUNT.title('read-only mounts (a container)'), () => {
   it('read-only /proc/sys: preflight recommends --persist-only, apply refuses, --persist-only works', async () => {
     const root = makeTree();
     try {

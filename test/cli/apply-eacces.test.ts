@@ -6,8 +6,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { fakeRoot, treeChecksum } from '../helpers/fake-root.js';
+import { requires } from '../helpers/requires.js';
 
-const canDrop = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+const NEEDS = requires('root', 'setpriv');
 
 function chownTree(dir: string, uid: number, gid: number): void {
   fs.chownSync(dir, uid, gid);
@@ -18,7 +19,7 @@ function chownTree(dir: string, uid: number, gid: number): void {
   }
 }
 
-describe.skipIf(!canDrop)('a live value the user may not write (EACCES)', () => {
+describe.skipIf(NEEDS.skip)(NEEDS.title('a live value the user may not write (EACCES)'), () => {
   it('fails mid-transaction and is rolled back: exit 1, key and cause named, tree unchanged', () => {
     const root = fakeRoot({ kernel: '5.4', sysctl: { 'net.core.somaxconn': '128', 'net.ipv4.tcp_syncookies': '0' } });
     chownTree(root, 65534, 65534);

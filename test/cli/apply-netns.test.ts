@@ -3,21 +3,22 @@
 // them. The machine's own values and files are compared before and after.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
+import { requires } from '../helpers/requires.js';
 
-const canUnshare = spawnSync('unshare', ['-m', '-n', 'true']).status === 0;
+const NEEDS = requires('unshare -m -n');
 const KEYS = ['net/ipv4/tcp_keepalive_time', 'net/ipv4/tcp_keepalive_intvl', 'net/ipv4/tcp_slow_start_after_idle', 'net/ipv4/tcp_tw_reuse', 'net/core/somaxconn'];
 const hostValues = () => Object.fromEntries(KEYS.map((k) => [k, fs.readFileSync(`/proc/sys/${k}`, 'utf8')]));
 const hostFiles = () => ['/etc/sysctl.d', '/etc/security/limits.d'].map((d) => (fs.existsSync(d) ? fs.readdirSync(d).sort().join(',') : '-'));
 
-describe.skipIf(!canUnshare)('apply on a real kernel, in a namespace', () => {
+describe.skipIf(NEEDS.skip)(NEEDS.title('apply on a real kernel, in a namespace'), () => {
   it("apply --only 'net.*' then rollback", () => {
     const before = hostValues();
     const filesBefore = hostFiles();
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-netns-'));
+    const out = tempDir('knobs-netns-');
     const snap = (name: string) => `for k in ${KEYS.join(' ')}; do printf '%s=%s\\n' "$k" "$(cat /proc/sys/$k)"; done > ${out}/${name}`;
     const script = `
 set -e

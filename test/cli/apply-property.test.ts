@@ -57,7 +57,7 @@ describe('apply then plan is a fixed point', () => {
     });
     await fc.assert(
       fc.asyncProperty(hostArb, async ({ kernel, profiles, values }) => {
-        const root = fakeRoot({ kernel: kernel as keyof typeof KERNELS, sysctl: values });
+        const root = fakeRoot({ kernel: kernel as keyof typeof KERNELS, sysctl: values as Record<string, string> });
         const before = treeChecksum(root);
         const p = profiles.join(',');
         const applied = await knobsInProcess(['apply', '--root', root, '--profile', p, '--yes', '--json']);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { knobs } from '../helpers/cli.js';
-import { fakeRoot, treeChecksum, write } from '../helpers/fake-root.js';
+import { fakeRoot, treeChecksum } from '../helpers/fake-root.js';
 
 const applyArgs = (root: string, ...more: string[]) => ['apply', '--root', root, '--yes', '--json', ...more];
 

@@ -3,8 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { fakeRoot } from '../helpers/fake-root.js';
+import { requires } from '../helpers/requires.js';
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const NEEDS = requires('tmux');
 
 async function onTty(env: string): Promise<string> {
   const root = fakeRoot({ kernel: '4.15', sysctl: { 'net.core.somaxconn': '128' } });
@@ -24,7 +25,7 @@ async function onTty(env: string): Promise<string> {
   }
 }
 
-describe.skipIf(!hasTmux)('colour', () => {
+describe.skipIf(NEEDS.skip)(NEEDS.title('colour'), () => {
   it('is used on a terminal', async () => {
     expect(await onTty('-u NO_COLOR')).toMatch(/\x1b\[[0-9;]*m/);
   });

@@ -3,10 +3,10 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, REPO, knobs } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const temps: string[] = [];
 afterEach(() => {
@@ -104,7 +104,7 @@ describe('launcher and code cache', () => {
 
   it('writes all of a large output into a non-blocking pipe that is read late (EAGAIN)', () => {
     // 5,000 TIME_WAIT peers and --top 5000: about 2 MB of JSON, far more than a pipe holds.
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-eagain-'));
+    const root = tempDir('knobs-eagain-');
     temps.push(root);
     fs.mkdirSync(path.join(root, 'proc/net'), { recursive: true });
     const lines = ['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'];

@@ -1,13 +1,14 @@
 // A real process with a known limit (prlimit) and N open descriptors: `knobs limits
 // --pid` and `knobs audit` both see the limit and the count (read-only on the host).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { knobs } from '../helpers/cli.js';
+import { requires } from '../helpers/requires.js';
 
-const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
+const NEEDS = requires('prlimit');
 const OPEN = 97; // + stdin/stdout/stderr = 100 of a soft limit of 100 → critical
 
-describe.skipIf(!hasPrlimit)('a real process near its nofile limit', () => {
+describe.skipIf(NEEDS.skip)(NEEDS.title('a real process near its nofile limit'), () => {
   let child: ReturnType<typeof spawn>;
   beforeAll(async () => {
     // python3, not node: node raises its own soft nofile to the hard limit at start-up.

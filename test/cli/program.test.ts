@@ -2,6 +2,7 @@
 // which must not change what that command accepts, prints or rejects.
 
 import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
 import { commandOf } from '../../src/cli/command-word.js';
 import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
@@ -32,7 +33,7 @@ describe('declaring one command', () => {
     for (const name of Object.keys(EXAMPLES)) {
       const one = createProgram(capture(), () => {}, name);
       expect(one.commands.map((c) => c.name())).toEqual([name]);
-      const [a, b] = [all, one].map((p) => p.commands.find((c) => c.name() === name)!);
+      const [a, b] = [all, one].map((p) => p.commands.find((c) => c.name() === name)!) as [Command, Command];
       expect(b.helpInformation()).toBe(a.helpInformation());
     }
   });

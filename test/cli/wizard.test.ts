@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Io } from '../../src/cli/io.js';
 import { BIN } from '../helpers/cli.js';
 import { fakeRoot, treeChecksum } from '../helpers/fake-root.js';
+import { requires } from '../helpers/requires.js';
 
 const answers: unknown[] = [];
 vi.mock('../../src/cli/prompts.js', () => ({
@@ -69,9 +70,9 @@ describe('knobs wizard (scripted answers)', () => {
   });
 });
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const NEEDS = requires('tmux');
 
-describe.skipIf(!hasTmux)('knobs wizard in a real terminal (tmux)', () => {
+describe.skipIf(NEEDS.skip)(NEEDS.title('knobs wizard in a real terminal (tmux)'), () => {
   it('an operator selects a role with the keyboard and applies', async () => {
     const root = fakeRoot({ kernel: '5.4', sysctl: { 'net.core.somaxconn': '128' } });
     const session = `knobs-wizard-${process.pid}`;

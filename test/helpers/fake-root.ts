@@ -2,10 +2,10 @@
 // for a chosen kernel, an empty socket table, limits, and whatever files a test adds.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { keyToProcPath } from '../../src/core/sysctl-conf.js';
 import { host, type KernelName } from './host.js';
+import { tempDir } from './temp.js';
 
 export { treeChecksum } from './tree-listing.js';
 
@@ -34,7 +34,7 @@ export function write(root: string, hostPath: string, content: string): void {
 }
 
 export function fakeRoot(o: FakeRootOptions = {}): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-root-'));
+  const root = tempDir('knobs-root-');
   const facts = host(o.kernel ?? '6.12', { sysctl: o.sysctl ?? {} });
   write(root, '/proc/sys/kernel/osrelease', facts.kernel.release + '\n');
   for (const [key, f] of Object.entries(facts.sysctl)) {

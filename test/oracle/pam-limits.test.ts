@@ -14,12 +14,13 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { HostFs } from '../../src/host/host-fs.js';
 import { readIdentity, readPamConfig } from '../../src/host/limits.js';
 import { resolvePamLimits } from '../../src/core/pam-resolve.js';
 import { parseProcLimits } from '../../src/core/proc-limits.js';
+import { tempDir } from '../helpers/temp.js';
+import { requires } from '../helpers/requires.js';
 
 const SCRIPT = `set -eu
 src="$1"; user="$2"
@@ -30,17 +31,7 @@ mount --bind "$src/limits.conf" /etc/security/limits.conf
 exec su -s /bin/sh "$user" -c 'ulimit -Sn; ulimit -Hn'
 `;
 
-function why(): string | null {
-  if (process.getuid?.() !== 0) return 'not root';
-  if (process.platform !== 'linux') return 'not Linux';
-  const pam = fs.existsSync('/etc/pam.d/su') ? fs.readFileSync('/etc/pam.d/su', 'utf8') : '';
-  if (!/^\s*session\s+\S+\s+pam_limits\.so/m.test(pam)) return '/etc/pam.d/su does not load pam_limits';
-  const u = spawnSync('unshare', ['-m', '--propagation', 'private', 'true']);
-  if (u.status !== 0) return `unshare -m fails: ${u.stderr?.toString().trim()}`;
-  if (!fs.existsSync('/etc/security/limits.conf')) return 'no /etc/security/limits.conf to bind over';
-  return null;
-}
-const skip = why();
+const NEEDS = requires('root', 'su with pam_limits', 'unshare -m');
 
 interface Case {
   name: string;
@@ -82,8 +73,8 @@ function capSysResource(): boolean {
   return m ? (BigInt('0x' + m[1]) & (1n << 24n)) !== 0n : false;
 }
 
-describe.skipIf(skip !== null)(`pam_limits oracle (su inside unshare -m)${skip ? ` — skipped: ${skip}` : ''}`, () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'knobs-pam-oracle-'));
+describe.skipIf(NEEDS.skip)(NEEDS.title('pam_limits oracle (su inside unshare -m)'), () => {
+  const tmp = tempDir('knobs-pam-oracle-');
   const script = path.join(tmp, 'run.sh');
   fs.writeFileSync(script, SCRIPT);
   const self = parseProcLimits(fs.readFileSync('/proc/self/limits', 'utf8'));

@@ -5,17 +5,18 @@
 // throwaway network namespaces: the real /etc and the host's sysctls are untouched.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HostFs } from '../../src/host/host-fs.js';
 import { readSysctlConfig } from '../../src/host/sysctl-files.js';
 import { keyToProcPath } from '../../src/core/sysctl-conf.js';
 import type { Loader } from '../../src/core/types.js';
+import { tempDir } from '../helpers/temp.js';
+import { requires, SYSTEMD_SYSCTL } from '../helpers/requires.js';
 
-const canUnshare = spawnSync('unshare', ['-n', 'true']).status === 0;
-const SYSTEMD_SYSCTL = ['/lib/systemd/systemd-sysctl', '/usr/lib/systemd/systemd-sysctl'].find((p) => existsSync(p));
+const NEEDS = requires('unshare -m -n');
+const NO_SYSTEMD = requires('systemd-sysctl');
 
 const RP = ['all', 'default', 'lo'].map((i) => `net.ipv4.conf.${i}.rp_filter`);
 
@@ -161,7 +162,7 @@ interface Row {
   values: Record<string, string>;
 }
 
-const stage = mkdtempSync(path.join(os.tmpdir(), 'knobs-oracle-'));
+const stage = tempDir('knobs-oracle-');
 afterAll(() => rmSync(stage, { recursive: true, force: true }));
 
 function writeTree(root: string, files: Case['files'], keys: string[]): void {
@@ -205,8 +206,8 @@ function predict(root: string, loader: Loader, keys: string[], baseline: Record<
   return Object.fromEntries(keys.map((k) => [k, boot.get(k)?.boot.value ?? baseline[k]!]));
 }
 
-describe.skipIf(!canUnshare)('boot precedence vs the real loaders (unshare -m -n)', () => {
-  const rows = canUnshare ? runOracle() : [];
+describe.skipIf(NEEDS.skip)(NEEDS.title('boot precedence vs the real loaders (unshare -m -n)'), () => {
+  const rows = NEEDS.skip ? [] : runOracle();
   const baseline = rows.find((r) => r.case === null);
 
   it('the throwaway netns has exactly all, default, lo (what the --root trees model)', () => {
@@ -215,7 +216,7 @@ describe.skipIf(!canUnshare)('boot precedence vs the real loaders (unshare -m -n
 
   CASES.forEach((c, i) => {
     for (const loader of ['procps', 'systemd'] as const) {
-      it.skipIf(loader === 'systemd' && !SYSTEMD_SYSCTL)(`${loader}: ${c.name}`, () => {
+      it.skipIf(loader === 'systemd' && NO_SYSTEMD.skip)(loader === 'systemd' ? NO_SYSTEMD.title(`${loader}: ${c.name}`) : `${loader}: ${c.name}`, () => {
         const real = rows.find((r) => r.case === `case${i}` && r.loader === loader);
         expect(real, 'oracle row').toBeDefined();
         const want = Object.fromEntries(c.keys.map((k) => [k, real!.values[k]]));

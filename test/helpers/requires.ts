@@ -1,0 +1,56 @@
+// What a test needs from the machine that a checkout cannot bring: root, namespaces,
+// a tool. A suite that lacks one is skipped with the reason in its title, so a
+// contributor's run says what it could not check. Files of the repository are never
+// a reason to skip: a missing fixture fails.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
+export type Need =
+  | 'root'
+  | 'unshare -n'
+  | 'unshare -m'
+  | 'unshare -m -n'
+  | 'tmux'
+  | 'prlimit'
+  | 'setpriv'
+  | 'su with pam_limits'
+  | 'systemd-sysctl';
+
+const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+
+export const SYSTEMD_SYSCTL = ['/lib/systemd/systemd-sysctl', '/usr/lib/systemd/systemd-sysctl'].find((p) => fs.existsSync(p));
+
+const PROBES: Record<Need, () => string | null> = {
+  root: () => (process.getuid?.() === 0 ? null : 'needs root'),
+  'unshare -n': () => (ok('unshare', ['-n', 'true']) ? null : 'unshare -n fails (needs root or user namespaces)'),
+  'unshare -m': () => (ok('unshare', ['-m', '--propagation', 'private', 'true']) ? null : 'unshare -m fails (needs root)'),
+  'unshare -m -n': () => (ok('unshare', ['-m', '-n', '--propagation', 'private', 'true']) ? null : 'unshare -m -n fails (needs root)'),
+  tmux: () => (ok('tmux', ['-V']) ? null : 'tmux is not installed'),
+  prlimit: () => (ok('prlimit', ['--version']) ? null : 'prlimit is not installed'),
+  setpriv: () => (ok('setpriv', ['--version']) ? null : 'setpriv is not installed'),
+  'su with pam_limits': () => {
+    const pam = fs.existsSync('/etc/pam.d/su') ? fs.readFileSync('/etc/pam.d/su', 'utf8') : '';
+    if (!/^\s*session\s+\S+\s+pam_limits\.so/m.test(pam)) return '/etc/pam.d/su does not load pam_limits';
+    if (!fs.existsSync('/etc/security/limits.conf')) return 'no /etc/security/limits.conf to bind over';
+    return null;
+  },
+  'systemd-sysctl': () => (SYSTEMD_SYSCTL ? null : 'systemd-sysctl is not installed'),
+};
+
+const seen = new Map<Need, string | null>();
+
+/** Why the machine cannot give what `needs` names, or null when it can. */
+export function missing(...needs: Need[]): string | null {
+  for (const n of needs) {
+    if (!seen.has(n)) seen.set(n, PROBES[n]());
+    const why = seen.get(n);
+    if (why) return why;
+  }
+  return null;
+}
+
+/** `describe.skipIf(r.skip)(r.title('…'), …)`: the title carries the reason when skipped. */
+export function requires(...needs: Need[]): { skip: boolean; why: string | null; title: (t: string) => string } {
+  const why = missing(...needs);
+  return { skip: why !== null, why, title: (t) => (why ? `${t} — skipped: ${why}` : t) };
+}
