@@ -107,7 +107,7 @@ describe('netlink sock_diag as the source of the census', () => {
     expect(c.source).toBe('proc');
     expect(c.sourceNote).toBe('sock_diag addon not built (build/Release/sock_diag.node: npm run build:native): read /proc/net/tcp instead');
     // said under the header of the text report; a census from netlink says nothing there
-    expect(formatSockets(c, 10).split('\n').slice(0, 3)).toEqual([
+    expect(formatSockets(c, 10, undefined, null, 100).split('\n').slice(0, 3)).toEqual([
       'TCP sockets: 1 (IPv4 1, IPv6: no proc/net/tcp6, IPv6 is off in this kernel or namespace)',
       '  sock_diag addon not built (build/Release/sock_diag.node: npm run build:native): read /proc/net/tcp',
       '  instead',

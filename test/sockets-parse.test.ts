@@ -59,6 +59,7 @@ function captureIo(isTTY = false): Io & { stdout: string; stderr: string } {
     isTTY,
     stdinTTY: false,
     color: false,
+    width: 200,
     env: {},
   };
   return io;
@@ -554,10 +555,10 @@ describe('knobs sockets command', () => {
     const off = collectSocketCensus(new HostFs(root), { top: 10, owners: false });
     expect(off.files[1]).toMatchObject({ path: '/proc/net/tcp6', error: 'ENOENT' });
     expect(off.available).toBe(true);
-    expect(formatSockets(off, 10)).toMatch(/^TCP sockets: \d+ \(IPv4 \d+, IPv6: no proc\/net\/tcp6, IPv6 is off in this kernel or namespace\)\n/);
+    expect(formatSockets(off, 10, undefined, null, 200)).toMatch(/^TCP sockets: \d+ \(IPv4 \d+, IPv6: no proc\/net\/tcp6, IPv6 is off in this kernel or namespace\)\n/);
     fs.mkdirSync(path.join(root, 'proc/net/tcp6')); // read() fails with EISDIR
     const bad = collectSocketCensus(new HostFs(root), { top: 10, owners: false });
-    expect(formatSockets(bad, 10)).toMatch(/IPv6: proc\/net\/tcp6 unreadable \(EISDIR\), not counted\)/);
+    expect(formatSockets(bad, 10, undefined, null, 200)).toMatch(/IPv6: proc\/net\/tcp6 unreadable \(EISDIR\), not counted\)/);
   });
 
   it('exits 1 when proc/net/tcp cannot be read, and on a bad --top', async () => {

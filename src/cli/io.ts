@@ -2,6 +2,7 @@
 // capture output, and colour is decided once: only on a TTY, never with NO_COLOR.
 
 import fs from 'node:fs';
+import { terminalWidth } from './format/wrap.js';
 
 export interface Io {
   out(text: string): void;
@@ -12,6 +13,8 @@ export interface Io {
   stdinTTY: boolean;
   color: boolean;
   env: NodeJS.ProcessEnv;
+  /** Columns to wrap text at (see format/wrap.ts): the terminal's, $COLUMNS, or 80. */
+  width?: number;
 }
 
 /** The reader of stdout went away (`knobs explain … | head -1`). */
@@ -61,6 +64,9 @@ export function nodeIo(): Io {
     get color() {
       return stdoutTTY() && !('NO_COLOR' in env && env.NO_COLOR !== '') && env.TERM !== 'dumb';
     },
+    get width() {
+      return terminalWidth(stdoutTTY() ? process.stdout.columns : undefined, env);
+    },
     env,
   };
 }
@@ -71,3 +77,8 @@ export function printJson(io: Io, doc: object): void {
 }
 
 export const SCHEMA_VERSION = 1;
+
+/** Columns to wrap at for this output (80 when the Io does not say). */
+export function widthOf(io: Io): number {
+  return io.width ?? terminalWidth(undefined, io.env);
+}

@@ -4,7 +4,8 @@ import { allRules, factsFor, hostFor, resolveProfiles, siteConfig, type GlobalOp
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../format/colors.js';
 import { countBySeverity, formatFindings } from '../format/findings.js';
-import { printJson, type Io } from '../io.js';
+import { printJson, widthOf, type Io } from '../io.js';
+import { wrapBlock } from '../format/wrap.js';
 
 export interface AuditOptions extends GlobalOptions {
   profile?: string;
@@ -43,17 +44,25 @@ export async function runAudit(opts: AuditOptions, io: Io): Promise<number> {
   }
   const c = colorsFor(io);
   const counts = countBySeverity(ev.findings);
+  const width = widthOf(io);
   io.out(
-    c.bold(`knobs audit`) +
-      ` — kernel ${facts.kernel.release}` +
-      (profile.names.length ? `, profiles ${profile.names.join(', ')}` : ', no profile (kernel rules only; try --profile web-node)') +
-      '\n\n',
+    wrapBlock(
+      c.bold(`knobs audit`) +
+        ` — kernel ${facts.kernel.release}` +
+        (profile.names.length ? `, profiles ${profile.names.join(', ')}` : ', no profile (kernel rules only; try --profile web-node)'),
+      width,
+    ) + '\n\n',
   );
-  io.out(formatFindings(ev, c, Boolean(opts.verbose)));
+  io.out(formatFindings(ev, c, Boolean(opts.verbose), width));
   io.out(
-    `\n${counts.critical} critical, ${counts.warning} warning, ${counts.info} info` +
-      (code === EXIT.findings ? ` — exit 2 (--fail-on ${opts.failOn})` : '') +
-      '. `knobs explain <rule-id>` says why; `knobs plan --profile …` shows the fix.\n',
+    '\n' +
+      wrapBlock(
+        `${counts.critical} critical, ${counts.warning} warning, ${counts.info} info` +
+          (code === EXIT.findings ? ` — exit 2 (--fail-on ${opts.failOn})` : '') +
+          '. `knobs explain <rule-id>` says why; `knobs plan --profile …` shows the fix.',
+        width,
+      ) +
+      '\n',
   );
   return code;
 }

@@ -16,7 +16,8 @@ import { suggestKey } from '../../profiles/parse.js';
 import { allRules, hostFor, ruleKeys, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor, type Colors } from '../format/colors.js';
-import { printJson, type Io } from '../io.js';
+import { printJson, widthOf, type Io } from '../io.js';
+import { wrapBlock, wrap as wrapText } from '../format/wrap.js';
 
 export function ruleDoc(r: Rule) {
   return {
@@ -35,31 +36,19 @@ export function ruleDoc(r: Rule) {
   };
 }
 
-export function renderRule(r: Rule, c: Colors): string {
+export function renderRule(r: Rule, c: Colors, width = 80): string {
+  const wrap = (t: string, indent = '  ') => wrapText(t, width, indent);
   const d = ruleDoc(r);
   const out = [`${c.bold(d.id)}  (${d.severity})`, d.summary, ''];
   if (d.keys.length) out.push(`Keys: ${d.keys.join(', ')}`);
   if (d.kernel) out.push(`Kernels: ${d.kernel}${d.requires.length ? ` (or wherever ${d.requires.join(', ')} exists)` : ''}`);
   out.push('', c.bold('Why'), wrap(d.explanation), '', c.bold('Trade-offs'), wrap(d.tradeoffs));
   if (d.myth) out.push('', c.bold('Myth'), wrap(d.myth));
-  if (d.history.length) out.push('', c.bold('Kernel history'), ...d.history.map((h) => `  - ${h}`));
-  if (d.references.length) out.push('', c.bold('References'), ...d.references.map((h) => `  - ${h}`));
+  if (d.history.length) out.push('', c.bold('Kernel history'), ...d.history.map((h) => wrapText(h, width, '    ', '  - ')));
+  if (d.references.length) out.push('', c.bold('References'), ...d.references.map((h) => wrapText(h, width, '    ', '  - ')));
   return out.join('\n') + '\n';
 }
 
-function wrap(text: string, width = 100, indent = '  '): string {
-  const words = text.split(/\s+/);
-  const lines: string[] = [];
-  let line = '';
-  for (const w of words) {
-    if (line && line.length + w.length + 1 > width) {
-      lines.push(indent + line);
-      line = w;
-    } else line = line ? `${line} ${w}` : w;
-  }
-  if (line) lines.push(indent + line);
-  return lines.join('\n');
-}
 
 function valueLines(key: string, facts: HostFacts): string[] {
   const fact: SysctlFact | undefined = facts.sysctl[key];
@@ -89,7 +78,7 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
       printJson(io, { kind: 'rule', rule: ruleDoc(rule), values });
       return EXIT.ok;
     }
-    io.out(renderRule(rule, c));
+    io.out(wrapBlock(renderRule(rule, c, widthOf(io)), widthOf(io)));
     for (const k of rule.keys) io.out(`\n${c.bold(k)}\n` + valueLines(k, facts).map((l) => `  ${l}`).join('\n') + '\n');
     return EXIT.ok;
   }
@@ -128,28 +117,29 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
     printJson(io, doc);
     return EXIT.ok;
   }
-  io.out(renderKey(key, info, doc, facts, c));
+  io.out(wrapBlock(renderKey(key, info, doc, facts, c, widthOf(io)), widthOf(io)));
   return EXIT.ok;
 }
 
-function renderKey(key: string, info: KeyInfo | undefined, doc: { default: string | null; profiles: { profile: string; target: string; rationale: string }[]; rules: ReturnType<typeof ruleDoc>[] }, facts: HostFacts, c: Colors): string {
+function renderKey(key: string, info: KeyInfo | undefined, doc: { default: string | null; profiles: { profile: string; target: string; rationale: string }[]; rules: ReturnType<typeof ruleDoc>[] }, facts: HostFacts, c: Colors, width: number): string {
+  const wrap = (t: string, indent = '  ') => wrapText(t, width, indent);
   const out = [c.bold(key), ''];
   if (!info) out.push('knobs has no knowledge of this key; showing what the host says.');
   else {
-    out.push(wrap(info.meaning, 100, ''), '');
+    out.push(wrap(info.meaning, ''), '');
     const dflt = doc.default !== null ? `${doc.default}` : info.defaultNote ?? 'not known';
     out.push(`Default on ${facts.kernel.release}: ${dflt}${doc.default !== null && info.defaultNote ? ` (${info.defaultNote})` : ''}`);
     out.push(`Scope: ${info.scope === 'netns' ? 'per network namespace' : 'whole machine'}${info.unit ? `; unit: ${info.unit}` : ''}`);
-    if (info.history.length) out.push('', c.bold('Kernel history'), ...info.history.map((h) => `  - ${h}`));
+    if (info.history.length) out.push('', c.bold('Kernel history'), ...info.history.map((h) => wrapText(h, width, '    ', '  - ')));
   }
   out.push('', c.bold('On this host'), ...valueLines(key, facts).map((l) => `  ${l}`));
   if (doc.profiles.length) {
     out.push('', c.bold('Profiles'));
-    for (const p of doc.profiles) out.push(`  ${p.profile}: ${p.target}`, wrap(p.rationale, 100, '    '));
+    for (const p of doc.profiles) out.push(`  ${p.profile}: ${p.target}`, wrap(p.rationale, '    '));
   }
   for (const r of doc.rules) {
-    out.push('', c.bold(`Rule ${r.id}`) + ` (${r.severity}) — ${r.summary}`, wrap(r.explanation), c.dim('  Trade-offs:'), wrap(r.tradeoffs, 100, '    '));
-    if (r.myth) out.push(c.dim('  Myth:'), wrap(r.myth, 100, '    '));
+    out.push('', c.bold(`Rule ${r.id}`) + ` (${r.severity}) — ${r.summary}`, wrap(r.explanation), c.dim('  Trade-offs:'), wrap(r.tradeoffs, '    '));
+    if (r.myth) out.push(c.dim('  Myth:'), wrap(r.myth, '    '));
   }
   return out.join('\n') + '\n';
 }

@@ -6,7 +6,8 @@ import { TCP_STATES, type TcpState } from '../../core/types.js';
 import { HostFs } from '../../host/host-fs.js';
 import { SOCKET_SOURCES, collectSocketCensus, fmtN, nowMs, type SocketCensus, type SocketSourceOption, type Uninspectable } from '../../host/sockets.js';
 import { EXIT } from '../exit-codes.js';
-import { SCHEMA_VERSION, printJson, type Io } from '../io.js';
+import { SCHEMA_VERSION, printJson, widthOf, type Io } from '../io.js';
+import { wrapBlock, wrap as wrapText } from '../format/wrap.js';
 
 export interface SocketsOptions {
   root: string;
@@ -78,7 +79,7 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
       return EXIT.error;
     }
     if (opts.json) printJson(io, socketsDocument(c, opts.top));
-    else io.out(formatSockets(c, opts.top, paint));
+    else io.out(formatSockets(c, opts.top, paint, null, widthOf(io)));
     return EXIT.ok;
   }
 
@@ -109,7 +110,7 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
         io.out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, time: new Date().toISOString(), ...socketsDocument(c, opts.top), watch: d }) + '\n');
       } else {
         const head = paint.dim(`knobs sockets — every ${opts.watch}s — ${new Date().toTimeString().slice(0, 8)}${io.isTTY ? ' — Ctrl+C to stop' : ''}`);
-        const body = formatSockets(c, opts.top, paint, d);
+        const body = formatSockets(c, opts.top, paint, d, widthOf(io));
         if (io.isTTY) io.out(`\x1b[H\x1b[2J${head}\n${body}`);
         else io.out(`${head}\n${body}\n`);
       }
@@ -170,25 +171,11 @@ export function uninspectableLines(list: readonly Uninspectable[]): string[] {
   });
 }
 
-function wrap(text: string, indent: string, width = 100): string {
-  const words = text.split(' ');
-  const lines: string[] = [];
-  let line = '';
-  for (const w of words) {
-    if (line && indent.length + line.length + 1 + w.length > width) {
-      lines.push(line);
-      line = w;
-    } else {
-      line = line ? `${line} ${w}` : w;
-    }
-  }
-  if (line) lines.push(line);
-  return lines.map((l) => indent + l).join('\n');
-}
 
 const signed = (x: number) => (x > 0 ? `+${n(x)}` : x < 0 ? `−${n(-x)}` : '0');
 
-export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d: StateDelta | null = null): string {
+export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d: StateDelta | null = null, width = 80): string {
+  const wrap = (t: string, indent: string) => wrapText(t, width, indent);
   const out: string[] = [];
   const t6 = c.source === 'proc' ? c.files[1] : undefined;
   const v6 = t6?.skipped
@@ -344,5 +331,5 @@ export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d:
       out.push(wrap(a.message, '    '));
     }
   }
-  return out.join('\n') + '\n';
+  return wrapBlock(out.join('\n'), width) + '\n';
 }

@@ -11,7 +11,7 @@ import { allRules, hostFor, siteConfig, type GlobalOptions } from '../context.js
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../format/colors.js';
 import { countBySeverity, formatFindings } from '../format/findings.js';
-import type { Io } from '../io.js';
+import { widthOf, type Io } from '../io.js';
 import { checkbox, select } from '../prompts.js';
 import { applyPlan } from './apply.js';
 import { renderRule } from './explain.js';
@@ -48,7 +48,7 @@ export async function runWizard(opts: GlobalOptions, io: Io): Promise<number> {
   const profile = set.resolve(names);
   const ev = evaluate(facts, profile, allRules(), { accept: siteConfig(host).accept });
   const counts = countBySeverity(ev.findings);
-  io.out('\n' + formatFindings(ev, c, false));
+  io.out('\n' + formatFindings(ev, c, false, widthOf(io)));
   io.out(`${counts.critical} critical, ${counts.warning} warning, ${counts.info} info\n\n`);
 
   for (;;) {
@@ -65,7 +65,7 @@ export async function runWizard(opts: GlobalOptions, io: Io): Promise<number> {
         uniqueRules(ev.findings).map((f) => ({ value: f.id, name: `${f.severity.padEnd(8)} ${f.id}${f.key ? `  ${f.key}` : ''}` })),
       );
       const rule = allRules().find((r) => r.id === id)!;
-      io.out('\n' + renderRule(rule, c) + '\n');
+      io.out('\n' + renderRule(rule, c, widthOf(io)) + '\n');
       continue;
     }
     const { plan } = buildPlan({ root, profile: names.join(',') });

@@ -2,6 +2,7 @@
 
 import type { Evaluation, Finding, Severity } from '../../core/types.js';
 import type { Colors } from './colors.js';
+import { wrap, wrapBlock } from './wrap.js';
 
 const HEADINGS: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' };
 const ORDER: Severity[] = ['critical', 'warning', 'info'];
@@ -10,16 +11,16 @@ function paint(c: Colors, s: Severity, text: string): string {
   return s === 'critical' ? c.bold(c.red(text)) : s === 'warning' ? c.yellow(text) : c.cyan(text);
 }
 
-function findingLines(f: Finding, c: Colors): string[] {
+function findingLines(f: Finding, c: Colors, width: number): string[] {
   const head = `  ${c.bold(f.id)}${f.key ? `  ${c.dim(f.key)}` : ''}`;
-  const lines = [head, `    ${f.message}`];
+  const lines = [head, wrap(f.message, width, '    ')];
   if (f.current !== null || f.recommended !== null) {
-    lines.push(`    current ${f.current ?? '—'} → recommended ${f.recommended ?? '—'}`);
+    lines.push(wrap(`current ${f.current ?? '—'} → recommended ${f.recommended ?? '—'}`, width, '    '));
   }
   return lines;
 }
 
-export function formatFindings(ev: Evaluation, c: Colors, verbose: boolean): string {
+export function formatFindings(ev: Evaluation, c: Colors, verbose: boolean, width = 80): string {
   const out: string[] = [];
   const open = ev.findings.filter((f) => !f.accepted);
   const accepted = ev.findings.filter((f) => f.accepted);
@@ -27,20 +28,20 @@ export function formatFindings(ev: Evaluation, c: Colors, verbose: boolean): str
     const group = open.filter((f) => f.severity === s);
     if (!group.length) continue;
     out.push(paint(c, s, `${HEADINGS[s]} (${group.length})`));
-    for (const f of group) out.push(...findingLines(f, c), '');
+    for (const f of group) out.push(...findingLines(f, c, width), '');
   }
   if (accepted.length) {
     out.push(c.green(`ACCEPTED (${accepted.length}) — listed in /etc/knobs/knobs.ini [accept], not failing`));
-    for (const f of accepted) out.push(...findingLines(f, c), `    accepted: ${f.accepted}`, '');
+    for (const f of accepted) out.push(...findingLines(f, c, width), wrap(`accepted: ${f.accepted}`, width, '    '), '');
   }
   if (!ev.findings.length) out.push(c.green('No findings.'), '');
   if (verbose) {
-    if (ev.passed.length) out.push(c.dim(`Passed: ${ev.passed.join(', ')}`));
-    for (const n of ev.notApplicable) out.push(c.dim(`Not applicable: ${n.id} — ${n.reason}`));
+    if (ev.passed.length) out.push(c.dim(wrap(`Passed: ${ev.passed.join(', ')}`, width)));
+    for (const n of ev.notApplicable) out.push(c.dim(wrap(`Not applicable: ${n.id} — ${n.reason}`, width, '  ', '')));
   } else if (ev.notApplicable.length) {
-    out.push(c.dim(`${ev.notApplicable.length} rule(s) not applicable on this host (--verbose lists them).`));
+    out.push(c.dim(wrap(`${ev.notApplicable.length} rule(s) not applicable on this host (--verbose lists them).`, width)));
   }
-  return out.join('\n') + '\n';
+  return wrapBlock(out.join('\n'), width) + '\n';
 }
 
 export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
