@@ -6,6 +6,7 @@
 // any other. The same choices render as a user profile (toProfileIni) for the fleet.
 
 import { keyInfo, rejectReason } from './catalog.js';
+import { mergeTarget } from './combine.js';
 import { comparableLimit } from './limits-conf.js';
 import type { LimitTarget, ResolvedProfile, SysctlTarget } from './types.js';
 import { describeTarget, fold, plainValue } from './values.js';
@@ -17,6 +18,8 @@ export interface PlanChoices {
   sysctl: Record<string, string>;
   /** Login limits entered: `domain:type:item` → value. */
   limits: Record<string, string>;
+  /** Targets taken from another profile (an answer in the wizard), combined as profiles are. */
+  add?: SysctlTarget[];
 }
 
 export const NO_CHOICES: PlanChoices = { skip: [], sysctl: {}, limits: {} };
@@ -25,8 +28,10 @@ export const NO_CHOICES: PlanChoices = { skip: [], sysctl: {}, limits: {} };
 export const ENTERED = 'entered';
 
 export function withChoices(profile: ResolvedProfile, choices: PlanChoices): ResolvedProfile {
+  const merged: Record<string, SysctlTarget> = { ...profile.sysctl };
+  for (const t of choices.add ?? []) merged[t.key] = merged[t.key] ? mergeTarget(merged[t.key]!, t) : t;
   const sysctl: Record<string, SysctlTarget> = {};
-  for (const [key, t] of Object.entries(profile.sysctl)) if (!choices.skip.includes(key)) sysctl[key] = t;
+  for (const [key, t] of Object.entries(merged)) if (!choices.skip.includes(key)) sysctl[key] = t;
   for (const [key, raw] of Object.entries(choices.sysctl)) {
     if (choices.skip.includes(key)) continue;
     const was = sysctl[key];

@@ -21,7 +21,7 @@ describe('knobs recommend --json', () => {
     expect(doc.schemaVersion).toBe(1);
     expect(doc.roles[0]).toMatchObject({ profile: 'load-balancer', confidence: 'high' });
     const messages = doc.roles[0].evidence.map((e: { message: string }) => e.message);
-    expect(messages[0]).toBe('haproxy (pid 812) listens on :80, :443 and this host holds 2,300 connections to 10.0.0.5:8080 and 1 more backend');
+    expect(messages[0]).toBe('haproxy (pid 812) listens on :80, :443 and this host holds 2,450 connections to 10.0.0.5:8080 and 1 more backend');
     expect(doc.roles[0].evidence[0].signal).toBe('proxy-with-backends');
     expect(doc.suggested).toBe('load-balancer');
   });
@@ -74,7 +74,7 @@ describe('knobs recommend --json', () => {
   it('prints the roles and a plan command as text', () => {
     const r = knobs(['recommend', '--root', workloadRoot(HOSTS['load-balancer'])], { env: { COLUMNS: '80' } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^load-balancer \(high\)\n {2}- haproxy \(pid 812\) listens on :80, :443 and this host holds 2,300/);
+    expect(r.stdout).toMatch(/^load-balancer \(high\)\n {2}- haproxy \(pid 812\) listens on :80, :443 and this host holds 2,450/);
     expect(r.stdout).toContain('Review with: knobs plan --profile load-balancer');
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     const none = knobs(['recommend', '--root', workloadRoot(HOSTS.none)]);
