@@ -53,7 +53,8 @@ function list<T extends string>(term: Terminal, choices: readonly LineChoice<T>[
       .map((c, i) => {
         const lead = `  ${String(i + 1).padStart(w)}) ${mark ? mark(c) : ''}`;
         const name = wrap(c.name, term.width, ' '.repeat(lead.length), lead);
-        return c.description ? `${name}\n${wrap(c.description, term.width, ' '.repeat(lead.length))}` : name;
+        // A description the name already says in full (numbered lists do not cut names) is left out.
+        return c.description && !c.name.includes(c.description) ? `${name}\n${wrap(c.description, term.width, ' '.repeat(lead.length))}` : name;
       })
       .join('\n') + '\n'
   );
@@ -113,7 +114,7 @@ export async function linePage(term: Terminal, text: string): Promise<void> {
   for (let i = 0; i < lines.length; i += per) {
     write(term, lines.slice(i, i + per).join('\n') + '\n');
     if (i + per >= lines.length) return;
-    const a = await readLine(term, `-- more: ${Math.min(lines.length, i + per)} of ${lines.length} lines (Enter: next page, q: skip to the end) -- `);
+    const a = await readLine(term, `-- more: ${Math.min(lines.length, i + per)} of ${lines.length} lines (Enter: next page, q: stop) -- `);
     if (a.trim().toLowerCase() === 'q') return;
   }
 }

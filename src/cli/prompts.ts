@@ -8,6 +8,7 @@
 //  - TERM=dumb: numbered lists answered with a line of text (prompt-line.ts).
 // Ctrl+C throws Interrupted (exit 130); the end of input, Interrupted (exit 1).
 
+import fs from 'node:fs';
 import pc from 'picocolors';
 import { visibleLength, wrap } from './format/wrap.js';
 import { Interrupted } from './interrupted.js';
@@ -19,6 +20,8 @@ import { terminalOf, toAscii, type Terminal } from './terminal.js';
 export interface Choice<T extends string> {
   value: T;
   name: string;
+  /** Shown after the question once answered (default: the value). */
+  short?: string;
   /** Shown under the list while the choice is highlighted (numbered lists: under the choice). */
   description?: string;
   checked?: boolean;
@@ -28,14 +31,26 @@ function terminal(): Terminal {
   return terminalOf(nodeIo());
 }
 
-async function guard<T>(p: Promise<T>): Promise<T> {
+/**
+ * Inquirer draws the question, clears it when answered or interrupted
+ * (clearPromptOnDone: a Ctrl+C must not leave a menu on the screen), and the
+ * question with its answer is written here instead, wrapped at the width.
+ */
+async function guard<T>(term: Terminal, msg: string, p: Promise<T>, answer: (v: T) => string): Promise<T> {
+  let v: T;
   try {
-    return await p;
+    v = await p;
   } catch (err) {
     if ((err as Error)?.name === 'ExitPromptError') throw new Interrupted('interrupt');
     throw err;
   }
+  const paint = (f: (s: string) => string, t: string) => (term.color ? f(t) : t);
+  const line = `${paint(pc.green, term.unicode ? '✔' : '+')} ${msg} ${paint(pc.cyan, answer(v))}`;
+  fs.writeSync(1, text(term, wrap(line, term.width, '  ')) + '\n');
+  return v;
 }
+
+const CLEAR = { clearPromptOnDone: true };
 
 function text(term: Terminal, s: string): string {
   return term.unicode ? s : toAscii(s);
@@ -78,14 +93,16 @@ function theme(term: Terminal) {
   };
 }
 
+/** The question, wrapped so that the `? ` in front of it and the answer after it fit. */
 function message(term: Terminal, m: string): string {
-  return text(term, wrap(m, term.width - 2, '  '));
+  return text(term, wrap(m, term.width - 2, '  ', ''));
 }
 
 function lines<T extends string>(term: Terminal, choices: readonly Choice<T>[], overhead: number) {
   return choices.map((c) => ({
     value: c.value,
     name: fitLine(text(term, c.name), term.width - overhead, term.unicode),
+    short: text(term, c.short ?? c.value),
     ...(c.description ? { description: text(term, wrap(c.description, term.width)) } : {}),
     ...(c.checked !== undefined ? { checked: c.checked } : {}),
   }));
@@ -97,15 +114,22 @@ export async function select<T extends string>(msg: string, choices: Choice<T>[]
   const term = terminal();
   if (term.dumb) return lineSelect(term, msg, choices, opts.default);
   const { select: ask } = await import('@inquirer/prompts');
+  const shown = lines(term, choices, 3);
   return guard(
-    ask<T>({
-      message: message(term, msg),
-      choices: lines(term, choices, 3),
-      loop: false,
-      pageSize: pageSize(term, choices.length),
-      ...(opts.default !== undefined ? { default: opts.default } : {}),
-      theme: theme(term),
-    }),
+    term,
+    msg,
+    ask<T>(
+      {
+        message: message(term, msg),
+        choices: shown,
+        loop: false,
+        pageSize: pageSize(term, choices.length),
+        ...(opts.default !== undefined ? { default: opts.default } : {}),
+        theme: theme(term),
+      },
+      CLEAR,
+    ),
+    (v) => shown.find((c) => c.value === v)?.short ?? v,
   );
 }
 
@@ -113,14 +137,21 @@ export async function checkbox<T extends string>(msg: string, choices: Choice<T>
   const term = terminal();
   if (term.dumb) return lineCheckbox(term, msg, choices);
   const { checkbox: ask } = await import('@inquirer/prompts');
+  const shown = lines(term, choices, term.unicode ? 4 : 6);
   return guard(
-    ask<T>({
-      message: message(term, msg),
-      choices: lines(term, choices, term.unicode ? 4 : 6),
-      loop: false,
-      pageSize: pageSize(term, choices.length),
-      theme: theme(term),
-    }),
+    term,
+    msg,
+    ask<T>(
+      {
+        message: message(term, msg),
+        choices: shown,
+        loop: false,
+        pageSize: pageSize(term, choices.length),
+        theme: theme(term),
+      },
+      CLEAR,
+    ),
+    (v) => (v.length ? v.map((x) => shown.find((c) => c.value === x)?.short ?? x).join(', ') : 'none'),
   );
 }
 
@@ -128,7 +159,7 @@ export async function confirm(msg: string, dflt = false): Promise<boolean> {
   const term = terminal();
   if (term.dumb) return lineConfirm(term, msg, dflt);
   const { confirm: ask } = await import('@inquirer/prompts');
-  return guard(ask({ message: message(term, msg), default: dflt, theme: theme(term) }));
+  return guard(term, msg, ask({ message: message(term, msg), default: dflt, theme: theme(term) }, CLEAR), (v) => (v ? 'yes' : 'no'));
 }
 
 /** A line of text; `validate` returns why a value cannot be used, or null. */
@@ -137,21 +168,28 @@ export async function input(msg: string, opts: { default?: string; validate?: (v
   if (term.dumb) return lineInput(term, msg, opts.default, opts.validate);
   const { input: ask } = await import('@inquirer/prompts');
   const validate = opts.validate;
-  return guard(
-    ask({
-      message: message(term, msg),
-      ...(opts.default !== undefined ? { default: opts.default } : {}),
-      ...(validate ? { validate: (v: string) => validate(v.trim()) ?? true } : {}),
-      theme: theme(term),
-    }),
-  ).then((v) => v.trim());
+  const v = await guard(
+    term,
+    msg,
+    ask(
+      {
+        message: message(term, msg),
+        ...(opts.default !== undefined ? { default: opts.default } : {}),
+        ...(validate ? { validate: (x: string) => validate(x.trim()) ?? true } : {}),
+        theme: theme(term),
+      },
+      CLEAR,
+    ),
+    (x) => x.trim(),
+  );
+  return v.trim();
 }
 
 /** Shows `body` so that none of it scrolls away unread (see pager.ts). */
 export async function page(body: string): Promise<void> {
   const term = terminal();
   const shown = text(term, body);
-  const out = (s: string) => process.stdout.write(s);
+  const out = (s: string) => void fs.writeSync(1, s);
   if (shown.split('\n').length <= term.rows - 2) return void out(shown);
   const cmd = pagerCommand(process.env);
   if (cmd === '') return void out(shown);

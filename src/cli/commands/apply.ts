@@ -11,7 +11,8 @@ import { UserError } from '../../errors.js';
 import type { Plan } from '../../core/planner.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../format/colors.js';
-import { printJson, type Io } from '../io.js';
+import { wrapCommand } from '../format/wrap.js';
+import { printJson, widthOf, type Io } from '../io.js';
 import { buildPlan, hasChanges, planJson, renderPlan, type PlanOptions } from './plan.js';
 import { runFollowUps } from './follow-ups.js';
 
@@ -114,7 +115,7 @@ export async function applyPlan(
     case 'applied':
       if (!opts.json) {
         io.out(c.green(`Applied transaction ${result.transaction}: ${result.files.length} file(s), ${result.sysctls.length} live value(s).\n`));
-        io.out(`Undo with:\n  ${rollbackCommand(opts.root, result.transaction)}\n`);
+        io.out(`Undo with:\n${wrapCommand(rollbackCommand(opts.root, result.transaction), widthOf(io))}\n`);
       }
       runFollowUps(opts.root, plan, io, { restart: opts.restart, json: opts.json });
       return EXIT.ok;

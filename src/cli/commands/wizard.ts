@@ -34,7 +34,7 @@ import { parseProfile } from '../../profiles/parse.js';
 import { allRules, hostFor, ruleKeys, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor, type Colors } from '../format/colors.js';
-import { wrap } from '../format/wrap.js';
+import { wrap, wrapCommand } from '../format/wrap.js';
 import { Interrupted, watchInterrupts, type InterruptWatch } from '../interrupted.js';
 import type { Io } from '../io.js';
 import { checkbox, confirm, input, page, select, type Choice } from '../prompts.js';
@@ -68,9 +68,9 @@ class Session {
     this.io.out(wrap(text, this.term.width) + '\n');
   }
 
-  /** A command to copy: on a line of its own, never wrapped (a long path is not cut either). */
+  /** A command to copy: on lines of its own, wrapped between words with `\` continuations. */
   command(text: string): void {
-    this.io.out(`  ${text}\n`);
+    this.io.out(wrapCommand(text, this.term.width) + '\n');
   }
 
   /** Between steps: a Ctrl+C that arrived while no prompt was reading the keyboard ends here. */
@@ -116,10 +116,13 @@ export async function runWizard(opts: GlobalOptions, rawIo: Io): Promise<number>
 async function wizard(s: Session): Promise<number> {
   const facts = collectFacts(s.host, { keys: ruleKeys(), workload: true });
   s.check();
-  s.io.out(renderLook(summarizeHost(facts), s.c, s.term.width) + '\n');
+  const look = renderLook(summarizeHost(facts), s.c, s.term.width);
+  // A busy host can have more to say than one screen holds with the question under it.
+  if (look.split('\n').length > s.term.rows - 5) await page(look);
+  else s.io.out(look + '\n');
   if ((await select('Next?', [
-    { value: 'roles', name: 'Go on: choose the roles this host plays' },
-    { value: 'quit', name: 'Quit (nothing is changed)' },
+    { value: 'roles', name: 'Go on: choose the roles this host plays', short: 'go on' },
+    { value: 'quit', name: 'Quit (nothing is changed)', short: 'quit' },
   ])) === 'quit') return quit(s);
 
   const set = ProfileSet.load(s.host);
@@ -173,7 +176,13 @@ async function chooseRoles(s: Session, facts: HostFacts, set: ProfileSet): Promi
   const rec = recommendRoles(facts);
   s.io.out('\n' + renderRecommendation(rec, s.c, s.term.width));
   const proposed = rec.suggested.split(',').filter(Boolean);
-  const choices: Choice<string>[] = [...set.sources.keys()].map((name) => {
+  // The proposed roles first (most confident first), then the others by name.
+  const rank = (n: string) => {
+    const i = rec.roles.findIndex((r) => r.profile === n);
+    return i < 0 ? rec.roles.length : i;
+  };
+  const names = [...set.sources.keys()].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const choices: Choice<string>[] = names.map((name) => {
     const role = rec.roles.find((r) => r.profile === name);
     let summary = '';
     try {
@@ -197,8 +206,8 @@ async function chooseRoles(s: Session, facts: HostFacts, set: ProfileSet): Promi
     }
     s.say('No role chosen. Without one there is nothing to plan; `knobs audit` lists what the rules alone find.');
     if ((await select('What now?', [
-      { value: 'again', name: 'Choose again' },
-      { value: 'quit', name: 'Quit (nothing is changed)' },
+      { value: 'again', name: 'Choose again', short: 'again' },
+      { value: 'quit', name: 'Quit (nothing is changed)', short: 'quit' },
     ])) === 'quit') return null;
     for (const ch of choices) ch.checked = false;
   }
@@ -215,9 +224,9 @@ async function askQuestions(s: Session, facts: HostFacts, roles: string[], set: 
     answers[q.id] = await select<Answer>(
       q.ask,
       [
-        { value: 'yes', name: 'Yes' },
-        { value: 'no', name: 'No' },
-        { value: 'unsure', name: 'Not sure (change nothing because of it)' },
+        { value: 'yes', name: 'Yes', short: 'yes' },
+        { value: 'no', name: 'No', short: 'no' },
+        { value: 'unsure', name: 'Not sure (change nothing because of it)', short: 'not sure' },
       ],
       { default: q.dflt },
     );
@@ -280,11 +289,13 @@ async function walk(s: Session, steps: Step[], walked: Map<string, Decision>, d:
       const previous = dflt(st);
       s.io.out('\n' + renderStep(st, i + 1, steps.length, s.c, s.term.width, s.term.rows - 10, s.term.unicode, d.skipByDefault[st.key]));
       const options: Choice<Action>[] = [
-        { value: 'accept', name: previous.action === 'enter' ? `Keep the value you entered (${previous.value})` : `Accept: ${st.bootOnly ? 'keep' : 'set'} ${oneLineValue(st.to)}` },
-        { value: 'skip', name: 'Skip: leave it exactly as it is' },
-        ...(st.editable ? [{ value: 'enter' as const, name: 'Enter another value' }] : []),
-        { value: 'explain', name: `Read all (knobs explain ${st.explain})` },
-        ...(rest ? [{ value: 'rest' as const, name: `Take the defaults for this and the ${rest} remaining change${rest > 1 ? 's' : ''}` }] : []),
+        previous.action === 'enter'
+          ? { value: 'accept', name: `Keep the value you entered (${oneLineValue(previous.value)})`, short: previous.value }
+          : { value: 'accept', name: `Accept: ${st.bootOnly ? 'keep' : 'set'} ${oneLineValue(st.to)}`, short: 'accept' },
+        { value: 'skip', name: 'Skip: leave it exactly as it is', short: 'skip' },
+        ...(st.editable ? [{ value: 'enter' as const, name: 'Enter another value', short: 'enter a value' }] : []),
+        { value: 'explain', name: `Read all (knobs explain ${st.explain})`, short: 'read all' },
+        ...(rest ? [{ value: 'rest' as const, name: `Take the defaults for this and the ${rest} remaining change${rest > 1 ? 's' : ''}`, short: 'the defaults for the rest' }] : []),
       ];
       const action = await select<Action>(`${st.title}?`, options, { default: previous.action === 'skip' ? 'skip' : 'accept' });
       if (action === 'explain') {
@@ -389,14 +400,14 @@ async function review(s: Session, plan: Plan, steps: Step[], walked: Map<string,
   if (plan.refusals.length) s.say(s.c.red('knobs refuses this plan (see above): go back and change what it names, or quit.'));
   else if (changes) {
     options.push(
-      { value: 'apply', name: 'Apply: write the files and set the live values (journaled, undone by knobs rollback)' },
-      { value: 'persist', name: 'Write the files only: the live values change at the next boot' },
+      { value: 'apply', name: 'Apply: write the files, set the live values (undo: knobs rollback)', short: 'apply' },
+      { value: 'persist', name: 'Write the files only: live values change at the next boot', short: 'files only' },
     );
   }
   options.push(
-    { value: 'save', name: `Save the choices as a profile (${USER_DIR}/<name>.ini) and change nothing here` },
-    { value: 'back', name: 'Go back through the changes' },
-    { value: 'quit', name: 'Quit (nothing is changed)' },
+    { value: 'save', name: 'Save the choices as a profile for other hosts; change nothing here', short: 'save as a profile' },
+    { value: 'back', name: 'Go back through the changes', short: 'back' },
+    { value: 'quit', name: 'Quit (nothing is changed)', short: 'quit' },
   );
   s.check();
   return select<Review>('What now?', options);

@@ -53,7 +53,7 @@ export function renderLook(h: HostSummary, c: Colors, width: number): string {
   const ct = h.conntrack ? `conntrack ${thousands(h.conntrack.count)} of ${thousands(h.conntrack.max)} flows (${h.conntrack.percent}%)` : 'conntrack not loaded';
   out.push(row('Forwarding', `ip_forward ${h.ipForward ?? 'unknown'}; ${ct}`, width));
   out.push(...section('Containers', h.environment.length ? h.environment : ['no container or Kubernetes signs'], width));
-  const mark = (s: string) => (s === 'critical' ? c.red('!!') : s === 'warning' ? c.yellow('! ') : '- ');
+  const mark = (s: string) => (s === 'critical' ? c.red('!!') : s === 'warning' ? c.yellow('!') : '-');
   const symptoms = h.symptoms.slice(0, 4).map((s) => `${mark(s.severity)} ${s.text}`);
   out.push(...section('Symptoms', symptoms.length ? symptoms : ['none of CLOSE_WAIT, TIME_WAIT port use, listen overflows, conntrack or nofile'], width));
   return out.join('\n') + '\n';
