@@ -46,7 +46,7 @@ async function guard<T>(term: Terminal, msg: string, p: Promise<T>, answer: (v: 
   }
   const paint = (f: (s: string) => string, t: string) => (term.color ? f(t) : t);
   const line = `${paint(pc.green, term.unicode ? '✔' : '+')} ${msg} ${paint(pc.cyan, answer(v))}`;
-  fs.writeSync(1, text(term, wrap(line, term.width, '  ')) + '\n');
+  fs.writeSync(1, text(term, wrap(line, term.width, '  ', '')) + '\n');
   return v;
 }
 

@@ -137,6 +137,52 @@ describe.skipIf(NEEDS.skip)(NEEDS.title('knobs wizard in a real terminal (tmux, 
     }
   }, 240_000);
 
+  it('Ctrl+C during the apply: the journal puts everything back, the wizard says so, exit 130', async () => {
+    const root = workloadRoot(HOSTS['web-node']);
+    const checksum = () => treeChecksum(path.join(root, 'etc')) + treeChecksum(path.join(root, 'proc'));
+    const before = checksum();
+    // The applier holds after writing its first file (a test hook), long enough for the keys to arrive.
+    const t = wizard(root, { ...UTF8, KNOBS_TEST_PAUSE_AT: 'file:0@5000' });
+    for (const [wait, keys] of [
+      [q('Next?'), ['Enter']],
+      [q('Which roles does this host play?'), ['Enter']],
+      [q('Do clients reach this host through NAT'), ['Enter']],
+      [q('Which services need a higher descriptor limit?'), ['Enter']],
+      [q('net.core.somaxconn?'), ['Down', 'Down', 'Down', 'Down', 'Enter']],
+    ] as [RegExp, string[]][]) {
+      await t.waitFor(wait);
+      t.keys(...keys);
+    }
+    if (/^:\s*$/m.test(await t.waitFor(/^:\s*$|^\? What now\?/m))) t.keys('q'); // the diff, in less when it is long
+    await t.waitFor(q('What now?'));
+    t.keys('Enter');
+    const journals = path.join(root, 'var/lib/knobs/journal');
+    for (const end = Date.now() + 30_000; !(fs.existsSync(journals) && fs.readdirSync(journals).length); ) {
+      if (Date.now() > end) throw new Error(`the apply did not start:\n${t.screen()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(130);
+    expect(t.screen().replace(/\s+/g, ' ')).toMatch(/Interrupted during the apply: the journal put every file and live value back \(transaction \S+\)\. Nothing was changed\./);
+    expect(checksum()).toBe(before);
+    expect(knobs(['history', '--json', '--root', root]).json().transactions[0].state).toBe('failed');
+  }, 120_000);
+
+  it('NO_COLOR and LANG=C on a terminal that moves its cursor: ASCII marks, no colour', async () => {
+    const root = workloadRoot(HOSTS['load-balancer']);
+    const t = wizard(root, { TERM: 'xterm-256color', NO_COLOR: '1', LANG: 'C' });
+    await t.waitFor(q('Next?'));
+    t.keys('Enter');
+    await t.waitFor(q('Which roles does this host play?'));
+    const s = t.screen({ escapes: true });
+    expect(s).toContain('>[x] load-balancer'); // the cursor, then the mark
+    expect(s).toContain('up/down navigate, space select');
+    expect(s).not.toMatch(/\x1b\[/);
+    expect(s).toMatch(/^[\x00-\x7f]*$/);
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(130);
+  }, 60_000);
+
   it('TERM=dumb NO_COLOR=1 LANG=C: numbered questions, paging by screen, no colour, nothing but ASCII, 80 columns', async () => {
     const root = workloadRoot(HOSTS['load-balancer']);
     const t = wizard(root, DUMB);
@@ -166,4 +212,14 @@ describe.skipIf(NEEDS.skip)(NEEDS.title('knobs wizard in a real terminal (tmux, 
     expect(all).toMatch(/^[\x00-\x7f]*$/);
     expectFits(t);
   }, 120_000);
+});
+
+describe('knobs wizard without a terminal', () => {
+  it('stdin not a terminal (a pipe, or closed): exit 1 at once, pointing to plan and apply --yes', () => {
+    const root = workloadRoot(HOSTS['web-node']);
+    const r = knobs(['wizard', '--root', root], { input: '' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^knobs: the wizard needs a terminal, and stdin is not one\n {2}hint: .*knobs plan --profile P.*knobs apply --profile P --yes/);
+  });
 });
