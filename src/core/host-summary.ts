@@ -57,7 +57,7 @@ export function age(seconds: number): string {
 
 function rate(count: number, seconds: number): string {
   const perHour = (count * 3600) / seconds;
-  if (perHour >= 60) return `about ${thousands(perHour / 60)}/min`;
+  if (perHour >= 600) return `about ${thousands(perHour / 60)}/min`;
   if (perHour >= 1) return `about ${thousands(perHour)}/h`;
   return `about ${thousands(perHour * 24)}/day`;
 }
