@@ -3,6 +3,7 @@
 // driven with send-keys and read with capture-pane, as an operator's SSH session.
 
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 
 export interface TmuxOptions {
   width?: number;
@@ -26,7 +27,8 @@ export class Tmux {
   }
 
   tmux(...args: string[]) {
-    return spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    // The server's socket goes under the run's TMPDIR, which the test run removes.
+    return spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: { ...process.env, TMUX_TMPDIR: os.tmpdir() } });
   }
 
   /** The visible screen; `history`: everything since the start; `join`: wrapped lines joined back; `escapes`: colour codes kept. */
