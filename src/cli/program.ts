@@ -169,7 +169,7 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       .action(run(async () => (await import('./commands/recommend.js')).runRecommend));
 
   if (wanted('wizard'))
-    sub('wizard', 'interactive: read the host, choose roles, review findings and the diff, apply with a journal')
+    sub('wizard', 'interactive, over SSH: what knobs sees, roles with evidence, trade-off questions, each change, the diff, apply')
       .action(run(async () => (await import('./commands/wizard.js')).runWizard));
 
   return program;

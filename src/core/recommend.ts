@@ -39,7 +39,10 @@ export const ROLE_ORDER = ['load-balancer', 'web-node', 'db-client', 'nat-facing
 /**
  * Paths whose presence is a sign (read by src/host/system.ts). A pod has its
  * service-account token mounted; a node has kubelet's configuration (kubeadm,
- * k3s) and CNI configuration; Docker and Podman mark their containers.
+ * k3s) and CNI configuration; Docker and Podman mark their containers with
+ * /.dockerenv and /run/.containerenv, and systemd as PID 1 writes what it detected
+ * to /run/systemd/container (both as systemd-detect-virt reads them:
+ * src/basic/virt.c detect_container() / detect_container_files(), systemd@0099e558).
  */
 export const ENVIRONMENT_PATHS = [
   '/.dockerenv',
@@ -53,7 +56,7 @@ export const ENVIRONMENT_PATHS = [
   '/var/lib/docker',
 ] as const;
 
-// Process names (comm: at most 15 characters) of listeners, by what they usually are.
+// Process names (comm: at most 15 characters, TASK_COMM_LEN 16 in include/linux/sched.h) of listeners, by what they usually are.
 const PROXIES = new Set(['haproxy', 'envoy', 'traefik', 'varnishd', 'pen', 'sniproxy', 'hitch', 'stunnel', 'stunnel4', 'nghttpx', 'squid', 'pgbouncer', 'proxysql', 'odyssey']);
 const WEB_SERVERS = new Set(['nginx', 'caddy', 'apache2', 'httpd', 'lighttpd', 'h2o']);
 const APP_RUNTIMES = [/^node(js)?$/, /^java$/, /^python[0-9.]*$/, /^gunicorn/, /^uwsgi$/, /^uvicorn$/, /^php-fpm/, /^puma/, /^unicorn/, /^ruby[0-9.]*$/, /^dotnet$/, /^beam\.smp$/, /^deno$/, /^bun$/];
