@@ -5,6 +5,9 @@
 #   gcc (bench socket generator)  python3 (namespace helpers)  jq  /usr/bin/time (time)
 #   make, g++ (with gcc and python3: node-gyp building the sock_diag addon at npm ci)
 #   tmux, less (the wizard driven in a real 80x24 terminal, its pager)
+#   chromium (the HTML fleet report loaded in a real headless browser)
+#   ansible-core, ansible (ansible.posix for the benchmark), ansible-lint, openssh-server
+#     (the Ansible collection run against --root hosts and one host over a real sshd on 127.0.0.1)
 set -eu
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -22,6 +25,11 @@ need jq jq
 need tmux tmux
 need less less
 [ -x /usr/bin/time ] || missing="$missing time"
+need chromium chromium
+need ansible-playbook ansible-core
+need ansible-lint ansible-lint
+[ -d /usr/lib/python3/dist-packages/ansible_collections/ansible/posix ] || missing="$missing ansible"
+[ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
 if [ -z "$missing" ]; then
   exit 0
 fi
@@ -32,5 +40,12 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# Installing openssh-server must not start an sshd on port 22: the tests start
+# their own on 127.0.0.1. Services stay down while apt runs (invoke-rc.d policy).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod 0755 /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq $pkgs

@@ -48,20 +48,22 @@ export function factsFor(host: HostFs, factsFile: string | undefined): HostFacts
   return readFactsFile(factsFile);
 }
 
+/** `-` reads the snapshot from stdin (`ssh host knobs facts --json | knobs audit --facts -`). */
 export function readFactsFile(file: string): HostFacts {
+  const label = file === '-' ? 'stdin' : file;
   let doc: unknown;
   try {
-    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    doc = JSON.parse(fs.readFileSync(file === '-' ? 0 : file, 'utf8'));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new UserError(`${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code ? e.code : `not valid JSON (${e.message})`}`, 'write one with: knobs facts --json > FILE');
+    throw new UserError(`${label}: ${e.code === 'ENOENT' ? 'no such file' : e.code ? e.code : `not valid JSON (${e.message})`}`, 'write one with: knobs facts --json > FILE');
   }
   const d = doc as Partial<HostFacts> & { schemaVersion?: number };
   if (typeof d !== 'object' || d === null || d.schemaVersion === undefined || !d.kernel || !d.sysctl || !d.sysctlConfig || !d.limits || !d.sockets) {
-    throw new UserError(`${file}: not a knobs facts snapshot (expected schemaVersion, kernel, sysctl, sysctlConfig, limits, sockets)`, 'write one with: knobs facts --json > FILE');
+    throw new UserError(`${label}: not a knobs facts snapshot (expected schemaVersion, kernel, sysctl, sysctlConfig, limits, sockets)`, 'write one with: knobs facts --json > FILE');
   }
   if (d.schemaVersion !== SCHEMA_VERSION) {
-    throw new UserError(`${file}: snapshot schemaVersion ${d.schemaVersion}; this knobs reads ${SCHEMA_VERSION}`);
+    throw new UserError(`${label}: snapshot schemaVersion ${d.schemaVersion}; this knobs reads ${SCHEMA_VERSION}`);
   }
   const { schemaVersion: _ignored, ...facts } = d;
   return facts as HostFacts;

@@ -37,6 +37,7 @@ export const EXAMPLES: Record<string, string> = {
   limits: 'knobs limits --user www-data --service nginx',
   wizard: 'knobs wizard',
   recommend: 'knobs recommend --json',
+  report: 'knobs report hosts/ --html fleet.html',
 };
 
 /**
@@ -80,7 +81,7 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
     sub('audit', 'read the host, evaluate the rules (and profiles), print findings grouped by severity')
       .option('--profile <names>', 'comma-separated role profiles to check against')
       .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 2').choices(SEVERITY_CHOICES).default('warning'))
-      .option('--facts <file>', 'evaluate a snapshot from `knobs facts --json` instead of the live host')
+      .option('--facts <file>', 'evaluate a snapshot from `knobs facts --json` instead of the live host (- reads stdin)')
       .option('--json', 'print one JSON document')
       .option('--verbose', 'also list rules that passed or do not apply')
       .action(run(async () => (await import('./commands/audit.js')).runAudit));
@@ -100,6 +101,7 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
   if (wanted('facts'))
     sub('facts', 'print the host snapshot the rules see')
       .option('--json', 'print one JSON document')
+      .option('--profile <names>', 'record the profiles this host is meant to have (knobs report judges it against them)')
       .action(run(async () => (await import('./commands/facts.js')).runFacts));
 
   if (wanted('plan'))
@@ -107,7 +109,7 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       .requiredOption('--profile <names>', 'comma-separated role profiles')
       .option('--only <globs>', 'touch only matching keys: sysctl globs (net.*) and limits.<item>')
       .option('--service <units>', 'also write a LimitNOFILE= drop-in for these systemd units')
-      .option('--facts <file>', 'plan against a snapshot from `knobs facts --json`')
+      .option('--facts <file>', 'plan against a snapshot from `knobs facts --json` (- reads stdin)')
       .option('--json', 'print one JSON document')
       .action(run(async () => (await import('./commands/plan.js')).runPlan));
 
@@ -164,9 +166,18 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
 
   if (wanted('recommend'))
     sub('recommend', 'the roles this host looks like, each with its evidence (like tuned-adm recommend)')
-      .option('--facts <file>', 'judge a snapshot from `knobs facts --json` instead of the live host')
+      .option('--facts <file>', 'judge a snapshot from `knobs facts --json` instead of the live host (- reads stdin)')
       .option('--json', 'print one JSON document')
       .action(run(async () => (await import('./commands/recommend.js')).runRecommend));
+
+  if (wanted('report'))
+    sub('report', 'many `knobs facts --json` snapshots: which hosts fail each rule, how values spread, odd ones out')
+      .argument('<paths...>', 'snapshot files, or directories of *.json snapshots (one per host, named after it)')
+      .option('--profile <names>', "judge every host against these profiles (default: each snapshot's own)")
+      .option('--html <file>', 'also write one self-contained HTML page (host × rule matrix, value distributions)')
+      .addOption(new Option('--fail-on <severity>', 'exit 2 when any host has a finding at or above this').choices(SEVERITY_CHOICES))
+      .option('--json', 'print one JSON document')
+      .action(run(async () => (await import('./commands/report.js')).runReport));
 
   if (wanted('wizard'))
     sub('wizard', 'interactive, over SSH: what knobs sees, roles with evidence, trade-off questions, each change, the diff, apply')

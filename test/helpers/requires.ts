@@ -15,9 +15,22 @@ export type Need =
   | 'prlimit'
   | 'setpriv'
   | 'su with pam_limits'
-  | 'systemd-sysctl';
+  | 'systemd-sysctl'
+  | 'chromium';
 
 const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+
+/** Debian's chromium (found on PATH), for tests of the HTML report in a real browser. */
+export const CHROMIUM = (process.env.PATH ?? '').split(':').map((d) => `${d}/chromium`).find((p) => isExecutable(p));
+
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const SYSTEMD_SYSCTL = ['/lib/systemd/systemd-sysctl', '/usr/lib/systemd/systemd-sysctl'].find((p) => fs.existsSync(p));
 
@@ -37,6 +50,7 @@ const PROBES: Record<Need, () => string | null> = {
     return null;
   },
   'systemd-sysctl': () => (SYSTEMD_SYSCTL ? null : 'systemd-sysctl is not installed'),
+  chromium: () => (CHROMIUM ? null : "chromium is not installed (Debian's chromium package; scripts/install-test-deps.sh)"),
 };
 
 const seen = new Map<Need, string | null>();

@@ -1,16 +1,28 @@
+import { UserError } from '../../errors.js';
 import { collectFacts } from '../../host/collect.js';
-import { hostFor, ruleKeys, type GlobalOptions } from '../context.js';
+import { splitList } from '../../profiles/load.js';
+import { hostFor, resolveProfiles, ruleKeys, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type Io } from '../io.js';
 
-export async function runFacts(opts: GlobalOptions, io: Io): Promise<number> {
-  const facts = collectFacts(hostFor(opts), { keys: ruleKeys(), workload: true });
+export interface FactsOptions extends GlobalOptions {
+  /** Profiles this host is meant to have: recorded in the snapshot for `knobs report`. */
+  profile?: string;
+}
+
+export async function runFacts(opts: FactsOptions, io: Io): Promise<number> {
+  const host = hostFor(opts);
+  // Checked here (an unknown name fails now, not later in the report).
+  const profiles = opts.profile === undefined ? [] : resolveProfiles(host, opts.profile).profile.names;
+  if (opts.profile !== undefined && !splitList(opts.profile).length) throw new UserError('--profile: empty list of profiles');
+  const facts = collectFacts(host, { keys: ruleKeys(), workload: true });
   if (opts.json) {
-    printJson(io, facts);
+    printJson(io, profiles.length ? { profiles, ...facts } : facts);
     return EXIT.ok;
   }
   const present = Object.values(facts.sysctl).filter((f) => f.state === 'present').length;
   const withBoot = Object.values(facts.sysctl).filter((f) => f.boot).length;
+  if (profiles.length) io.out(`profiles ${profiles.join(', ')}\n`);
   io.out(`kernel   ${facts.kernel.release} (${facts.kernel.version ?? 'unparsed'})\n`);
   io.out(`sysctl   ${Object.keys(facts.sysctl).length} keys read, ${present} present, ${withBoot} set by a config file\n`);
   io.out(`loader   ${facts.sysctlConfig.loader === 'systemd' ? 'systemd-sysctl' : 'procps sysctl --system'}; ${facts.sysctlConfig.files.length} config files\n`);
