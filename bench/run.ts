@@ -2,6 +2,7 @@
 // A benchmark, never a timed unit test: numbers depend on the machine.
 import { benchApply } from './apply.js';
 import { benchCli } from './cli.js';
+import { benchReport } from './report.js';
 import { benchSockets } from './sockets.js';
 
 const only = process.argv[2];
@@ -9,6 +10,7 @@ const sections: [string, () => Promise<void>][] = [
   ['cli', benchCli],
   ['apply', benchApply],
   ['sockets', benchSockets],
+  ['report', benchReport],
 ];
 for (const [name, run] of sections) {
   if (only && only !== name) continue;

@@ -143,7 +143,7 @@ describe('foldHostNames', () => {
   it.each([
     [['web01', 'web02', 'web03', 'web05'], ['web[01-03,05]']],
     [['web9', 'web10', 'web11'], ['web[9-11]']],
-    [['web01', 'web1'], ['web01', 'web1']],
+    [['web01', 'web1'], ['web1', 'web01']],
     [['db1.example.com', 'db2.example.com', 'lb'], ['db[1-2].example.com', 'lb']],
     [['a', 'a'], ['a']],
     [['node-7'], ['node-7']],

@@ -10,7 +10,6 @@ import { keyInfo } from './catalog.js';
 import type { Rule } from './define-rule.js';
 import { evaluate, severityRank } from './engine.js';
 import type { Finding, HostFacts, ResolvedProfile, Severity, SysctlFact } from './types.js';
-import { fold } from './values.js';
 
 /** Rules whose findings describe what is happening on the host now, not its configuration. */
 export const CLOSE_WAIT_RULE = 'sockets/close-wait';
@@ -120,104 +119,255 @@ export interface FleetReport {
   now: { closeWait: CloseWaitLeak[]; portPressure: PortPressure[]; socketsUnknown: string[] };
 }
 
-const collator = new Intl.Collator('en', { numeric: true });
-/** web2 before web10. */
-export const byName = (a: string, b: string) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+/** web2 before web10: runs of digits compare as numbers, the rest by code unit (no locale). */
+export function byName(a: string, b: string): number {
+  const ra = /\d+|\D+/g;
+  const rb = /\d+|\D+/g;
+  for (;;) {
+    const x = ra.exec(a)?.[0];
+    const y = rb.exec(b)?.[0];
+    if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? -1 : 1;
+    if (x === y) continue;
+    const dx = x.charCodeAt(0) <= 57 && x.charCodeAt(0) >= 48;
+    const dy = y.charCodeAt(0) <= 57 && y.charCodeAt(0) >= 48;
+    if (dx && dy) {
+      const nx = x.replace(/^0+/, '');
+      const ny = y.replace(/^0+/, '');
+      if (nx.length !== ny.length) return nx.length - ny.length;
+      if (nx !== ny) return nx < ny ? -1 : 1;
+      if (x.length !== y.length) return x.length - y.length; // 01 after 1
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+}
 
 export const ABSENT = '(absent)';
 export const UNREADABLE = '(unreadable)';
 
+/** Snapshots hold live values folded already (one space between fields). */
 function valueOf(f: SysctlFact): string {
-  return f.state === 'present' && f.live !== null ? fold(f.live) : f.state === 'absent' ? ABSENT : UNREADABLE;
+  return f.state === 'present' && f.live !== null ? f.live : f.state === 'absent' ? ABSENT : UNREADABLE;
 }
 
 /** Counters and status lines (fs.file-nr) say how busy a host is, not how it is tuned. */
+const settingCache = new Map<string, boolean>();
 function isSetting(key: string): boolean {
-  return !keyInfo(key)?.readOnly;
+  let hit = settingCache.get(key);
+  if (hit === undefined) settingCache.set(key, (hit = !keyInfo(key)?.readOnly));
+  return hit;
 }
 
-export function buildReport(inputs: readonly ReportHostInput[], rules: readonly Rule[]): FleetReport {
-  const hosts = [...inputs].sort((a, b) => byName(a.name, b.name));
-  const evaluated = hosts.map((h) => ({ input: h, ev: evaluate(h.facts, h.profile, rules) }));
+/**
+ * Builds the report one host at a time, keeping of each snapshot only what the
+ * report shows (cells, failing findings, values as strings), so a thousand
+ * snapshots need not all be in memory at once.
+ */
+export class ReportBuilder {
+  private readonly rows: HostRow[] = [];
+  private readonly findings: { name: string; findings: Finding[] }[] = [];
+  /** key → host → value. */
+  private readonly values = new Map<string, Map<string, string>>();
+  /** profile list → its targets' keys, members, and keys a boot file sets on any member. */
+  private readonly groups = new Map<string, { profiles: string[]; keys: Set<string>; hosts: string[] }>();
+  private readonly kernels = new Map<string, number>();
+  private readonly closeWait: CloseWaitLeak[] = [];
+  private readonly portPressure: PortPressure[] = [];
+  private readonly socketsUnknown: string[] = [];
 
-  const rows: HostRow[] = evaluated.map(({ input, ev }) => {
-    const cells: Record<string, Cell> = {};
-    for (const r of rules) cells[r.id] = 'pass';
-    for (const n of ev.notApplicable) cells[n.id] = 'n/a';
-    const summary: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
-    for (const f of ev.findings) {
-      if (f.accepted) continue;
-      summary[f.severity]++;
-      const c = cells[f.id];
-      if (c === 'pass' || c === 'n/a' || c === undefined || severityRank(f.severity) < severityRank(c)) cells[f.id] = f.severity;
+  constructor(private readonly rules: readonly Rule[]) {}
+
+  add(input: ReportHostInput): void {
+    const { name, facts, profile } = input;
+    const ev = evaluate(facts, profile, this.rules);
+    const open = ev.findings.filter((f) => !f.accepted);
+    this.rows.push(hostRow(input, this.rules, ev.notApplicable.map((n) => n.id), open));
+    if (open.length) this.findings.push({ name, findings: open });
+
+    const v = facts.kernel.version?.split('.').slice(0, 2).join('.') ?? facts.kernel.release;
+    this.kernels.set(v, (this.kernels.get(v) ?? 0) + 1);
+
+    let group: { profiles: string[]; keys: Set<string>; hosts: string[] } | undefined;
+    if (profile.names.length) {
+      const id = profile.names.join(',');
+      group = this.groups.get(id) ?? { profiles: [...profile.names], keys: new Set(Object.keys(profile.sysctl)), hosts: [] };
+      this.groups.set(id, group);
+      group.hosts.push(name);
     }
-    const worst = summary.critical ? 'critical' : summary.warning ? 'warning' : summary.info ? 'info' : null;
+    for (const key in facts.sysctl) {
+      const fact = facts.sysctl[key]!;
+      if (!isSetting(key)) continue;
+      let perHost = this.values.get(key);
+      if (!perHost) this.values.set(key, (perHost = new Map()));
+      perHost.set(name, valueOf(fact));
+      if (group && fact.boot) group.keys.add(key);
+    }
+    this.symptoms(input, open);
+  }
+
+  private symptoms({ facts, name }: ReportHostInput, open: readonly Finding[]): void {
+    if (!facts.sockets.available) this.socketsUnknown.push(name);
+    const cw = open.find((f) => f.id === CLOSE_WAIT_RULE);
+    if (cw) {
+      this.closeWait.push({
+        host: name,
+        severity: cw.severity,
+        count: facts.sockets.states.CLOSE_WAIT,
+        owners: (facts.workload?.closeWait ?? []).slice(0, 3).map((o) => ({ pid: o.pid, comm: o.comm, count: o.count })),
+        message: cw.message,
+      });
+    }
+    const pp = open.filter((f) => f.id === PORT_PRESSURE_RULE);
+    if (pp.length) {
+      const busiest = [...facts.sockets.timeWaitByDestination].sort((a, b) => b.count - a.count || (a.peer < b.peer ? -1 : 1))[0];
+      const w = pp.reduce((a, b) => (severityRank(b.severity) < severityRank(a.severity) ? b : a));
+      this.portPressure.push({ host: name, severity: w.severity, peer: busiest?.peer ?? null, timeWait: busiest?.count ?? null, message: w.message });
+    }
+  }
+
+  finish(): FleetReport {
+    const rows = [...this.rows].sort((a, b) => byName(a.name, b.name));
+    const worst: FleetReport['worst'] = { critical: 0, warning: 0, info: 0, clean: 0 };
+    for (const r of rows) worst[r.worst ?? 'clean']++;
+    const bySeverityThen = <T extends { severity: Severity; host: string }>(n: (x: T) => number) => (a: T, b: T) =>
+      severityRank(a.severity) - severityRank(b.severity) || n(b) - n(a) || byName(a.host, b.host);
     return {
-      name: input.name,
-      kernel: input.facts.kernel.release,
-      profiles: input.profile.names,
-      profileSource: input.profileSource,
-      summary,
+      hostCount: rows.length,
       worst,
-      cells,
-      socketsKnown: input.facts.sockets.available,
+      kernels: [...this.kernels].map(([version, n]) => ({ version, hosts: n })).sort((a, b) => byName(a.version, b.version)),
+      hosts: rows,
+      rules: ruleSummaries(this.rules, [...this.findings].sort((a, b) => byName(a.name, b.name)), rows),
+      keys: this.keyDistributions(),
+      profileGroups: this.profileGroups(),
+      now: {
+        closeWait: [...this.closeWait].sort(bySeverityThen((x) => x.count)),
+        portPressure: [...this.portPressure].sort(bySeverityThen((x) => x.timeWait ?? 0)),
+        socketsUnknown: [...this.socketsUnknown].sort(byName),
+      },
     };
-  });
+  }
 
-  const worst: FleetReport['worst'] = { critical: 0, warning: 0, info: 0, clean: 0 };
-  for (const r of rows) worst[r.worst ?? 'clean']++;
+  private keyDistributions(): KeyDistribution[] {
+    const out: KeyDistribution[] = [];
+    for (const [key, perHost] of this.values) {
+      const byValue = invert(perHost);
+      if (byValue.size === 1 && byValue.has(ABSENT)) continue; // no host has it: nothing to compare
+      const counts = [...byValue].map(([value, names]) => ({ value, count: names.length })).sort((a, b) => b.count - a.count || byName(a.value, b.value));
+      const odd = oddValues(counts, perHost.size);
+      const info = keyInfo(key);
+      out.push({
+        key,
+        hosts: perHost.size,
+        values: counts,
+        oddOnesOut: counts.filter((v) => odd.has(v.value)).map((v) => ({ value: v.value, hosts: byValue.get(v.value)!.sort(byName) })),
+        computedAtBoot: info !== undefined && info.defaults === undefined && info.defaultNote !== undefined,
+      });
+    }
+    // Keys that differ first (most distinct values), then by name.
+    return out.sort((a, b) => b.values.length - a.values.length || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
 
+  private profileGroups(): ProfileGroup[] {
+    const out: ProfileGroup[] = [];
+    for (const g of this.groups.values()) {
+      const members = [...g.hosts].sort(byName);
+      const disagreements: ProfileGroup['disagreements'] = [];
+      for (const key of [...g.keys].sort()) {
+        const perHost = this.values.get(key);
+        if (!perHost) continue;
+        const values = new Map<string, string[]>();
+        for (const h of members) {
+          const v = perHost.get(h);
+          if (v === undefined) continue;
+          const list = values.get(v);
+          if (list) list.push(h);
+          else values.set(v, [h]);
+        }
+        if (values.size < 2) continue;
+        disagreements.push({
+          key,
+          values: [...values].map(([value, hosts]) => ({ value, hosts })).sort((a, b) => b.hosts.length - a.hosts.length || byName(a.value, b.value)),
+        });
+      }
+      out.push({ profiles: g.profiles, hosts: members, disagreements });
+    }
+    return out.sort((a, b) => b.disagreements.length - a.disagreements.length || byName(a.profiles.join(','), b.profiles.join(',')));
+  }
+}
+
+function invert(perHost: ReadonlyMap<string, string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [h, v] of perHost) {
+    const list = out.get(v);
+    if (list) list.push(h);
+    else out.set(v, [h]);
+  }
+  return out;
+}
+
+function hostRow(input: ReportHostInput, rules: readonly Rule[], notApplicable: readonly string[], open: readonly Finding[]): HostRow {
+  const cells: Record<string, Cell> = {};
+  for (const r of rules) cells[r.id] = 'pass';
+  for (const id of notApplicable) cells[id] = 'n/a';
+  const summary: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
+  for (const f of open) {
+    summary[f.severity]++;
+    const c = cells[f.id];
+    if (c === 'pass' || c === 'n/a' || c === undefined || severityRank(f.severity) < severityRank(c)) cells[f.id] = f.severity;
+  }
   return {
-    hostCount: hosts.length,
-    worst,
-    kernels: kernelCounts(hosts),
-    hosts: rows,
-    rules: ruleSummaries(rules, evaluated.map(({ input, ev }) => ({ name: input.name, findings: ev.findings })), rows),
-    keys: keyDistributions(hosts),
-    profileGroups: profileGroups(hosts),
-    now: symptoms(evaluated.map(({ input, ev }) => ({ input, findings: ev.findings }))),
+    name: input.name,
+    kernel: input.facts.kernel.release,
+    profiles: input.profile.names,
+    profileSource: input.profileSource,
+    summary,
+    worst: summary.critical ? 'critical' : summary.warning ? 'warning' : summary.info ? 'info' : null,
+    cells,
+    socketsKnown: input.facts.sockets.available,
   };
 }
 
-function kernelCounts(hosts: readonly ReportHostInput[]): FleetReport['kernels'] {
-  const counts = new Map<string, number>();
-  for (const h of hosts) {
-    const v = h.facts.kernel.version?.split('.').slice(0, 2).join('.') ?? h.facts.kernel.release;
-    counts.set(v, (counts.get(v) ?? 0) + 1);
-  }
-  return [...counts].map(([version, n]) => ({ version, hosts: n })).sort((a, b) => byName(a.version, b.version));
+/** All hosts at once (tests, small fleets); the CLI feeds a ReportBuilder file by file. */
+export function buildReport(inputs: readonly ReportHostInput[], rules: readonly Rule[]): FleetReport {
+  const b = new ReportBuilder(rules);
+  for (const h of inputs) b.add(h);
+  return b.finish();
 }
 
 function ruleSummaries(rules: readonly Rule[], perHost: { name: string; findings: readonly Finding[] }[], rows: readonly HostRow[]): RuleSummary[] {
   const out: RuleSummary[] = [];
+  const byRule = new Map<string, { name: string; f: Finding }[]>();
+  for (const { name, findings } of perHost) {
+    for (const f of findings) {
+      const list = byRule.get(f.id);
+      if (list) list.push({ name, f });
+      else byRule.set(f.id, [{ name, f }]);
+    }
+  }
   for (const rule of rules) {
     const groups = new Map<string, FindingGroup>();
-    for (const { name, findings } of perHost) {
-      const seen = new Set<string>();
-      for (const f of findings) {
-        if (f.id !== rule.id || f.accepted) continue;
-        const id = JSON.stringify([f.severity, f.key, f.recommended, f.messageId]);
-        let g = groups.get(id);
-        if (!g) groups.set(id, (g = { severity: f.severity, key: f.key, recommended: f.recommended, messageId: f.messageId, message: f.message, hosts: [] }));
-        // A rule may report one host twice for the same key (two destinations): list the host once.
-        if (!seen.has(id)) g.hosts.push({ host: name, current: f.current });
-        seen.add(id);
-      }
+    const seen = new Set<string>();
+    for (const { name, f } of byRule.get(rule.id) ?? []) {
+      const id = JSON.stringify([f.severity, f.key, f.recommended, f.messageId]);
+      let g = groups.get(id);
+      if (!g) groups.set(id, (g = { severity: f.severity, key: f.key, recommended: f.recommended, messageId: f.messageId, message: f.message, hosts: [] }));
+      // A rule may report one host twice for the same key (two destinations): list the host once.
+      if (!seen.has(`${id}\0${name}`)) g.hosts.push({ host: name, current: f.current });
+      seen.add(`${id}\0${name}`);
     }
-    const cells = rows.map((r) => r.cells[rule.id]);
-    const failing = cells.filter((c) => c === 'critical' || c === 'warning' || c === 'info').length;
+    let failing = 0;
+    let passing = 0;
+    let notApplicable = 0;
+    for (const r of rows) {
+      const c = r.cells[rule.id];
+      if (c === 'pass') passing++;
+      else if (c === 'n/a') notApplicable++;
+      else failing++;
+    }
     const sorted = [...groups.values()].sort(
       (a, b) => severityRank(a.severity) - severityRank(b.severity) || b.hosts.length - a.hosts.length || (a.key ?? '').localeCompare(b.key ?? ''),
     );
-    out.push({
-      id: rule.id,
-      summary: rule.summary,
-      worst: sorted[0]?.severity ?? null,
-      failing,
-      passing: cells.filter((c) => c === 'pass').length,
-      notApplicable: cells.filter((c) => c === 'n/a').length,
-      groups: sorted,
-    });
+    out.push({ id: rule.id, summary: rule.summary, worst: sorted[0]?.severity ?? null, failing, passing, notApplicable, groups: sorted });
   }
   // Worst first, then the most hosts; rules that no host fails keep their id order at the end.
   return out.sort((a, b) => rankOf(a.worst) - rankOf(b.worst) || b.failing - a.failing || a.id.localeCompare(b.id));
@@ -230,105 +380,6 @@ function oddValues(values: readonly ValueCount[], hostCount: number): Set<string
   const top = values[0]?.count ?? 0;
   const limit = Math.max(1, Math.floor(hostCount / 10));
   return new Set(values.filter((v) => v.count <= limit && v.count < top).map((v) => v.value));
-}
-
-function keyDistributions(hosts: readonly ReportHostInput[]): KeyDistribution[] {
-  const byKey = new Map<string, Map<string, string[]>>();
-  for (const h of hosts) {
-    for (const [key, fact] of Object.entries(h.facts.sysctl)) {
-      if (!isSetting(key)) continue;
-      let values = byKey.get(key);
-      if (!values) byKey.set(key, (values = new Map()));
-      const v = valueOf(fact);
-      const list = values.get(v);
-      if (list) list.push(h.name);
-      else values.set(v, [h.name]);
-    }
-  }
-  const out: KeyDistribution[] = [];
-  for (const [key, values] of byKey) {
-    if (values.size === 1 && values.has(ABSENT)) continue; // no host has it: nothing to compare
-    const counts = [...values].map(([value, names]) => ({ value, count: names.length })).sort((a, b) => b.count - a.count || byName(a.value, b.value));
-    const total = counts.reduce((n, v) => n + v.count, 0);
-    const odd = oddValues(counts, total);
-    const info = keyInfo(key);
-    out.push({
-      key,
-      hosts: total,
-      values: counts,
-      oddOnesOut: counts.filter((v) => odd.has(v.value)).map((v) => ({ value: v.value, hosts: values.get(v.value)! })),
-      computedAtBoot: info !== undefined && info.defaults === undefined && info.defaultNote !== undefined,
-    });
-  }
-  // Keys that differ first (most distinct values), then by name.
-  return out.sort((a, b) => b.values.length - a.values.length || a.key.localeCompare(b.key));
-}
-
-function profileGroups(hosts: readonly ReportHostInput[]): ProfileGroup[] {
-  const groups = new Map<string, ReportHostInput[]>();
-  for (const h of hosts) {
-    if (!h.profile.names.length) continue;
-    const id = h.profile.names.join(',');
-    const g = groups.get(id);
-    if (g) g.push(h);
-    else groups.set(id, [h]);
-  }
-  const out: ProfileGroup[] = [];
-  for (const members of groups.values()) {
-    const keys = new Set<string>(Object.keys(members[0]!.profile.sysctl));
-    for (const h of members) for (const [k, f] of Object.entries(h.facts.sysctl)) if (f.boot) keys.add(k);
-    const disagreements: ProfileGroup['disagreements'] = [];
-    for (const key of [...keys].sort()) {
-      if (!isSetting(key)) continue;
-      const values = new Map<string, string[]>();
-      for (const h of members) {
-        const f = h.facts.sysctl[key];
-        if (!f) continue;
-        const v = valueOf(f);
-        const list = values.get(v);
-        if (list) list.push(h.name);
-        else values.set(v, [h.name]);
-      }
-      if (values.size < 2) continue;
-      disagreements.push({
-        key,
-        values: [...values].map(([value, names]) => ({ value, hosts: names })).sort((a, b) => b.hosts.length - a.hosts.length || byName(a.value, b.value)),
-      });
-    }
-    out.push({ profiles: members[0]!.profile.names, hosts: members.map((m) => m.name), disagreements });
-  }
-  return out.sort((a, b) => b.disagreements.length - a.disagreements.length || byName(a.profiles.join(','), b.profiles.join(',')));
-}
-
-function symptoms(perHost: { input: ReportHostInput; findings: readonly Finding[] }[]): FleetReport['now'] {
-  const closeWait: CloseWaitLeak[] = [];
-  const portPressure: PortPressure[] = [];
-  const socketsUnknown: string[] = [];
-  for (const { input, findings } of perHost) {
-    const { facts, name } = input;
-    if (!facts.sockets.available) socketsUnknown.push(name);
-    const cw = findings.find((f) => f.id === CLOSE_WAIT_RULE && !f.accepted);
-    if (cw) {
-      closeWait.push({
-        host: name,
-        severity: cw.severity,
-        count: facts.sockets.states.CLOSE_WAIT,
-        owners: (facts.workload?.closeWait ?? []).slice(0, 3),
-        message: cw.message,
-      });
-    }
-    const pp = findings.filter((f) => f.id === PORT_PRESSURE_RULE && !f.accepted);
-    if (pp.length) {
-      const busiest = [...facts.sockets.timeWaitByDestination].sort((a, b) => b.count - a.count || a.peer.localeCompare(b.peer))[0];
-      const w = pp.reduce((a, b) => (severityRank(b.severity) < severityRank(a.severity) ? b : a));
-      portPressure.push({ host: name, severity: w.severity, peer: busiest?.peer ?? null, timeWait: busiest?.count ?? null, message: w.message });
-    }
-  }
-  const bySeverityThen = <T extends { severity: Severity; host: string }>(n: (x: T) => number) => (a: T, b: T) =>
-    severityRank(a.severity) - severityRank(b.severity) || n(b) - n(a) || byName(a.host, b.host);
-  closeWait.sort(bySeverityThen((x) => x.count));
-  portPressure.sort(bySeverityThen((x) => x.timeWait ?? 0));
-  return { closeWait, portPressure, socketsUnknown };
 }
 
 /**

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EMPTY_PROFILE } from '../../core/combine.js';
 import { severityRank } from '../../core/engine.js';
-import { buildReport, type FleetReport, type ReportHostInput } from '../../core/report.js';
+import { ReportBuilder, type FleetReport } from '../../core/report.js';
 import type { ResolvedProfile, Severity } from '../../core/types.js';
 import { UserError } from '../../errors.js';
 import { ProfileSet, splitList } from '../../profiles/load.js';
@@ -85,7 +85,7 @@ export function collectReport(opts: ReportOptions, notes: string[] = []): FleetR
   };
   if (forced.length) resolve(forced); // an unknown --profile is an error before any file is read
 
-  const inputs: ReportHostInput[] = [];
+  const builder = new ReportBuilder(allRules());
   for (const { file, name } of snapshotFiles(opts.args)) {
     const facts = readFactsFile(file);
     let names = forced.length ? forced : snapshotProfiles(file, facts);
@@ -96,9 +96,9 @@ export function collectReport(opts: ReportOptions, notes: string[] = []): FleetR
         names = names.filter((n) => set.sources.has(n));
       }
     }
-    inputs.push({ name, facts, profile: resolve(names), profileSource: forced.length ? 'option' : names.length ? 'snapshot' : 'none' });
+    builder.add({ name, facts, profile: resolve(names), profileSource: forced.length ? 'option' : names.length ? 'snapshot' : 'none' });
   }
-  return buildReport(inputs, allRules());
+  return builder.finish();
 }
 
 export async function runReport(opts: ReportOptions, io: Io): Promise<number> {
