@@ -1,5 +1,6 @@
 // `npm run bench`: every figure side by side with the standard tools.
 // A benchmark, never a timed unit test: numbers depend on the machine.
+import { benchAnsible } from './ansible.js';
 import { benchApply } from './apply.js';
 import { benchCli } from './cli.js';
 import { benchReport } from './report.js';
@@ -11,6 +12,7 @@ const sections: [string, () => Promise<void>][] = [
   ['apply', benchApply],
   ['sockets', benchSockets],
   ['report', benchReport],
+  ['ansible', benchAnsible],
 ];
 for (const [name, run] of sections) {
   if (only && only !== name) continue;

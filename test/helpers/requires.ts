@@ -16,7 +16,10 @@ export type Need =
   | 'setpriv'
   | 'su with pam_limits'
   | 'systemd-sysctl'
-  | 'chromium';
+  | 'chromium'
+  | 'ansible'
+  | 'ansible.posix'
+  | 'sshd';
 
 const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 
@@ -50,6 +53,10 @@ const PROBES: Record<Need, () => string | null> = {
     return null;
   },
   'systemd-sysctl': () => (SYSTEMD_SYSCTL ? null : 'systemd-sysctl is not installed'),
+  ansible: () => (ok('ansible-playbook', ['--version']) && ok('ansible-galaxy', ['--version']) ? null : "ansible-playbook is not installed (Debian's ansible-core)"),
+  'ansible.posix': () =>
+    spawnSync('ansible-doc', ['-l', 'ansible.posix'], { encoding: 'utf8' }).stdout?.includes('ansible.posix.sysctl') ? null : "ansible.posix is not installed (Debian's ansible)",
+  sshd: () => (isExecutable('/usr/sbin/sshd') && isExecutable('/usr/bin/ssh-keygen') ? null : "sshd is not installed (Debian's openssh-server)"),
   chromium: () => (CHROMIUM ? null : "chromium is not installed (Debian's chromium package; scripts/install-test-deps.sh)"),
 };
 

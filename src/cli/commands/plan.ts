@@ -74,6 +74,9 @@ export function planJson(plan: Plan, transaction: string | null) {
       path: f.path,
       action: f.before === null ? 'create' : f.after === null ? 'remove' : 'replace',
       diff: fileDiff(f.path, f.before, f.after),
+      // Whole contents (null: absent), for tools that show their own diff (Ansible's --diff).
+      before: f.before,
+      after: f.after,
     })),
     runtime: plan.runtime,
     warnings: plan.warnings,
