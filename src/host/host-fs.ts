@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   ConfineError, FileTypeError, MAX_SYSCTL_BYTES, MAX_TEXT_BYTES, PROC_SYS,
-  confinedPath, isProcSysPath, isUnder, openRegular, readRegular, resolveInRoot,
+  confinedPath, isProcSysPath, isUnder, openRegular, readRegular, resolveInRoot, untrustedBecause,
 } from './confine.js';
 
 export class HostReadError extends Error {
@@ -129,6 +129,18 @@ export class HostFs {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Refuse configuration that someone other than root (or the user running knobs)
+   * could have written: knobs acts on it as root (a user profile replaces a shipped
+   * one by name; the accept list silences findings). Absent is fine.
+   */
+  assertTrusted(hostPath: string): void {
+    const st = this.stat(hostPath);
+    if (!st) return;
+    const why = untrustedBecause(st, hostPath);
+    if (why) throw new HostReadError(hostPath, 'EUNSAFE', `${hostPath}: refusing to read it: ${why} (knobs trusts only configuration root can change)`);
   }
 
   /**
