@@ -185,7 +185,11 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
   const lock = await acquireLock(root, { user: opts.user, timeoutMs: opts.lockTimeoutMs, now });
   const signals = guardSignals(); // finishing a rollback is always the safer outcome
   try {
-    hooks.step('rollback:locked');
+    try {
+      hooks.step('rollback:locked');
+    } catch (err) {
+      throw new UserError(`rollback failed before changing anything: ${message(err)}`);
+    }
     cleanIncomplete(root);
     const all = listJournals(root);
     // We hold the lock, so every pending journal is an interrupted one, and every
@@ -226,9 +230,12 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       }
     }
 
-    // Durably, before the first change: these are now rolling back.
-    for (const j of chain) if (j.state === 'applied') markUndoStarted(root, j, lock.holder.token);
-    hooks.step('rollback:marked');
+    // Durably, before the first change: these are now rolling back. A failure here has changed nothing.
+    try {
+      for (const j of chain) if (j.state === 'applied') markUndoStarted(root, j, lock.holder.token);
+    } catch (err) {
+      throw new UserError(`cannot start the rollback: ${journalDir(root, chain[0]!.id)}: ${message(err)}; nothing was changed`);
+    }
 
     const done: string[] = [];
     const files = new Set<string>();
@@ -236,6 +243,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
     for (const [k, j] of chain.entries()) {
       let r: UndoOutcome;
       try {
+        if (k === 0) hooks.step('rollback:marked');
         r = undoJournal(root, j, {}, (s) => hooks.step(`rollback:${k}:${s}`));
         if (r.failures.length === 0) {
           setState(root, j, 'rolled-back');
