@@ -10,7 +10,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { FileTypeError, kindOf, readBounded } from '../host/confine.js';
 import { fsyncDir, unlinkQuiet } from './atomic-write.js';
-import { STATE_DIR, stateDir, stateError, trustedDir } from './journal.js';
+import { JournalUnreadableError, STATE_DIR, stateDir, stateError, trustedDir } from './journal.js';
 
 export { STATE_DIR };
 
@@ -93,7 +93,15 @@ async function takeLock(file: string, opts: LockOptions): Promise<Lock> {
 
 /** The current holder, or null when nobody holds the lock (or it is stale). */
 export function readLock(root: string): LockHolder | null {
-  const holder = readLockFile(lockPath(root));
+  const file = lockPath(root);
+  let holder: LockHolder | null;
+  try {
+    holder = readLockFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code) throw new JournalUnreadableError(path.dirname(file), code);
+    throw err;
+  }
   return holder && isHolderAlive(holder) ? holder : null;
 }
 
@@ -130,7 +138,12 @@ function tryCreate(file: string, opts: LockOptions): LockHolder | null {
 }
 
 function releaseLock(file: string, token: string): void {
-  const current = readLockFile(file);
+  let current: LockHolder | null = null;
+  try {
+    current = readLockFile(file);
+  } catch {
+    return; // not a lock we could have written: leave it
+  }
   if (current?.token === token) unlinkQuiet(file);
 }
 
