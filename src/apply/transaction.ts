@@ -165,7 +165,13 @@ function inspectFiles(root: string, planned: PlannedFile[]): FileWork[] {
 function missingDirs(root: string, hostPath: string): string[] {
   const out: string[] = [];
   for (let d = path.posix.dirname(hostPath); d !== '/'; d = path.posix.dirname(d)) {
-    const st = fs.statSync(confinedPath(root, d), { throwIfNoEntry: false });
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(confinedPath(root, d), { throwIfNoEntry: false });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
+      continue; // an ancestor is not a directory: the loop reaches it and says so
+    }
     if (st?.isDirectory()) break;
     if (st) throw new UserError(`${d} exists and is not a directory; cannot write ${hostPath}`);
     out.unshift(d);
