@@ -19,6 +19,7 @@ export function jsonPath(path: readonly PathItem[] | undefined): string {
 /** `$.kernel.release: expected a string, found 4096`. */
 export function describeIssue(issue: BaseIssue<unknown>): string {
   const where = jsonPath(issue.path as PathItem[] | undefined);
+  if (issue.input === undefined && issue.kind === 'schema') return `${where}: missing`;
   const found = shortValue(issue.input);
   const what = issue.message.startsWith('Invalid') ? `expected ${issue.expected ?? 'something else'}, found ${found}` : issue.message;
   return `${where}: ${what}`;
