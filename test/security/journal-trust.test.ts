@@ -108,14 +108,16 @@ describe('what a journal may say', () => {
     expect(treeChecksum(root)).toBe(applied);
   });
 
-  it('a backup that is a symlink (to /etc/shadow) or does not match its sha256 is refused at restore', async () => {
+  it('a backup that is a symlink (to a shadow file) or does not match its sha256 is refused at restore', async () => {
     const a = await appliedTree();
     const blob = path.join(a.dir, 'files/0');
+    const secret = path.join(makeTree(), 'shadow');
+    fs.writeFileSync(secret, 'root:SECRET:19000::::::\n');
     fs.rmSync(blob);
-    fs.symlinkSync('/etc/hostname', blob);
+    fs.symlinkSync(secret, blob);
     const r = await rollback({ root: a.root, user: 't', faults: {} });
     expect(r).toMatchObject({ status: 'inconsistent', error: expect.stringMatching(/files\/0: it is a symlink/) });
-    expect(fs.readFileSync(path.join(a.root, 'etc/sysctl.d/90-knobs.conf'), 'utf8')).not.toBe(fs.readFileSync('/etc/hostname', 'utf8'));
+    expect(fs.readFileSync(path.join(a.root, 'etc/sysctl.d/90-knobs.conf'), 'utf8')).not.toContain('SECRET');
     const b = await appliedTree();
     fs.writeFileSync(path.join(b.dir, 'files/0'), 'kernel.core_pattern = |/tmp/evil\n');
     const r2 = await rollback({ root: b.root, user: 't', faults: {} });
