@@ -36,7 +36,6 @@ import type {
   ApplyOptions,
   ApplyRequest,
   ApplyResult,
-  FaultPlan,
   FileChange,
   Journal,
   JournalFile,
