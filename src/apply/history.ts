@@ -71,3 +71,12 @@ export function displayState(j: Journal, liveLockToken: string | null): HistoryS
       return j.state;
   }
 }
+
+/**
+ * What the journal says happened on this root, in one string: another apply or a
+ * rollback since it was taken changes it. apply takes it before planning and, under
+ * the lock, plans again only when it changed.
+ */
+export function journalStamp(root: string): string {
+  return JSON.stringify(listJournals(root).map((j) => [j.id, j.state, j.undoTokens?.length ?? 0]));
+}

@@ -121,7 +121,8 @@ export function stateError(abs: string, err: unknown): UserError {
           : code === 'ENOTDIR' || code === 'EEXIST'
             ? 'a file is in the way of the state directory: move it'
             : undefined;
-  return new UserError(`cannot use the state directory: ${abs}: ${describeErrno(code)}`, hint);
+  const why: Record<string, string> = { ENOTDIR: 'a component of the path is not a directory', EEXIST: 'already exists', EIO: 'input/output error', ELOOP: 'too many levels of symbolic links' };
+  return new UserError(`cannot use the state directory: ${abs}: ${why[code] ?? describeErrno(code)}`, hint);
 }
 
 function lstatOrNull(abs: string): fs.Stats | null {

@@ -145,7 +145,7 @@ export function confinedPath(root: string, hostPath: string, opts: ResolveOption
 /** A file that is not what was expected (a FIFO, a device, a directory, too large). */
 export class FileTypeError extends Error {
   constructor(
-    readonly code: 'ENOTREG' | 'EFBIG',
+    readonly code: 'ENOTREG' | 'EISDIR' | 'EFBIG',
     message: string,
   ) {
     super(message);
@@ -178,7 +178,8 @@ export function openRegular(abs: string, opts: { noFollow?: boolean } = {}): num
   const fd = fs.openSync(abs, flags);
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new FileTypeError('ENOTREG', `is ${kindOf(st)}, not a regular file`);
+    // EISDIR as read(2) would say for a directory (callers treat it as the loaders do); ENOTREG for the rest.
+    if (!st.isFile()) throw new FileTypeError(st.isDirectory() ? 'EISDIR' : 'ENOTREG', `is ${kindOf(st)}, not a regular file`);
   } catch (err) {
     fs.closeSync(fd);
     throw err;

@@ -181,14 +181,6 @@ export function describeErrno(code: string): string {
       return 'no space left on device';
     case 'EINVAL':
       return 'invalid argument (the kernel rejected the value)';
-    case 'ENOTDIR':
-      return 'a component of the path is not a directory';
-    case 'EEXIST':
-      return 'already exists';
-    case 'EIO':
-      return 'input/output error';
-    case 'ELOOP':
-      return 'too many levels of symbolic links';
     case 'ENOTREG':
       return 'not a regular file';
     case 'EFBIG':

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { preflight } from '../../apply/preflight.js';
 import { executeApply } from '../../apply/transaction.js';
-import { findInterrupted } from '../../apply/history.js';
+import { findInterrupted, journalStamp } from '../../apply/history.js';
 import type { ApplyResult } from '../../apply/types.js';
 import { UserError } from '../../errors.js';
 import type { Plan } from '../../core/planner.js';
@@ -46,6 +46,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   const root = opts.root ?? '/';
   const interrupted = findInterrupted(root);
   if (interrupted) throw new UserError(interrupted.message, `journal: ${interrupted.journal}`);
+  const stamp = journalStamp(root);
 
   const { plan } = buildPlan(opts);
   const c = colorsFor(io);
@@ -74,7 +75,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
       return EXIT.error;
     }
   }
-  return applyPlan(plan, { root, scope, json: Boolean(opts.json), restart: Boolean(opts.restart), replan: () => buildPlan(opts).plan, reviewed: !opts.yes }, io);
+  return applyPlan(plan, { root, scope, json: Boolean(opts.json), restart: Boolean(opts.restart), replan: () => (journalStamp(root) === stamp ? plan : buildPlan(opts).plan), reviewed: !opts.yes }, io);
 }
 
 /** The same files with the same content and the same live values: what the operator approved. */
