@@ -80,6 +80,30 @@ const PROCESS = v.looseObject({
   listenPorts: v.array(PORT),
 });
 
+const SERVICE_PROCESS = v.looseObject({
+  pid: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  comm: v.nullable(NAME),
+  unit: v.nullable(NAME),
+  nofile: v.nullable(RLIMIT),
+  open: v.nullable(COUNT),
+});
+
+const SYSTEM = v.looseObject({
+  osRelease: v.nullable(v.record(KEY, TEXT)),
+  uptimeSeconds: v.nullable(v.pipe(v.number(), v.finite(), v.minValue(0))),
+  present: v.array(NAME),
+  initCgroup: v.nullable(TEXT),
+  containerManager: v.nullable(NAME),
+  interfaces: v.array(NAME),
+});
+
+const WORKLOAD = v.looseObject({
+  listeners: v.array(v.looseObject({ port: PORT, addresses: v.array(NAME), processes: v.array(SERVICE_PROCESS) })),
+  outbound: v.array(v.looseObject({ peer: NAME, open: COUNT, timeWait: COUNT, localPorts: COUNT })),
+  closeWait: v.array(v.looseObject({ pid: v.pipe(v.number(), v.integer(), v.minValue(0)), comm: v.nullable(NAME), count: COUNT })),
+  incomingTimeWait: COUNT,
+});
+
 const STATES = v.looseObject(Object.fromEntries(TCP_STATES.map((s) => [s, COUNT])) as Record<(typeof TCP_STATES)[number], typeof COUNT>);
 
 export const FACTS_SCHEMA = v.looseObject({
@@ -106,6 +130,8 @@ export const FACTS_SCHEMA = v.looseObject({
     timeWaitByDestination: v.array(v.looseObject({ peer: NAME, count: COUNT })),
     counters: v.record(KEY, v.pipe(v.number(), v.finite())),
   }),
+  system: v.optional(SYSTEM),
+  workload: v.optional(WORKLOAD),
 });
 
 /** The snapshot, or the first problem by JSON path. */
@@ -115,6 +141,9 @@ export function checkFacts(doc: unknown): { facts: HostFacts } | { problem: stri
   return { facts: r.output as HostFacts };
 }
 
-// Fails to compile when HostFacts has a field (at any depth) the schema lacks or types differently.
+// Fails to compile when HostFacts has a field the schema lacks or types differently: a required one at any
+// depth (the first line), an optional one at the top (the second: loose objects let unknown keys through).
 type Output = v.InferOutput<typeof FACTS_SCHEMA>;
 export const _schemaCoversHostFacts = (o: Output): HostFacts => o;
+type Undescribed = Exclude<keyof HostFacts, keyof typeof FACTS_SCHEMA.entries>;
+export const _everyTopLevelFieldDescribed: [Undescribed] extends [never] ? true : Undescribed = true;
