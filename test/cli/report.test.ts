@@ -110,7 +110,7 @@ describe('knobs report', () => {
 
   it.each([
     ['a file that is not JSON', (d: string) => fs.writeFileSync(path.join(d, 'bad.json'), '{ nope'), /bad\.json: not valid JSON/],
-    ['JSON that is not a snapshot', (d: string) => fs.writeFileSync(path.join(d, 'bad.json'), '{"schemaVersion":1}'), /bad\.json: not a knobs facts snapshot/],
+    ['JSON that is not a snapshot', (d: string) => fs.writeFileSync(path.join(d, 'bad.json'), '{"schemaVersion":1}'), /bad\.json: \$\.kernel: missing/],
     ['profiles that are not a list', (d: string) => fs.writeFileSync(path.join(d, 'bad.json'), JSON.stringify({ schemaVersion: 1, profiles: 'web-node', ...fleet[0]!.facts })), /bad\.json: profiles: expected a list/],
     ['a directory without snapshots', (d: string) => fs.mkdirSync(path.join(d, 'empty')), /no \*\.json snapshots/],
   ])('%s: exit 1, one line naming the file, no HTML written', (_what, plant, message) => {
