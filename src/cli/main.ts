@@ -43,3 +43,12 @@ export function report(err: unknown, io: Io): number {
   io.err(`knobs: internal error: ${e?.message ?? String(err)}\nThis is a bug in knobs; please report it with the output below.\n${e?.stack ?? ''}\n`);
   return EXIT.error;
 }
+
+/**
+ * Entry point of knobs' worker threads (src/cli/report-workers.ts): a worker loads
+ * this bundle as a module and runs one job. Imported lazily, like the commands.
+ */
+export async function worker(job: string, data: unknown): Promise<unknown> {
+  if (job === 'report') return (await import('./commands/report.js')).reportShard(data as never);
+  throw new Error(`unknown worker job ${job}`);
+}

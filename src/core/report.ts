@@ -178,51 +178,31 @@ export class ReportBuilder {
   constructor(private readonly rules: readonly Rule[]) {}
 
   add(input: ReportHostInput): void {
-    const { name, facts, profile } = input;
-    const ev = evaluate(facts, profile, this.rules);
-    const open = ev.findings.filter((f) => !f.accepted);
-    this.rows.push(hostRow(input, this.rules, ev.notApplicable.map((n) => n.id), open));
-    if (open.length) this.findings.push({ name, findings: open });
-
-    const v = facts.kernel.version?.split('.').slice(0, 2).join('.') ?? facts.kernel.release;
-    this.kernels.set(v, (this.kernels.get(v) ?? 0) + 1);
-
-    let group: { profiles: string[]; keys: Set<string>; hosts: string[] } | undefined;
-    if (profile.names.length) {
-      const id = profile.names.join(',');
-      group = this.groups.get(id) ?? { profiles: [...profile.names], keys: new Set(Object.keys(profile.sysctl)), hosts: [] };
-      this.groups.set(id, group);
-      group.hosts.push(name);
-    }
-    for (const key in facts.sysctl) {
-      const fact = facts.sysctl[key]!;
-      if (!isSetting(key)) continue;
-      let perHost = this.values.get(key);
-      if (!perHost) this.values.set(key, (perHost = new Map()));
-      perHost.set(name, valueOf(fact));
-      if (group && fact.boot) group.keys.add(key);
-    }
-    this.symptoms(input, open);
+    this.addSummary(summarizeHost(input, this.rules));
   }
 
-  private symptoms({ facts, name }: ReportHostInput, open: readonly Finding[]): void {
-    if (!facts.sockets.available) this.socketsUnknown.push(name);
-    const cw = open.find((f) => f.id === CLOSE_WAIT_RULE);
-    if (cw) {
-      this.closeWait.push({
-        host: name,
-        severity: cw.severity,
-        count: facts.sockets.states.CLOSE_WAIT,
-        owners: (facts.workload?.closeWait ?? []).slice(0, 3).map((o) => ({ pid: o.pid, comm: o.comm, count: o.count })),
-        message: cw.message,
-      });
+  /** A host summarized elsewhere (a worker thread reading its share of the snapshots). */
+  addSummary(h: HostSummary): void {
+    const name = h.row.name;
+    this.rows.push(h.row);
+    if (h.findings.length) this.findings.push({ name, findings: h.findings });
+    this.kernels.set(h.kernel, (this.kernels.get(h.kernel) ?? 0) + 1);
+    if (h.group) {
+      const id = h.group.profiles.join(',');
+      const group = this.groups.get(id) ?? { profiles: [...h.group.profiles], keys: new Set(h.group.targetKeys), hosts: [] };
+      this.groups.set(id, group);
+      group.hosts.push(name);
+      for (const k of h.group.bootKeys) group.keys.add(k);
     }
-    const pp = open.filter((f) => f.id === PORT_PRESSURE_RULE);
-    if (pp.length) {
-      const busiest = [...facts.sockets.timeWaitByDestination].sort((a, b) => b.count - a.count || (a.peer < b.peer ? -1 : 1))[0];
-      const w = pp.reduce((a, b) => (severityRank(b.severity) < severityRank(a.severity) ? b : a));
-      this.portPressure.push({ host: name, severity: w.severity, peer: busiest?.peer ?? null, timeWait: busiest?.count ?? null, message: w.message });
+    for (let i = 0; i < h.values.length; i += 2) {
+      const key = h.values[i]!;
+      let perHost = this.values.get(key);
+      if (!perHost) this.values.set(key, (perHost = new Map()));
+      perHost.set(name, h.values[i + 1]!);
     }
+    if (!h.socketsKnown) this.socketsUnknown.push(name);
+    if (h.closeWait) this.closeWait.push(h.closeWait);
+    if (h.portPressure) this.portPressure.push(h.portPressure);
   }
 
   finish(): FleetReport {
@@ -293,6 +273,59 @@ export class ReportBuilder {
     }
     return out.sort((a, b) => b.disagreements.length - a.disagreements.length || byName(a.profiles.join(','), b.profiles.join(',')));
   }
+}
+
+/** What the report keeps of one snapshot: plain data, cheap to pass between threads. */
+export interface HostSummary {
+  row: HostRow;
+  /** Open (not accepted) findings. */
+  findings: Finding[];
+  /** Kernel as major.minor (the release when unparsed). */
+  kernel: string;
+  group: { profiles: string[]; targetKeys: string[]; bootKeys: string[] } | null;
+  /** Settings' live values, flat: key, value, key, value… */
+  values: string[];
+  socketsKnown: boolean;
+  closeWait: CloseWaitLeak | null;
+  portPressure: PortPressure | null;
+}
+
+export function summarizeHost(input: ReportHostInput, rules: readonly Rule[]): HostSummary {
+  const { name, facts, profile } = input;
+  const ev = evaluate(facts, profile, rules);
+  const open = ev.findings.filter((f) => !f.accepted);
+  const values: string[] = [];
+  const bootKeys: string[] = [];
+  for (const key in facts.sysctl) {
+    if (!isSetting(key)) continue;
+    const fact = facts.sysctl[key]!;
+    values.push(key, valueOf(fact));
+    if (fact.boot) bootKeys.push(key);
+  }
+  const cw = open.find((f) => f.id === CLOSE_WAIT_RULE);
+  const pp = open.filter((f) => f.id === PORT_PRESSURE_RULE);
+  const busiest = pp.length ? [...facts.sockets.timeWaitByDestination].sort((a, b) => b.count - a.count || (a.peer < b.peer ? -1 : 1))[0] : undefined;
+  const worstPp = pp.length ? pp.reduce((a, b) => (severityRank(b.severity) < severityRank(a.severity) ? b : a)) : null;
+  return {
+    row: hostRow(input, rules, ev.notApplicable.map((n) => n.id), open),
+    findings: open,
+    kernel: facts.kernel.version?.split('.').slice(0, 2).join('.') ?? facts.kernel.release,
+    group: profile.names.length ? { profiles: [...profile.names], targetKeys: Object.keys(profile.sysctl), bootKeys } : null,
+    values,
+    socketsKnown: facts.sockets.available,
+    closeWait: cw
+      ? {
+          host: name,
+          severity: cw.severity,
+          count: facts.sockets.states.CLOSE_WAIT,
+          owners: (facts.workload?.closeWait ?? []).slice(0, 3).map((o) => ({ pid: o.pid, comm: o.comm, count: o.count })),
+          message: cw.message,
+        }
+      : null,
+    portPressure: worstPp
+      ? { host: name, severity: worstPp.severity, peer: busiest?.peer ?? null, timeWait: busiest?.count ?? null, message: worstPp.message }
+      : null,
+  };
 }
 
 function invert(perHost: ReadonlyMap<string, string>): Map<string, string[]> {

@@ -30,6 +30,20 @@ describe('knobs report', () => {
     expect(doc.notes).toEqual([]);
   });
 
+  it('worker threads (large fleets) give the same document as one thread, and the same one-line errors', () => {
+    const one = knobs(['report', path.join(dir, 'hosts'), '--json'], { env: { KNOBS_REPORT_WORKERS: '0' } });
+    const three = knobs(['report', path.join(dir, 'hosts'), '--json'], { env: { KNOBS_REPORT_WORKERS: '3' } });
+    expect(three.code, three.stderr).toBe(0);
+    expect(three.stdout).toBe(one.stdout);
+    const bad = tempDir('knobs-report-workers-bad-');
+    for (const h of fleet.slice(0, 6)) fs.copyFileSync(path.join(dir, 'hosts', `${h.name}.json`), path.join(bad, `${h.name}.json`));
+    fs.writeFileSync(path.join(bad, 'zz.json'), '{"schemaVersion":1,"kernel":7}');
+    const r = knobs(['report', bad], { env: { KNOBS_REPORT_WORKERS: '2' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^knobs: .*zz\.json: \$\.kernel: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('text: every section, host lists folded, wrapped at the terminal width and never inside a word', () => {
     const r = knobs(['report', path.join(dir, 'hosts')], { env: { COLUMNS: '64' } });
     expect(r.code, r.stderr).toBe(0);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EMPTY_PROFILE } from '../../core/combine.js';
 import { severityRank } from '../../core/engine.js';
-import { ReportBuilder, type FleetReport } from '../../core/report.js';
+import { ReportBuilder, summarizeHost, type FleetReport, type HostSummary } from '../../core/report.js';
 import type { ResolvedProfile, Severity } from '../../core/types.js';
 import { UserError } from '../../errors.js';
 import { ProfileSet, splitList } from '../../profiles/load.js';
@@ -16,6 +16,7 @@ import { colorsFor } from '../format/colors.js';
 import { renderReportHtml } from '../format/report-html.js';
 import { renderReportText } from '../format/report-text.js';
 import { printJson, widthOf, type Io } from '../io.js';
+import { summarizeInWorkers } from '../report-workers.js';
 
 export interface ReportOptions extends GlobalOptions {
   args: string[];
@@ -25,7 +26,13 @@ export interface ReportOptions extends GlobalOptions {
 }
 
 /** Every `*.json` under the arguments (directories recursively), in a stable order; host names from file names. */
-export function snapshotFiles(args: readonly string[]): { file: string; name: string }[] {
+export interface SnapshotJob {
+  file: string;
+  /** The host's name in the report. */
+  name: string;
+}
+
+export function snapshotFiles(args: readonly string[]): SnapshotJob[] {
   if (!args.length) throw new UserError('report needs snapshot files or directories', 'collect them with: knobs facts --json > hosts/$(hostname).json');
   const found: { file: string; name: string; arg: string }[] = [];
   for (const arg of args) {
@@ -72,10 +79,16 @@ function snapshotProfiles(file: string, doc: object): string[] {
   return p as string[];
 }
 
-export function collectReport(opts: ReportOptions, notes: string[] = []): FleetReport {
-  const host = hostFor(opts);
+interface ShardContext {
+  root: string;
+  /** --profile: every host is judged against these. */
+  forced: string[];
+}
+
+/** Read, check and summarize snapshots, in order; notes for profiles this knobs does not know. */
+export function summarizeSnapshots(jobs: readonly SnapshotJob[], ctx: ShardContext): { summaries: HostSummary[]; notes: string[] } {
+  const host = hostFor({ root: ctx.root });
   const set = ProfileSet.load(host);
-  const forced = splitList(opts.profile);
   const resolved = new Map<string, ResolvedProfile>();
   const resolve = (names: string[]): ResolvedProfile => {
     const id = names.join(',');
@@ -83,27 +96,47 @@ export function collectReport(opts: ReportOptions, notes: string[] = []): FleetR
     if (!r) resolved.set(id, (r = names.length ? set.resolve(names) : EMPTY_PROFILE));
     return r;
   };
-  if (forced.length) resolve(forced); // an unknown --profile is an error before any file is read
-
-  const builder = new ReportBuilder(allRules());
-  for (const { file, name } of snapshotFiles(opts.args)) {
+  const rules = allRules();
+  const notes: string[] = [];
+  const summaries: HostSummary[] = [];
+  for (const { file, name } of jobs) {
     const facts = readFactsFile(file);
-    let names = forced.length ? forced : snapshotProfiles(file, facts);
-    if (!forced.length) {
+    let names = ctx.forced.length ? ctx.forced : snapshotProfiles(file, facts);
+    if (!ctx.forced.length) {
       const unknown = names.filter((n) => !set.sources.has(n));
       if (unknown.length) {
         notes.push(`${name}: profile ${unknown.join(', ')} is not known here (not in profiles/ or etc/knobs/profiles); judged without it`);
         names = names.filter((n) => set.sources.has(n));
       }
     }
-    builder.add({ name, facts, profile: resolve(names), profileSource: forced.length ? 'option' : names.length ? 'snapshot' : 'none' });
+    summaries.push(summarizeHost({ name, facts, profile: resolve(names), profileSource: ctx.forced.length ? 'option' : names.length ? 'snapshot' : 'none' }, rules));
+  }
+  return { summaries, notes };
+}
+
+/** A worker thread's share (src/cli/report-workers.ts). */
+export function reportShard(data: { jobs: SnapshotJob[]; ctx: ShardContext }): { summaries: HostSummary[]; notes: string[] } {
+  return summarizeSnapshots(data.jobs, data.ctx);
+}
+
+export async function collectReport(opts: ReportOptions, notes: string[] = []): Promise<FleetReport> {
+  const root = opts.root ?? '/';
+  const forced = splitList(opts.profile);
+  // An unknown --profile is an error before any file is read.
+  if (forced.length) ProfileSet.load(hostFor(opts)).resolve(forced);
+  const jobs = snapshotFiles(opts.args);
+  const shards = await summarizeInWorkers(jobs, { root, forced } satisfies ShardContext);
+  const builder = new ReportBuilder(allRules());
+  for (const shard of shards ?? [summarizeSnapshots(jobs, { root, forced })]) {
+    for (const s of shard.summaries) builder.addSummary(s);
+    notes.push(...shard.notes);
   }
   return builder.finish();
 }
 
 export async function runReport(opts: ReportOptions, io: Io): Promise<number> {
   const notes: string[] = [];
-  const report = collectReport(opts, notes);
+  const report = await collectReport(opts, notes);
   const failing = opts.failOn
     ? report.hosts.filter((h) => h.worst !== null && severityRank(h.worst) <= severityRank(opts.failOn!))
     : [];
