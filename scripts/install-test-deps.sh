@@ -8,6 +8,8 @@
 #   chromium (the HTML fleet report loaded in a real headless browser)
 #   ansible-core, ansible (ansible.posix for the benchmark), ansible-lint, openssh-server
 #     (the Ansible collection run against --root hosts and one host over a real sshd on 127.0.0.1)
+#   python3-voluptuous, python3-pycodestyle, yamllint (ansible-test's validate-modules, pep8 and
+#     yamllint scripts, which it would otherwise feed from PyPI)
 set -eu
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -30,6 +32,9 @@ need ansible-playbook ansible-core
 need ansible-lint ansible-lint
 [ -d /usr/lib/python3/dist-packages/ansible_collections/ansible/posix ] || missing="$missing ansible"
 [ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
+need yamllint yamllint
+/usr/bin/python3 -c 'import voluptuous' 2>/dev/null || missing="$missing python3-voluptuous"
+/usr/bin/python3 -c 'import pycodestyle' 2>/dev/null || missing="$missing python3-pycodestyle"
 if [ -z "$missing" ]; then
   exit 0
 fi

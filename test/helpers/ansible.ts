@@ -100,3 +100,25 @@ export function taskResults(run: PlaybookRun, name: string): Record<string, Task
   }
   return out;
 }
+
+export interface AdHocResult {
+  code: number;
+  result: TaskResult;
+  stderr: string;
+}
+
+/** One module on localhost (connection local), as `ansible localhost -m MODULE -a ARGS` runs it. */
+export function adHoc(sb: AnsibleSandbox, module: string, args: object, opts: { check?: boolean; diff?: boolean; env?: Record<string, string> } = {}): AdHocResult {
+  const r = spawnSync(
+    'ansible',
+    ['localhost', '-i', 'localhost,', '-c', 'local', '-m', module, '-a', JSON.stringify(args), ...(opts.check ? ['--check'] : []), ...(opts.diff ? ['--diff'] : [])],
+    { encoding: 'utf8', env: { ...sb.env, ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_LOAD_CALLBACK_PLUGINS: 'True', ...opts.env }, cwd: sb.dir, timeout: 120_000 },
+  );
+  let doc: JsonCallback;
+  try {
+    doc = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`ansible -m ${module}: exit ${r.status}, no JSON:\n${r.stdout}\n${r.stderr}`);
+  }
+  return { code: r.status ?? -1, result: doc.plays[0]!.tasks[0]!.hosts.localhost!, stderr: r.stderr };
+}

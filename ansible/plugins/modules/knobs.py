@@ -408,12 +408,10 @@ def main():
         restart=dict(type='bool', default=False),
     )
     argument_spec.update(COMMON_ARGS)
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_if=[('state', 'applied', ('profiles', 'settings'), True)],
-    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
+    if p['state'] == 'applied' and not p['profiles'] and not p['settings']:
+        module.fail_json(msg='state=applied needs profiles or settings')
     if p['transaction'] and p['state'] != 'rolled_back':
         module.fail_json(msg='transaction is only used with state=rolled_back')
 

@@ -73,10 +73,15 @@ ansible_facts:
   type: complex
   contains:
     knobs:
-      description: The document C(knobs facts --json) prints (schemaVersion, kernel, sysctl, sysctlConfig, limits, sockets, system, workload, and profiles when given).
+      description:
+        - The document C(knobs facts --json) prints (schemaVersion, kernel, sysctl, sysctlConfig, limits,
+          sockets, system, workload, and profiles when given).
       returned: always
       type: dict
-      sample: {schemaVersion: 1, kernel: {release: 6.1.0-18-amd64, version: 6.1.0}, sysctl: {net.core.somaxconn: {live: '4096', state: present, boot: null}}}
+      sample:
+        schemaVersion: 1
+        kernel: {release: 6.1.0-18-amd64, version: 6.1.0}
+        sysctl: {net.core.somaxconn: {live: '4096', state: present, boot: null}}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
