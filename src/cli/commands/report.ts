@@ -30,11 +30,12 @@ export interface SnapshotJob {
   file: string;
   /** The host's name in the report. */
   name: string;
+  bytes: number;
 }
 
 export function snapshotFiles(args: readonly string[]): SnapshotJob[] {
   if (!args.length) throw new UserError('report needs snapshot files or directories', 'collect them with: knobs facts --json > hosts/$(hostname).json');
-  const found: { file: string; name: string; arg: string }[] = [];
+  const found: { file: string; name: string; arg: string; bytes: number }[] = [];
   for (const arg of args) {
     let st: fs.Stats;
     try {
@@ -43,7 +44,7 @@ export function snapshotFiles(args: readonly string[]): SnapshotJob[] {
       throw new UserError(`${arg}: no such file or directory`);
     }
     if (st.isFile()) {
-      found.push({ file: arg, name: path.basename(arg).replace(/\.json$/, ''), arg: path.dirname(arg) });
+      found.push({ file: arg, name: path.basename(arg).replace(/\.json$/, ''), arg: path.dirname(arg), bytes: st.size });
       continue;
     }
     if (!st.isDirectory()) throw new UserError(`${arg}: not a file or directory`);
@@ -52,8 +53,9 @@ export function snapshotFiles(args: readonly string[]): SnapshotJob[] {
       for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (e.name.endsWith('.json') && (e.isFile() || (e.isSymbolicLink() && fs.statSync(p).isFile()))) {
-          found.push({ file: p, name: e.name.slice(0, -'.json'.length), arg });
+        else if (e.name.endsWith('.json') && (e.isFile() || e.isSymbolicLink())) {
+          const s = fs.statSync(p, { throwIfNoEntry: false });
+          if (s?.isFile()) found.push({ file: p, name: e.name.slice(0, -'.json'.length), arg, bytes: s.size });
         }
       }
     };
@@ -65,6 +67,7 @@ export function snapshotFiles(args: readonly string[]): SnapshotJob[] {
   for (const f of found) count.set(f.name, (count.get(f.name) ?? 0) + 1);
   return found.map((f) => ({
     file: f.file,
+    bytes: f.bytes,
     name: count.get(f.name)! > 1 ? path.relative(f.arg, f.file).replace(/\.json$/, '') || f.name : f.name,
   }));
 }
@@ -125,9 +128,11 @@ export async function collectReport(opts: ReportOptions, notes: string[] = []): 
   // An unknown --profile is an error before any file is read.
   if (forced.length) ProfileSet.load(hostFor(opts)).resolve(forced);
   const jobs = snapshotFiles(opts.args);
-  const shards = await summarizeInWorkers(jobs, { root, forced } satisfies ShardContext);
+  const ctx: ShardContext = { root, forced };
+  const bytes = jobs.reduce((n, j) => n + j.bytes, 0);
+  const shards = await summarizeInWorkers(jobs, bytes, ctx, (share) => summarizeSnapshots(share, ctx));
   const builder = new ReportBuilder(allRules());
-  for (const shard of shards ?? [summarizeSnapshots(jobs, { root, forced })]) {
+  for (const shard of shards ?? [summarizeSnapshots(jobs, ctx)]) {
     for (const s of shard.summaries) builder.addSummary(s);
     notes.push(...shard.notes);
   }
