@@ -7,22 +7,29 @@ import path from 'node:path';
 import type { Plan } from '../../core/planner.js';
 import type { Io } from '../io.js';
 
-export function runFollowUps(root: string, plan: Plan, io: Io, opts: { restart: boolean; json: boolean }): void {
+/** Returns what failed (daemon-reload, restarts), one phrase each; empty when all went well. */
+export function runFollowUps(root: string, plan: Plan, io: Io, opts: { restart: boolean; json: boolean }): string[] {
+  const failed: string[] = [];
   const say = (t: string) => (opts.json ? io.err(t) : io.out(t));
   const units = plan.changes.filter((c) => c.kind === 'systemd').map((c) => c.unit!);
   const systemdRunning = path.resolve(root) === '/' && fs.existsSync('/run/systemd/system');
   if (units.length && systemdRunning) {
     const r = spawnSync('systemctl', ['daemon-reload'], { encoding: 'utf8' });
     say(r.status === 0 ? 'Ran systemctl daemon-reload.\n' : `systemctl daemon-reload failed: ${(r.stderr || r.error?.message || '').trim()}\n`);
+    if (r.status !== 0) failed.push(`systemctl daemon-reload failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
     if (opts.restart) {
       for (const u of units) {
-        const rr = spawnSync('systemctl', ['restart', u], { encoding: 'utf8' });
+        const rr = spawnSync('systemctl', ['restart', '--', u], { encoding: 'utf8' });
         say(rr.status === 0 ? `Restarted ${u}.\n` : `systemctl restart ${u} failed: ${(rr.stderr || '').trim()}\n`);
+        if (rr.status !== 0) failed.push(`systemctl restart ${u} failed: ${(rr.stderr || rr.error?.message || `exit ${rr.status}`).trim()}`);
       }
     }
+  } else if (units.length && opts.restart) {
+    failed.push('systemd is not running here, so nothing was restarted');
   }
   for (const f of plan.followUps) {
     if (systemdRunning && f.includes('daemon-reload') && opts.restart) continue;
     say(`then: ${systemdRunning ? f.replace('run `systemctl daemon-reload`, then ', '') : f}\n`);
   }
+  return failed;
 }
