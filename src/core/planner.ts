@@ -272,7 +272,7 @@ function desiredSysctl(input: PlanInput, allowed: (k: string) => boolean, plan: 
     let reason = `${t.profile}: ${t.rationale || 'profile target'}`;
     if (bootMeets && !(input.pin && !bootWithoutKnobs(t.key, fact, facts))) {
       metKeys.add(t.key);
-      plan.met.push({ key: t.key, value: atBoot?.value ?? fact.live, source: atBoot?.source ?? `computed by the kernel at boot (now ${fact.live})` });
+      plan.met.push({ key: t.key, value: atBoot?.value ?? fact.live, source: atBoot?.source ?? 'computed by the kernel at boot' });
       if (!satisfies(fact.live, t.op, t.values)) runtimeOnly.set(t.key, { value: atBoot!.value, reason: `${reason} (met at boot by ${atBoot!.source}; set back at runtime)` });
       conflictWarnings(t, atBoot?.value ?? fact.live, plan);
       continue;
