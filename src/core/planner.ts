@@ -204,9 +204,12 @@ interface Desired {
   runtimeOnly: Map<string, RuntimeOnly>;
 }
 
-/** The other keys' values as the kernel will see them, for constraints between keys. */
-function valueLookup(facts: HostFacts, planned: () => Map<string, SysctlLine>) {
-  return (key: string) => planned().get(key)?.value ?? facts.sysctl[key]?.live;
+/** The other keys' values as the kernel will see them, for constraints between keys: planned, wanted exactly, or live. */
+function valueLookup(facts: HostFacts, profile: ResolvedProfile, planned: () => Map<string, SysctlLine>) {
+  return (key: string) => {
+    const t = profile.sysctl[key];
+    return planned().get(key)?.value ?? (t?.op === 'exact' ? plainValue(t.values) : undefined) ?? facts.sysctl[key]?.live;
+  };
 }
 
 /**
@@ -242,7 +245,7 @@ function desiredSysctl(input: PlanInput, allowed: (k: string) => boolean, plan: 
   const runtimeOnly = new Map<string, RuntimeOnly>();
   const metKeys = new Set<string>();
   const previous = input.managed.sysctl.filter((f) => isManaged(f.content)).flatMap((f) => parseManagedSysctl(f.content));
-  const lookup = valueLookup(facts, () => lines);
+  const lookup = valueLookup(facts, profile, () => lines);
 
   for (const l of previous) {
     const fact = facts.sysctl[l.key];

@@ -5,12 +5,17 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan } from '../../core/planner.js';
-import type { Io } from '../io.js';
+import { widthOf, type Io } from '../io.js';
+import { wrap } from '../format/wrap.js';
 
 /** Returns what failed (daemon-reload, restarts), one phrase each; empty when all went well. */
 export function runFollowUps(root: string, plan: Plan, io: Io, opts: { restart: boolean; json: boolean }): string[] {
   const failed: string[] = [];
-  const say = (t: string) => (opts.json ? io.err(t) : io.out(t));
+  const width = widthOf(io);
+  const say = (t: string) => {
+    const text = wrap(t.replace(/\n$/, ''), width, '  ', '') + '\n';
+    return opts.json ? io.err(text) : io.out(text);
+  };
   const units = plan.changes.filter((c) => c.kind === 'systemd').map((c) => c.unit!);
   const systemdRunning = path.resolve(root) === '/' && fs.existsSync('/run/systemd/system');
   if (units.length && systemdRunning) {
