@@ -109,7 +109,10 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
   const info = keyInfo(key);
   const live = readLive(host, key);
   if (!info && live.state === 'absent') {
-    const guess = suggestKey(key, [...knownKeys(), ...rules.map((r) => r.id)]);
+    const full = [...knownKeys(), ...rules.map((r) => r.id)];
+    // A short name near a key's last part (`somaxcon`) is a typo of that key.
+    const short = new Map(full.map((k) => [k.slice(Math.max(k.lastIndexOf('.'), k.lastIndexOf('/')) + 1), k] as const));
+    const guess = suggestKey(key, full) ?? short.get(suggestKey(key.replace(/-/g, '_'), [...short.keys()]) ?? '');
     throw new UserError(`explain: "${subject}" is neither a rule id nor a sysctl key on this host`, guess ? `did you mean ${guess}?` : 'rule ids: ' + rules.map((r) => r.id).join(', '));
   }
   const facts = collectFacts(host, { keys: [...ruleKeys(), key], sockets: false });
