@@ -9,6 +9,8 @@ import { fakeRoot, treeChecksum } from '../helpers/fake-root.js';
 import { requires } from '../helpers/requires.js';
 import { tempDir } from '../helpers/temp.js';
 import { lookupShortName } from '../../src/cli/commands/explain.js';
+import type { Io } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 
 /** One error line `knobs: …`, optionally one `  hint: …`, nothing else (no stack). */
 function oneError(stderr: string, message: RegExp, hint?: RegExp): void {
@@ -19,6 +21,15 @@ function oneError(stderr: string, message: RegExp, hint?: RegExp): void {
   if (hint) expect(lines[1]).toMatch(new RegExp(`^  hint: .*${hint.source}`));
   else if (lines[1] !== undefined) expect(lines[1]).toMatch(/^  hint: /);
   expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+/** The CLI in this process (the --root matrix below is 30 runs; a child each would take too long on a busy machine). */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = { out: (t) => void (stdout += t), err: (t) => void (stderr += t), isTTY: false, stdinTTY: false, color: false, env: { NO_COLOR: '1' } };
+  const code = await main(['node', 'knobs', ...args], io);
+  return { code, stdout, stderr };
 }
 
 describe('what --only and --profile accept', () => {
@@ -36,11 +47,12 @@ describe('what --only and --profile accept', () => {
     expect(knobs(['plan', '--root', root, '--profile', 'db-client', '--only', 'net.*,limits.nofle']).code).toBe(1);
   });
 
-  it("--profile '' is an error in every command that takes it (a CI gate with an unset variable must not pass)", () => {
+  it("--profile '' is an error in every command that takes it (a CI gate with an unset variable must not pass)", async () => {
     const root = fakeRoot({ kernel: '6.1' });
+    expect(knobs(['audit', '--root', root, '--profile', '']).code).toBe(1);
     for (const cmd of [['audit'], ['plan'], ['apply', '--yes']]) {
       for (const value of ['', ' ', ',']) {
-        const r = knobs([...cmd, '--root', root, '--profile', value]);
+        const r = await inProcess([...cmd, '--root', root, '--profile', value]);
         expect(r.code, `${cmd[0]} "${value}"`).toBe(1);
         oneError(r.stderr, /--profile ".*" names no profile/, /--profile web-node/);
       }
@@ -87,7 +99,7 @@ describe('--service and --restart', () => {
 });
 
 describe('--root must be a host tree', () => {
-  it('a file, an empty directory, a tree without proc/sys, or a missing path: exit 1, one line', () => {
+  it('a file, an empty directory, a tree without proc/sys, or a missing path: exit 1, one line', async () => {
     const dir = tempDir('knobs-notroot-');
     const file = path.join(dir, 'file');
     fs.writeFileSync(file, 'x');
@@ -103,7 +115,7 @@ describe('--root must be a host tree', () => {
     ];
     for (const [root, msg] of cases) {
       for (const cmd of [['audit'], ['facts'], ['plan', '--profile', 'web-node'], ['explain', 'net.core.somaxconn']]) {
-        const r = knobs([cmd[0]!, '--root', root, ...cmd.slice(1)]);
+        const r = await inProcess([cmd[0]!, '--root', root, ...cmd.slice(1)]);
         expect(r.code, `${cmd[0]} ${root}`).toBe(1);
         oneError(r.stderr, msg);
         expect(r.stdout).toBe('');
@@ -111,10 +123,14 @@ describe('--root must be a host tree', () => {
     }
     // Every command checks that --root is a directory.
     for (const cmd of ['history', 'rollback', 'sockets', 'limits', 'profiles']) {
-      const r = knobs([cmd, '--root', file, ...(cmd === 'rollback' ? ['--yes'] : [])]);
+      const r = await inProcess([cmd, '--root', file, ...(cmd === 'rollback' ? ['--yes'] : [])]);
       expect(r.code, cmd).toBe(1);
       oneError(r.stderr, /not a directory/);
     }
+    // And through the real executable, once.
+    const real = knobs(['audit', '--root', empty]);
+    expect(real.code).toBe(1);
+    oneError(real.stderr, /no proc\/sys under it/);
   });
 });
 
