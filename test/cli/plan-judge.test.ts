@@ -248,7 +248,9 @@ describe('the accept list', () => {
     const gone = notPersisted(root).find((f: any) => f.key === 'net.ipv4.ip_forward');
     expect(gone.accepted).toBeUndefined();
     expect(gone.acceptExpired).toBe('2020-01-31');
-    expect(knobs(['audit', '--root', root]).code).toBe(2);
+    const text = knobs(['audit', '--root', root], { env: { COLUMNS: '200' } });
+    expect(text.code).toBe(2);
+    expect(text.stdout).toContain('accepted in /etc/knobs/knobs.ini until 2020-01-31: that has passed, so it counts again');
   });
 
   it('a bad entry is one line naming file, line and entry', () => {
