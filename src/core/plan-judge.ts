@@ -14,8 +14,7 @@
 
 import { severityRank } from './engine.js';
 import { parseLimitsConf } from './limits-conf.js';
-import { makeOnlyMatcher } from './only.js';
-import { computePlan, isKnobsSysctlFile, LIMITS_DIR, SYSCTL_DIR, type Plan, type PlanInput } from './planner.js';
+import { allowedKeys, computePlan, isKnobsSysctlFile, LIMITS_DIR, SYSCTL_DIR, type Plan, type PlanInput } from './planner.js';
 import { parseSysctlConf } from './sysctl-conf.js';
 import type { Finding, HostFacts, LimitLine, SysctlConfFile, SysctlFact } from './types.js';
 import { fold } from './values.js';
@@ -27,7 +26,7 @@ const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
 /** The plan, folded with the fixes its own result calls for, and judged. */
 export function makePlan(input: PlanInput, judge: Judge, maxRounds = 4): Plan {
-  const allowed = makeOnlyMatcher(input.only);
+  const allowed = allowedKeys(input);
   let findings = input.findings;
   let plan = computePlan(input);
   let after = judge(factsAfterPlan(input.facts, plan));

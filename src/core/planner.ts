@@ -36,7 +36,7 @@ import {
 } from './render.js';
 import { parseSysctlConf } from './sysctl-conf.js';
 import type { BootSource, Finding, HostFacts, LimitLine, ResolvedProfile, SysctlFact, SysctlTarget } from './types.js';
-import { fold, nearestSatisfying, plainValue, satisfies, toInt } from './values.js';
+import { describeTarget, fold, nearestSatisfying, plainValue, satisfies, toInt } from './values.js';
 import { hostRejectReason, neverWriteReason } from './write-checks.js';
 
 export const SYSCTL_DIR = '/etc/sysctl.d';
@@ -74,6 +74,8 @@ export interface PlanInput {
   /** Rule ids that exist, so old rule lines of removed rules are dropped. */
   ruleIds: readonly string[];
   only: readonly string[];
+  /** Keys to leave exactly as they are, as --only leaves keys it does not match (the wizard's skipped changes). */
+  except?: readonly string[];
   services: readonly string[];
   managed: ManagedState;
   /** Current LimitNOFILE of each service as systemd would start it, for `from`. */
@@ -178,17 +180,33 @@ export function emptyPlan(profiles: readonly string[], only: readonly string[]):
   };
 }
 
+/** Keys a plan may touch: those --only matches, minus the wizard's skipped changes. */
+export function allowedKeys(input: Pick<PlanInput, 'only' | 'except'>): (key: string) => boolean {
+  const only = makeOnlyMatcher(input.only);
+  const except = new Set(input.except ?? []);
+  return (key) => only(key) && !except.has(key);
+}
+
 export function computePlan(input: PlanInput): Plan {
   const plan = emptyPlan(input.profile.names, input.only);
-  const allowed = makeOnlyMatcher(input.only);
+  const only = makeOnlyMatcher(input.only);
+  const allowed = allowedKeys(input);
   const desired = desiredSysctl(input, allowed, plan);
   planSysctlFile(input, desired.lines, plan);
   planRuntime(input, desired, plan);
   planSideEffects(input.facts, plan);
   const nrOpen = effectiveNrOpen(input.facts, desired.lines, plan);
   planLimitsFile(input, allowed, nrOpen, plan);
-  planDropIns(input, allowed, nrOpen, plan);
+  planDropIns(input, only, nrOpen, plan);
+  orderChanges(input.profile, plan);
   return plan;
+}
+
+/** Sysctl changes in the order the profiles list their keys (a line and a runtime-only change alike), then the others. */
+function orderChanges(profile: ResolvedProfile, plan: Plan): void {
+  const rank = new Map(Object.keys(profile.sysctl).map((k, i) => [k, i] as const));
+  const at = (c: PlanChange) => (c.kind === 'sysctl' ? (rank.get(c.key) ?? rank.size) : rank.size + 1);
+  plan.changes = plan.changes.map((c, i) => ({ c, i })).sort((a, b) => at(a.c) - at(b.c) || a.i - b.i).map((x) => x.c);
 }
 
 // ---- sysctl ----------------------------------------------------------------------
@@ -276,7 +294,12 @@ function desiredSysctl(input: PlanInput, allowed: (k: string) => boolean, plan: 
     if (bootMeets && !(input.pin && !bootWithoutKnobs(t.key, fact, facts))) {
       metKeys.add(t.key);
       plan.met.push({ key: t.key, value: atBoot?.value ?? fact.live, source: atBoot?.source ?? 'computed by the kernel at boot' });
-      if (!satisfies(fact.live, t.op, t.values)) runtimeOnly.set(t.key, { value: atBoot!.value, reason: `${reason} (met at boot by ${atBoot!.source}; set back at runtime)` });
+      if (!satisfies(fact.live, t.op, t.values)) {
+        runtimeOnly.set(t.key, {
+          value: atBoot!.value,
+          reason: `${PROFILE_TARGET}: ${t.profile} wants ${describeTarget(t)}, which the value at boot meets (${atBoot!.source}); the live value goes back to it`,
+        });
+      }
       conflictWarnings(t, atBoot?.value ?? fact.live, plan);
       continue;
     }
@@ -393,7 +416,7 @@ function restoreLeavingLines(
     const prior = input.priorValues?.[l.key];
     if (prior && prior.value !== null) {
       if (prior.value === fact.live) continue;
-      runtimeOnly.set(l.key, { value: prior.value, reason: `no longer managed: back to its value before knobs set it (transaction ${prior.transaction})` });
+      runtimeOnly.set(l.key, { value: prior.value, reason: `${l.rule}: no longer managed, so back to its value before knobs set it (transaction ${prior.transaction})` });
       plan.warnings.push({
         id: 'restored',
         key: l.key,

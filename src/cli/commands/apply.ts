@@ -12,8 +12,8 @@ import { UserError } from '../../errors.js';
 import type { Plan } from '../../core/planner.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../format/colors.js';
+import { wrap, wrapCommand } from '../format/wrap.js';
 import { printJson, widthOf, type Io } from '../io.js';
-import { wrap } from '../format/wrap.js';
 import { splitList } from '../../profiles/load.js';
 import { buildPlan, hasChanges, planJson, refusedError, renderNotices, renderPlan, type PlanOptions } from './plan.js';
 import { runFollowUps } from './follow-ups.js';
@@ -105,10 +105,20 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   return applyPlan(plan, { root, scope, json: Boolean(opts.json), restart: Boolean(opts.restart) }, io);
 }
 
+/** The exact command that undoes a transaction on this root. */
+export function rollbackCommand(root: string, transaction: string): string {
+  return `knobs ${path.resolve(root) === '/' ? '' : `--root ${shellWord(root)} `}rollback ${transaction}`;
+}
+
+/** A word the shell reads back as is (a path with spaces gets single quotes). */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Execute a computed plan as one transaction and report it; returns the exit code. */
 export async function applyPlan(
   plan: Plan,
-  opts: { root: string; scope: { persist: boolean; runtime: boolean }; json: boolean; restart: boolean },
+  opts: { root: string; scope: { persist: boolean; runtime: boolean }; json: boolean; restart: boolean; onResult?: (r: ApplyResult) => void },
   io: Io,
 ): Promise<number> {
   const c = colorsFor(io);
@@ -122,6 +132,7 @@ export async function applyPlan(
     },
     { root: opts.root },
   );
+  opts.onResult?.(result);
   // An applied transaction's document waits for the follow-ups, so it can say what failed there.
   if (opts.json && result.status !== 'applied') printJson(io, resultJson(plan, result));
   switch (result.status) {
@@ -134,14 +145,14 @@ export async function applyPlan(
         if (result.sideEffects.length) {
           io.out(wrap(`The kernel also changed: ${result.sideEffects.map((e) => `${e.key} ${e.from ?? '—'} → ${e.to}`).join(', ')} (rollback restores them).`, widthOf(io)) + '\n');
         }
-        io.out(`Undo with: knobs rollback ${result.transaction}\n`);
+        io.out(`Undo with:\n${wrapCommand(rollbackCommand(opts.root, result.transaction), widthOf(io))}\n`);
       }
       const failed = runFollowUps(opts.root, plan, io, { restart: opts.restart, json: opts.json });
       if (opts.json) printJson(io, { ...resultJson(plan, result), ...(failed.length ? { followUpErrors: failed } : {}) });
       if (failed.length) {
         throw new UserError(
           `transaction ${result.transaction} is applied, but ${failed.join('; ')}`,
-          `the files and live values are in place; fix the service and restart it, or undo with: knobs rollback ${result.transaction}`,
+          `the files and live values are in place; fix the service and restart it, or undo with: ${rollbackCommand(opts.root, result.transaction)}`,
         );
       }
       return EXIT.ok;

@@ -5,15 +5,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan } from '../../core/planner.js';
-import { widthOf, type Io } from '../io.js';
 import { wrap } from '../format/wrap.js';
+import { widthOf, type Io } from '../io.js';
 
 /** Returns what failed (daemon-reload, restarts), one phrase each; empty when all went well. */
 export function runFollowUps(root: string, plan: Plan, io: Io, opts: { restart: boolean; json: boolean }): string[] {
   const failed: string[] = [];
-  const width = widthOf(io);
+  // Wrapped at the terminal's width (a command in backquotes stays whole).
   const say = (t: string) => {
-    const text = wrap(t.replace(/\n$/, ''), width, '  ', '') + '\n';
+    const text = wrap(t.replace(/\n$/, ''), widthOf(io), '  ') + '\n';
     return opts.json ? io.err(text) : io.out(text);
   };
   const units = plan.changes.filter((c) => c.kind === 'systemd').map((c) => c.unit!);

@@ -4,6 +4,7 @@
 
 import { createTwoFilesPatch } from 'diff';
 import { listJournals } from '../../apply/journal.js';
+import { withChoices, type PlanChoices } from '../../core/choices.js';
 import { evaluate } from '../../core/engine.js';
 import { parseLimitsConf } from '../../core/limits-conf.js';
 import { globToKeyRegExp } from '../../core/only.js';
@@ -31,6 +32,8 @@ export interface PlanOptions extends GlobalOptions {
   facts?: string;
   pin?: boolean;
   drift?: string;
+  /** The wizard's decisions, change by change (src/core/choices.ts). */
+  choices?: PlanChoices;
 }
 
 export interface PlanContext {
@@ -50,7 +53,8 @@ const DRIFT_ACTIONS: readonly DriftAction[] = ['persist', 'restore'];
  */
 export function buildPlan(opts: PlanOptions): PlanContext {
   const host = hostFor(opts, { procSys: !opts.facts });
-  const { profile } = resolveProfiles(host, opts.profile);
+  const { profile: chosen } = resolveProfiles(host, opts.profile);
+  const profile = opts.choices ? withChoices(chosen, opts.choices) : chosen;
   const drift = opts.drift === undefined ? undefined : (opts.drift as DriftAction);
   if (drift !== undefined && !DRIFT_ACTIONS.includes(drift)) {
     throw new UserError(`--drift ${opts.drift}: expected persist or restore`, 'persist writes the live values to a managed file; restore sets them back to their boot values');
@@ -64,7 +68,7 @@ export function buildPlan(opts: PlanOptions): PlanContext {
   const rules = allRules();
   const judge = (f: HostFacts) => evaluate(f, profile, rules, { accept: config.accept, expired: config.expired }).findings;
   const services = splitList(opts.service);
-  for (const s of services) checkService(host, s);
+  for (const s of services) checkService(host, s, facts);
   const findings = judge(facts);
   const managed = readManagedState(host, services);
   const only = splitList(opts.only);
@@ -76,6 +80,7 @@ export function buildPlan(opts: PlanOptions): PlanContext {
       findings,
       ruleIds: rules.map((r) => r.id),
       only,
+      except: opts.choices?.skip ?? [],
       services,
       managed,
       pin: Boolean(opts.pin),
@@ -115,16 +120,33 @@ function checkOnly(globs: readonly string[], candidates: readonly string[]): voi
   }
 }
 
-/** --service names a unit systemd has (a unit file in its search path), or it is refused. */
-function checkService(host: HostFs, service: string): void {
+/**
+ * Where systemd finds unit files (systemd.unit(5), system manager): the
+ * configuration and runtime directories, generators' output, transient units and
+ * the vendor ones. A unit found in none of them may still exist when a running
+ * process belongs to it.
+ */
+const UNIT_SEARCH_PATH = [
+  '/etc/systemd/system.control', '/run/systemd/system.control', '/run/systemd/transient', '/run/systemd/generator.early',
+  '/etc/systemd/system', '/etc/systemd/system.attached', '/run/systemd/system', '/run/systemd/system.attached',
+  '/run/systemd/generator', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system',
+  '/run/systemd/generator.late',
+];
+
+/** --service names a unit systemd has (a unit file in its search path, or a running process's unit), or it is refused. */
+function checkService(host: HostFs, service: string, facts: HostFacts): void {
   const unit = unitName(service);
   const found = readUnitLayers(host, unit);
   if (found.masked) throw new UserError(`--service ${service}: ${unit} is masked (${found.unitFile} → /dev/null); a drop-in would never apply`);
   if (found.unitFile !== null) return;
-  const units = [...new Set(UNIT_DIRS.flatMap((d) => host.readdir(d) ?? []).filter((n) => /\.(service|socket|mount|timer|target|slice|scope)$/.test(n)))];
+  const template = unit.replace(/@[^.]*\./, '@.');
+  const names = UNIT_SEARCH_PATH.flatMap((d) => host.readdir(d) ?? []);
+  if (names.includes(unit) || (template !== unit && names.includes(template))) return;
+  if ((facts.limits.processes ?? []).some((p) => p.unit === unit)) return;
+  const units = [...new Set([...names, ...(facts.limits.processes ?? []).map((p) => p.unit ?? '')].filter((n) => /\.(service|socket|mount|timer|target|slice|scope)$/.test(n)))];
   const guess = suggestKey(unit, units);
   throw new UserError(
-    `--service ${service}: no unit ${unit} on this host (looked in ${UNIT_DIRS.join(', ')})`,
+    `--service ${service}: no unit ${unit} on this host (no unit file in ${UNIT_DIRS.join(', ')} or systemd's other unit directories, and no process runs in it)`,
     guess ? `did you mean ${guess.replace(/\.service$/, '')}?` : 'check the name with `systemctl list-unit-files`',
   );
 }
