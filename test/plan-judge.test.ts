@@ -85,3 +85,22 @@ describe('makePlan', () => {
     expect(plan.refusals).toEqual([]);
   });
 });
+
+describe('the side effects are shown wherever the plan is', () => {
+  it('knobs plan and the wizard review list them, with "may" for conf.default copies', async () => {
+    const { renderPlan } = await import('../src/cli/commands/plan.js');
+    const { renderDiff } = await import('../src/cli/wizard/screens.js');
+    const plain = { bold: (s: string) => s, green: (s: string) => s, red: (s: string) => s, yellow: (s: string) => s, dim: (s: string) => s, cyan: (s: string) => s };
+    const plan = emptyPlan(['nat-facing'], []);
+    plan.runtime = [{ key: 'net.ipv4.ip_forward', from: '0', to: '1' }];
+    plan.sideEffects = [
+      { cause: 'net.ipv4.ip_forward', key: 'net.ipv4.conf.eth0.forwarding', from: '0', to: '1', certain: true },
+      { cause: 'net.ipv4.conf.default.rp_filter', key: 'net.ipv4.conf.eth0.rp_filter', from: '0', to: '2', certain: false },
+    ];
+    for (const text of [renderPlan(plan, plain as never, 100), renderDiff(plan, plain as never, 100, true)]) {
+      expect(text).toMatch(/The kernel changes these too/);
+      expect(text).toMatch(/net\.ipv4\.conf\.eth0\.forwarding\s+0 → 1\s+\(net\.ipv4\.ip_forward\)/);
+      expect(text).toMatch(/net\.ipv4\.conf\.eth0\.rp_filter\s+0 → 2 \(where not set explicitly\)/);
+    }
+  });
+});
