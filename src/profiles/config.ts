@@ -13,7 +13,7 @@ import { normaliseSysctlKey } from '../core/sysctl-conf.js';
 import type { AcceptEntry } from '../core/types.js';
 import { inputError } from '../errors.js';
 import type { HostFs } from '../host/host-fs.js';
-import { scanLines } from './parse.js';
+import { rejectReservedNames, scanLines } from './parse.js';
 
 export const CONFIG_PATH = '/etc/knobs/knobs.ini';
 
@@ -33,10 +33,14 @@ function validDate(s: string): boolean {
 
 /** `today` is the local date as YYYY-MM-DD (the CLI's clock; core code has none). */
 export function loadConfig(host: HostFs, knownRuleIds: readonly string[], today: string): KnobsConfig {
+  host.assertTrusted('/etc/knobs');
+  host.assertTrusted(CONFIG_PATH);
   const text = host.readText(CONFIG_PATH);
   const out: KnobsConfig = { accept: [], expired: [] };
   if (text === null) return out;
-  for (const [section, entries] of scanLines(text)) {
+  const lines = scanLines(text);
+  rejectReservedNames(CONFIG_PATH, lines, text);
+  for (const [section, entries] of lines) {
     if (section !== 'accept') continue;
     for (const [rawKey, info] of entries) {
       const [id = '', key, ...extra] = rawKey.split(/\s+/);

@@ -22,7 +22,7 @@ describe.skipIf(NEEDS.skip)(NEEDS.title('--restart that fails, with systemd "run
     const script = `
 set -e
 mount --make-rprivate /
-for d in /etc/sysctl.d /etc/security/limits.d /var/lib /etc/systemd/system /run; do mkdir -p "$d"; mount -t tmpfs tmpfs "$d"; done
+for d in /etc/sysctl.d /etc/security/limits.d /var/lib /etc/systemd/system /run; do mkdir -p "$d"; mount -t tmpfs -o mode=755 tmpfs "$d"; done
 mkdir -p /run/systemd/system
 printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/nginx.service
 export PATH=${bin}:$PATH

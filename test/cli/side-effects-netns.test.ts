@@ -23,7 +23,7 @@ function inNamespace(body: string): { out: string; status: number | null; stderr
 set -e
 OUT=${out}
 mount --make-rprivate /
-for d in /etc/sysctl.d /etc/security/limits.d /var/lib; do mount -t tmpfs tmpfs "$d"; done
+for d in /etc/sysctl.d /etc/security/limits.d /var/lib; do mount -t tmpfs -o mode=755 tmpfs "$d"; done
 ip link set lo up
 snap() {
   for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/forwarding /proc/sys/net/ipv4/conf/*/accept_redirects \\

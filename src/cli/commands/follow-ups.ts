@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan } from '../../core/planner.js';
+import { isValidUnitName } from '../../core/unit-name.js';
 import { wrap } from '../format/wrap.js';
 import { widthOf, type Io } from '../io.js';
 
@@ -24,6 +25,13 @@ export function runFollowUps(root: string, plan: Plan, io: Io, opts: { restart: 
     if (r.status !== 0) failed.push(`systemctl daemon-reload failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
     if (opts.restart) {
       for (const u of units) {
+        // Validated when --service was read; checked again here because this is where it becomes an argument.
+        if (!isValidUnitName(u)) {
+          say(`not restarting ${JSON.stringify(u)}: not a valid unit name\n`);
+          failed.push(`${JSON.stringify(u)} is not a valid unit name, so it was not restarted`);
+          continue;
+        }
+        // `--`: a unit name is never taken for an option.
         const rr = spawnSync('systemctl', ['restart', '--', u], { encoding: 'utf8' });
         say(rr.status === 0 ? `Restarted ${u}.\n` : `systemctl restart ${u} failed: ${(rr.stderr || '').trim()}\n`);
         if (rr.status !== 0) failed.push(`systemctl restart ${u} failed: ${(rr.stderr || rr.error?.message || `exit ${rr.status}`).trim()}`);

@@ -7,7 +7,7 @@ import { listJournals } from '../../apply/journal.js';
 import { withChoices, type PlanChoices } from '../../core/choices.js';
 import { evaluate } from '../../core/engine.js';
 import { parseLimitsConf } from '../../core/limits-conf.js';
-import { globToKeyRegExp } from '../../core/only.js';
+import { globMatch } from '../../core/only.js';
 import { makePlan } from '../../core/plan-judge.js';
 import { unitName, type DriftAction, type ManagedState, type Plan, type PriorValue } from '../../core/planner.js';
 import { parseManagedSysctl } from '../../core/render.js';
@@ -24,6 +24,7 @@ import { colorsFor, type Colors } from '../format/colors.js';
 import { printJson, widthOf, type Io } from '../io.js';
 import { wrap } from '../format/wrap.js';
 import { UserError } from '../../errors.js';
+import { checkedUnitName } from '../../core/unit-name.js';
 
 export interface PlanOptions extends GlobalOptions {
   profile?: string;
@@ -67,7 +68,7 @@ export function buildPlan(opts: PlanOptions): PlanContext {
   checkProfileOnHost(profile, facts);
   const rules = allRules();
   const judge = (f: HostFacts) => evaluate(f, profile, rules, { accept: config.accept, expired: config.expired }).findings;
-  const services = splitList(opts.service);
+  const services = serviceList(opts.service);
   for (const s of services) checkService(host, s, facts);
   const findings = judge(facts);
   const managed = readManagedState(host, services);
@@ -110,8 +111,7 @@ function onlyCandidates(profile: ResolvedProfile, findings: readonly Finding[], 
 /** A glob that matches nothing is a typo, not a request for an empty plan (a CI gate would pass silently). */
 function checkOnly(globs: readonly string[], candidates: readonly string[]): void {
   for (const g of globs) {
-    const re = globToKeyRegExp(g);
-    if (candidates.some((c) => re.test(c))) continue;
+    if (candidates.some((c) => globMatch(g, c))) continue;
     const guess = suggestKey(g, candidates);
     throw new UserError(
       `--only ${g}: matches no key this plan could change`,
@@ -169,6 +169,20 @@ function priorValues(root: string): Record<string, PriorValue> {
     for (const s of j.sysctls) if (!Object.hasOwn(out, s.key)) out[s.key] = { value: s.previous, transaction: j.id };
   }
   return out;
+}
+
+/**
+ * `--service nginx,api@1` → unit names, each validated as systemd's unit_name_is_valid
+ * does (src/core/unit-name.ts) before it becomes a path or a line of a drop-in.
+ */
+export function serviceList(value: string | undefined): string[] {
+  return splitList(value).map((s) => {
+    try {
+      return checkedUnitName(s);
+    } catch (err) {
+      throw new UserError(`--service: ${(err as Error).message}`, 'a systemd unit name such as nginx or nginx.service');
+    }
+  });
 }
 
 /** `--- a/etc/sysctl.d/90-knobs.conf` / `+++ b/etc/...`: paths as on the host. */
