@@ -3,8 +3,10 @@
 // On a --root tree nothing changes by itself, so the "kernel" is played here by
 // writing the files the way inet_forward_change() would; the real kernel is in
 // test/cli/side-effects-netns.test.ts.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listJournals } from '../../src/apply/journal.js';
+import { journalDir, listJournals } from '../../src/apply/journal.js';
 import { rollback } from '../../src/apply/rollback.js';
 import { executeApply } from '../../src/apply/transaction.js';
 import { keyToProcPath } from '../../src/core/sysctl-conf.js';
@@ -92,5 +94,18 @@ describe('journaled side effects', () => {
     const r = await executeApply(request([], [{ key: 'net.core.somaxconn', value: '8192' }]), opts(root));
     expect(r.status).toBe('applied');
     expect(listJournals(root)[0]!.sideEffects).toBeUndefined();
+  });
+});
+
+describe('side effects in a journal are checked like the rest of it', () => {
+  it('an entry whose cause is not one of the journal\'s keys refuses the journal, naming the field', async () => {
+    const root = tree();
+    const r = await executeApply(request([], [{ key: 'net.ipv4.ip_forward', value: '1' }]), opts(root));
+    expect(r.status).toBe('applied');
+    const file = path.join(journalDir(root, listJournals(root)[0]!.id), 'journal.json');
+    const j = JSON.parse(fs.readFileSync(file, 'utf8'));
+    j.sideEffects[0].sideEffectOf = 'kernel.core_pattern';
+    fs.writeFileSync(file, JSON.stringify(j));
+    await expect(rollback({ root, user: 'tester' })).rejects.toThrow(/\$\.sideEffects\[0\]\.sideEffectOf: kernel\.core_pattern is not one of the journal's sysctls/);
   });
 });
