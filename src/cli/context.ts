@@ -74,8 +74,8 @@ export function siteConfig(host: HostFs): KnobsConfig {
 }
 
 /** Live facts, or a snapshot written by `knobs facts --json`. */
-export function factsFor(host: HostFs, factsFile: string | undefined): HostFacts {
-  if (factsFile === undefined) return collectFacts(host, { keys: ruleKeys() });
+export function factsFor(host: HostFs, factsFile: string | undefined, extraKeys: readonly string[] = []): HostFacts {
+  if (factsFile === undefined) return collectFacts(host, { keys: [...ruleKeys(), ...extraKeys] });
   return readFactsFile(factsFile);
 }
 

@@ -40,6 +40,9 @@ export const EXAMPLES: Record<string, string> = {
   wizard: 'knobs wizard',
   recommend: 'knobs recommend --json',
   report: 'knobs report hosts/ --html fleet.html',
+  set: 'knobs set net.core.somaxconn=8192 --reason "accept queue overflows (OPS-12)" --yes',
+  unset: 'knobs unset net.core.somaxconn --yes',
+  persist: 'knobs persist net.ipv4.tcp_fin_timeout --yes',
 };
 
 /**
@@ -185,6 +188,40 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       .option('--facts <file>', 'judge a snapshot from `knobs facts --json` instead of the live host (- reads stdin)')
       .option('--json', 'print one JSON document')
       .action(run(async () => (await import('./commands/recommend.js')).runRecommend));
+
+  const keyOptions = (c: Command, what: { reason?: boolean; limits?: boolean } = {}) => {
+    if (what.reason) c.option('--reason <text>', "why: written as the line's comment");
+    if (what.limits) {
+      c.option('--domain <domain>', "limits.* keys: the limits.conf domain (*, a user, @group; default '*')");
+      c.option('--service <units>', 'limits.nofile: the LimitNOFILE= of these systemd units instead of login limits');
+    }
+    return c
+      .option('--persist-only', 'write the files only; live values change at the next boot')
+      .option('--dry-run', 'show the plan (as knobs plan does) and change nothing; exit 2 when something would change')
+      .option('--yes', 'do not ask (required when stdin is not a terminal)')
+      .option('--json', 'print one JSON document');
+  };
+
+  if (wanted('set'))
+    keyOptions(
+      sub('set', 'write KEY=VALUE into the managed sysctl.d (or limits.d) file and set it live, journaled like apply')
+        .argument('<pairs...>', 'net.core.somaxconn=8192, or limits.nofile=SOFT:HARD (one value sets both)'),
+      { reason: true, limits: true },
+    ).action(run(async () => (await import('./commands/keys.js')).runSet));
+
+  if (wanted('unset'))
+    keyOptions(
+      sub('unset', "remove knobs' line for KEY; the live value goes back to what the boot files give")
+        .argument('[keys...]', 'sysctl keys, or limits.<item>')
+        .option('--all', 'every line of every file knobs manages'),
+      { limits: true },
+    ).action(run(async () => (await import('./commands/keys.js')).runUnset));
+
+  if (wanted('persist'))
+    keyOptions(
+      sub('persist', 'adopt the live value of KEY into the managed sysctl.d file (it survives the next boot)').argument('<keys...>', 'sysctl keys'),
+      { reason: true },
+    ).action(run(async () => (await import('./commands/keys.js')).runPersist));
 
   if (wanted('report'))
     sub('report', 'many `knobs facts --json` snapshots: which hosts fail each rule, how values spread, odd ones out')

@@ -21,6 +21,7 @@
 // (procps reads /etc/sysctl.conf last), the plan warns and names the winner.
 
 import { defaultFor } from './catalog.js';
+import { isOperatorLine, OPERATOR_RULE, type KeyOps } from './key-ops.js';
 import { hasSideEffects, writeSideEffects, type Interfaces } from './kernel-side-effects.js';
 import { comparableLimit, parseLimitsConf } from './limits-conf.js';
 import { makeOnlyMatcher } from './only.js';
@@ -86,6 +87,8 @@ export interface PlanInput {
   drift?: DriftAction;
   /** Per key, from the journal: the live value before knobs first set it (oldest applied transaction). */
   priorValues?: Record<string, PriorValue>;
+  /** `knobs set`, `unset`, `persist` (src/core/key-ops.ts): lines the operator decides, key by key. */
+  keyOps?: KeyOps;
 }
 
 export interface PlanChange {
@@ -267,7 +270,9 @@ function desiredSysctl(input: PlanInput, allowed: (k: string) => boolean, plan: 
 
   for (const l of previous) {
     const fact = facts.sysctl[l.key];
-    if (!allowed(l.key)) {
+    if (isOperatorLine(l) && !input.keyOps?.all) {
+      lines.set(l.key, l); // the operator's decision: only `knobs unset` removes it
+    } else if (!allowed(l.key)) {
       lines.set(l.key, l); // --only leaves it alone
     } else if (l.rule !== PROFILE_TARGET && input.ruleIds.includes(l.rule) && fact?.state === 'present' && fact.live === l.value) {
       lines.set(l.key, l); // a rule fix still in effect
@@ -318,10 +323,11 @@ function desiredSysctl(input: PlanInput, allowed: (k: string) => boolean, plan: 
     conflictWarnings(t, value, plan);
   }
 
-  for (const f of input.findings) {
+  // A per-key operation changes the keys it names, nothing a rule would also like.
+  for (const f of input.keyOps ? [] : input.findings) {
     if (f.accepted || f.change?.kind !== 'sysctl' || f.id === PROFILE_TARGET || DRIFT_RULES.includes(f.id)) continue;
     const { key, value } = f.change;
-    if (!allowed(key)) continue;
+    if (!allowed(key) || (lines.get(key) && isOperatorLine(lines.get(key)!))) continue;
     if (facts.sysctl[key]?.state !== 'present') continue;
     const why = hostRejectReason(key, value, facts.kernel.version, lookup) ?? neverWriteReason(key, value);
     if (why) {
@@ -343,9 +349,83 @@ function desiredSysctl(input: PlanInput, allowed: (k: string) => boolean, plan: 
     fixLine(input, key, fold(value), f, lines, runtimeOnly);
   }
 
+  if (input.keyOps) applyKeyOps(input, input.keyOps, previous, lines, runtimeOnly, plan);
   if (input.drift) planDrift(input, allowed, lines, runtimeOnly, plan);
   restoreLeavingLines(input, previous, allowed, lines, runtimeOnly, metKeys, plan);
   return { lines, runtimeOnly };
+}
+
+/**
+ * `knobs set` and `persist` write the operator's lines; `unset` removes knobs' line
+ * for a key and sets the live value back to what the host gets at boot (when that is
+ * known; otherwise restoreLeavingLines decides, from the journal). A key knobs has
+ * no line for is left alone: unsetting it twice is no change.
+ */
+function applyKeyOps(
+  input: PlanInput,
+  ops: KeyOps,
+  previous: readonly SysctlLine[],
+  lines: Map<string, SysctlLine>,
+  runtimeOnly: Map<string, RuntimeOnly>,
+  plan: Plan,
+): void {
+  const { facts } = input;
+  const unset = new Set(ops.unset);
+  if (ops.all) for (const l of previous) unset.add(l.key);
+  for (const key of unset) {
+    if (!previous.some((p) => p.key === key) && !lines.has(key)) continue;
+    lines.delete(key);
+    const fact = facts.sysctl[key];
+    if (!fact || fact.state !== 'present' || fact.live === null) continue;
+    const atBoot = bootValueWithoutKnobs(key, facts);
+    // Known: the live value goes (or stays) there; unknown: restoreLeavingLines decides.
+    if (atBoot) runtimeOnly.set(key, { value: atBoot.value, reason: `${OPERATOR_RULE}: unset, so back to the value at boot (${atBoot.source})` });
+  }
+  // What the operator asks to write is checked as a profile's value is: the key
+  // exists here, the kernel accepts the value, and it is not a myth knobs removes.
+  const lookup = (k: string) => (ops.set[k] !== undefined ? fold(ops.set[k]!) : (lines.get(k)?.value ?? facts.sysctl[k]?.live));
+  const writable = (key: string, value: string): boolean => {
+    const fact = facts.sysctl[key];
+    const why =
+      !fact || fact.state === 'absent'
+        ? `${key} does not exist on this kernel (${facts.kernel.release})`
+        : fact.state === 'unreadable' || fact.live === null
+          ? `${key} cannot be read here`
+          : fact.readOnly
+            ? `${key} is read-only here (global key in a namespace or container, or a counter)`
+            : (() => {
+                const r = hostRejectReason(key, value, facts.kernel.version, lookup) ?? neverWriteReason(key, value);
+                return r ? `${key} = ${value}: ${r}` : null;
+              })();
+    if (why) plan.refusals.push({ id: 'value-rejected', key, message: why });
+    return why === null;
+  };
+  // Without a reason of its own, setting the same value again keeps the line's comment.
+  const reasonFor = (key: string, value: string, fallback: string) => {
+    const had = previous.find((p) => p.key === key && isOperatorLine(p));
+    return ops.reason || (had && had.value === value ? had.reason : fallback);
+  };
+  for (const [key, raw] of Object.entries(ops.set)) {
+    const value = fold(raw);
+    if (!writable(key, value)) continue;
+    lines.set(key, { rule: OPERATOR_RULE, reason: reasonFor(key, value, 'set with `knobs set`'), key, value });
+    runtimeOnly.delete(key);
+  }
+  for (const key of ops.persist) {
+    const live = facts.sysctl[key]?.live ?? null;
+    if (live === null || !writable(key, live)) continue;
+    lines.set(key, { rule: OPERATOR_RULE, reason: reasonFor(key, live, 'persisted with `knobs persist`: the live value, which no boot file kept'), key, value: live });
+    runtimeOnly.delete(key);
+  }
+  if (ops.persistOnly) {
+    for (const key of unset) {
+      const back = runtimeOnly.get(key);
+      const live = facts.sysctl[key]?.live;
+      if (back && live !== undefined && live !== null && back.value !== live) {
+        plan.warnings.push({ id: 'live-value-stays', key, message: `${key} stays ${live} until the next boot (--persist-only); the boot files then give ${back.value}` });
+      }
+    }
+  }
 }
 
 /** A rule's fix: a line, unless the host gets that value at boot anyway (then only the live value is set). */
@@ -475,7 +555,7 @@ function planSysctlFile(input: PlanInput, lines: Map<string, SysctlLine>, plan: 
       });
     }
   }
-  const content = lines.size ? renderSysctlFile(plan.profiles, [...lines.values()]) : null;
+  const content = lines.size ? renderSysctlFile(headerProfiles(input, plan), [...lines.values()]) : null;
   const before = input.managed.sysctl.find((f) => f.path === target)?.content ?? null;
   if (before !== null && !isManaged(before)) {
     plan.refusals.push({ id: 'not-ours', message: `${target} exists and was not written by knobs; refusing to overwrite it` });
@@ -495,6 +575,20 @@ function planSysctlFile(input: PlanInput, lines: Map<string, SysctlLine>, plan: 
     plan.changes.push({ kind: 'sysctl', key: l.key, from: live, to: l.value, reason: `${l.rule}: ${oneLine(l.reason)}` });
   }
   for (const p of previousLines) if (!lines.has(p.key)) plan.boot[p.key] = bootWithoutKnobs(p.key, input.facts.sysctl[p.key], input.facts);
+}
+
+/**
+ * The profiles a file's header names: the plan's, or for a change made key by key
+ * (`knobs set`, no profile), those the file named before — the file stays the same
+ * when nothing in it changes, so a later apply of the profile finds nothing to do.
+ */
+function headerProfiles(input: PlanInput, plan: Plan): string[] {
+  if (plan.profiles.length || !input.keyOps) return plan.profiles;
+  for (const f of [...input.managed.sysctl, ...input.managed.limits]) {
+    const m = /^# Profiles: (.*)$/m.exec(f.content);
+    if (m && isManaged(f.content) && !m[1]!.startsWith('(')) return m[1]!.split(', ');
+  }
+  return plan.profiles;
 }
 
 function planRuntime(input: PlanInput, desired: Desired, plan: Plan): void {
@@ -591,7 +685,22 @@ function planLimitsFile(input: PlanInput, allowed: (k: string) => boolean, nrOpe
   const managedPaths = new Set(input.managed.limits.map((f) => f.path));
   const others = input.facts.limits.pam.filter((l) => !managedPaths.has(l.file));
   const previous = input.managed.limits.filter((f) => isManaged(f.content)).flatMap((f) => parseManagedLimits(f.content, f.path));
-  const lines: LimitsLine[] = previous.filter((l) => !allowed(`limits.${l.item}`));
+  const ops = input.keyOps;
+  const setLimits = (ops?.setLimits ?? []).filter((s) => {
+    const too = s.item === 'nofile' ? [s.soft, s.hard].find((v) => limitNumber(v, nrOpen, 'nofile') > nrOpen) : undefined;
+    if (too === undefined) return true;
+    // Written by hand, not a profile's wish to clamp: refused, as a line that locks users out.
+    plan.refusals.push({
+      id: 'nofile-above-nr-open',
+      message: `${s.domain} nofile ${too} is above fs.nr_open (${nrOpen}): pam_limits would refuse every login and su for ${s.domain}. Raise fs.nr_open first (knobs set fs.nr_open=…) or lower the limit.`,
+    });
+    return false;
+  });
+  // Per-key operations name a domain: lines of other domains (a profile's `*`) stay.
+  const touched = (l: LimitsLine) => [...setLimits, ...(ops?.unsetLimits ?? [])].some((o) => o.domain === l.domain && o.item === l.item);
+  const lines: LimitsLine[] = ops
+    ? previous.filter((l) => !ops.all && !touched(l))
+    : previous.filter((l) => !allowed(`limits.${l.item}`) || isOperatorLine(l));
 
   for (const t of input.profile.limits) {
     if (!allowed(`limits.${t.item}`)) continue;
@@ -613,6 +722,14 @@ function planLimitsFile(input: PlanInput, allowed: (k: string) => boolean, nrOpe
     lines.push({ rule: 'profile/limit-target', reason, domain: t.domain, type: t.type, item: t.item, value });
   }
 
+  for (const s of setLimits) {
+    for (const type of ['soft', 'hard'] as const) {
+      const had = previous.find((p) => isOperatorLine(p) && p.domain === s.domain && p.item === s.item && p.type === type);
+      const reason = ops!.reason || (had && had.value === s[type] ? had.reason : 'set with `knobs set`');
+      lines.push({ rule: OPERATOR_RULE, reason, domain: s.domain, type, item: s.item, value: s[type] });
+    }
+  }
+
   for (const l of lines) {
     if (l.type !== 'soft') continue;
     const hard = lines.find((h) => h.type === 'hard' && h.domain === l.domain && h.item === l.item) ?? currentForDomain(others, l.domain, 'hard', l.item);
@@ -625,7 +742,7 @@ function planLimitsFile(input: PlanInput, allowed: (k: string) => boolean, nrOpe
   }
 
   const target = chooseLimitsName(input, others, lines);
-  const content = lines.length ? renderLimitsFile(plan.profiles, lines) : null;
+  const content = lines.length ? renderLimitsFile(headerProfiles(input, plan), lines) : null;
   const before = input.managed.limits.find((f) => f.path === target)?.content ?? null;
   if (before !== null && !isManaged(before)) {
     plan.refusals.push({ id: 'not-ours', message: `${target} exists and was not written by knobs; refusing to overwrite it` });
@@ -681,6 +798,7 @@ export function unitName(service: string): string {
 
 function planDropIns(input: PlanInput, allowed: (k: string) => boolean, nrOpen: number, plan: Plan): void {
   if (!input.services.length) return;
+  if (input.keyOps?.service) return planOperatorDropIns(input, input.keyOps.service, input.keyOps.reason, nrOpen, plan);
   if (!allowed('limits.nofile')) return;
   const soft = input.profile.limits.find((l) => l.domain === '*' && l.type === 'soft' && l.item === 'nofile');
   const hard = input.profile.limits.find((l) => l.domain === '*' && l.type === 'hard' && l.item === 'nofile');
@@ -707,10 +825,50 @@ function planDropIns(input: PlanInput, allowed: (k: string) => boolean, nrOpen: 
       plan.refusals.push({ id: 'not-ours', message: `${path} exists and was not written by knobs; refusing to overwrite it` });
       continue;
     }
+    if (before !== null && OPERATOR_DROP_IN.test(before)) {
+      plan.warnings.push({ id: 'operator-set', message: `${unit}: its LimitNOFILE= was set with \`knobs set --service\`; the profile's is not applied (\`knobs unset limits.nofile --service ${service}\` hands it back)` });
+      continue;
+    }
     const reason = `${(soft ?? hard)!.profile}: ${soft?.rationale || hard?.rationale || 'profile nofile target'}`;
     const content = renderDropIn(plan.profiles, unit, [{ rule: 'profile/limit-target', reason, directive: 'LimitNOFILE', value }]);
     if (addFile(plan, path, before, content)) {
       plan.changes.push({ kind: 'systemd', key: `${unit}:LimitNOFILE`, unit, from: input.serviceNofile?.[unit] ?? null, to: value, reason: `profile/limit-target: ${oneLine(reason)}` });
+      plan.followUps.push(`${unit}: run \`systemctl daemon-reload\`, then restart it (\`systemctl restart ${unit}\`) for LimitNOFILE=${value} to take effect.`);
+    }
+  }
+}
+
+const OPERATOR_DROP_IN = new RegExp(`^# ${OPERATOR_RULE}: `, 'm');
+
+/** `knobs set limits.nofile=S:H --service UNIT` writes the unit's drop-in; `knobs unset … --service UNIT` removes knobs' drop-in. */
+function planOperatorDropIns(input: PlanInput, op: NonNullable<KeyOps['service']>, reason: string, nrOpen: number, plan: Plan): void {
+  for (const service of op.units) {
+    const unit = unitName(service);
+    const path = `${UNIT_DIR}/${unit}.d/90-knobs.conf`;
+    const before = (input.managed.dropIns[unit] ?? []).find((f) => f.path === path)?.content ?? null;
+    if (before !== null && !isManaged(before)) {
+      plan.refusals.push({ id: 'not-ours', message: `${path} exists and was not written by knobs; refusing to overwrite it` });
+      continue;
+    }
+    const from = input.serviceNofile?.[unit] ?? null;
+    if (op.nofile === null) {
+      if (before !== null && addFile(plan, path, before, null)) {
+        plan.changes.push({ kind: 'systemd', key: `${unit}:LimitNOFILE`, unit, from, to: '(systemd default)', reason: `${OPERATOR_RULE}: unset` });
+        plan.followUps.push(`${unit}: run \`systemctl daemon-reload\`, then restart it (\`systemctl restart ${unit}\`) for its LimitNOFILE= to go back to the default.`);
+      }
+      continue;
+    }
+    const too = [op.nofile.soft, op.nofile.hard].find((v) => limitNumber(v, nrOpen, 'nofile') > nrOpen);
+    if (too !== undefined) {
+      plan.refusals.push({ id: 'nofile-above-nr-open', message: `${unit}: LimitNOFILE ${too} is above fs.nr_open (${nrOpen}): the service would fail to start. Raise fs.nr_open first or lower the limit.` });
+      continue;
+    }
+    const value = op.nofile.soft === op.nofile.hard ? op.nofile.soft : `${op.nofile.soft}:${op.nofile.hard}`;
+    const had = before !== null && OPERATOR_DROP_IN.test(before) ? new RegExp(`^# ${OPERATOR_RULE}: (.*)\\nLimitNOFILE=${value}$`, 'm').exec(before)?.[1] : undefined;
+    const why = reason || had || 'set with `knobs set`';
+    const content = renderDropIn(headerProfiles(input, plan), unit, [{ rule: OPERATOR_RULE, reason: why, directive: 'LimitNOFILE', value }]);
+    if (addFile(plan, path, before, content)) {
+      plan.changes.push({ kind: 'systemd', key: `${unit}:LimitNOFILE`, unit, from, to: value, reason: `${OPERATOR_RULE}: ${oneLine(why)}` });
       plan.followUps.push(`${unit}: run \`systemctl daemon-reload\`, then restart it (\`systemctl restart ${unit}\`) for LimitNOFILE=${value} to take effect.`);
     }
   }

@@ -9,8 +9,9 @@ import { evaluate } from '../../core/engine.js';
 import { parseLimitsConf } from '../../core/limits-conf.js';
 import { globMatch } from '../../core/only.js';
 import { makePlan } from '../../core/plan-judge.js';
-import { unitName, type DriftAction, type ManagedState, type Plan, type PriorValue } from '../../core/planner.js';
-import { parseManagedSysctl } from '../../core/render.js';
+import { keyOpsScope, operatorKeys, yieldToOperator, type KeyOps } from '../../core/key-ops.js';
+import { parseManagedLimits, unitName, type DriftAction, type ManagedState, type Plan, type PriorValue } from '../../core/planner.js';
+import { isManaged, parseManagedSysctl } from '../../core/render.js';
 import type { Finding, HostFacts, ResolvedProfile } from '../../core/types.js';
 import { RefusedError } from '../../errors.js';
 import type { HostFs } from '../../host/host-fs.js';
@@ -35,6 +36,8 @@ export interface PlanOptions extends GlobalOptions {
   drift?: string;
   /** The wizard's decisions, change by change (src/core/choices.ts). */
   choices?: PlanChoices;
+  /** `knobs set`, `unset`, `persist` (src/cli/commands/keys.ts): these keys only, no profile needed. */
+  keyOps?: KeyOps;
 }
 
 export interface PlanContext {
@@ -60,24 +63,29 @@ export function buildPlan(opts: PlanOptions): PlanContext {
   if (drift !== undefined && !DRIFT_ACTIONS.includes(drift)) {
     throw new UserError(`--drift ${opts.drift}: expected persist or restore`, 'persist writes the live values to a managed file; restore sets them back to their boot values');
   }
-  if (!profile.names.length && !drift) {
+  if (!profile.names.length && !drift && !opts.keyOps) {
     throw new UserError('plan needs --profile (e.g. --profile web-node) or --drift persist|restore', 'see `knobs profiles`');
   }
   const config = siteConfig(host);
-  const facts = factsFor(host, opts.facts);
+  const ops = opts.keyOps;
+  const facts = factsFor(host, opts.facts, ops ? keyOpsScope(ops).filter((k) => !k.startsWith('limits.')) : []);
   checkProfileOnHost(profile, facts);
-  const rules = allRules();
-  const judge = (f: HostFacts) => evaluate(f, profile, rules, { accept: config.accept, expired: config.expired }).findings;
-  const services = serviceList(opts.service);
-  for (const s of services) checkService(host, s, facts);
-  const findings = judge(facts);
+  const services = ops?.service ? ops.service.units : serviceList(opts.service);
+  // Removing knobs' drop-in of a unit needs no unit file (it may be gone already).
+  if (ops?.service?.nofile !== null) for (const s of services) checkService(host, s, facts);
   const managed = readManagedState(host, services);
-  const only = splitList(opts.only);
-  checkOnly(only, onlyCandidates(profile, findings, managed, drift));
+  // Lines set with `knobs set` stay: the profile's targets for those keys yield.
+  const managedLimits = managed.limits.filter((f) => isManaged(f.content)).flatMap((f) => parseManagedLimits(f.content, f.path));
+  const yielded = yieldToOperator(profile, operatorKeys(managed.sysctl.filter((f) => isManaged(f.content))), managedLimits);
+  const rules = allRules();
+  const judge = (f: HostFacts) => evaluate(f, yielded.profile, rules, { accept: config.accept, expired: config.expired }).findings;
+  const findings = judge(facts);
+  const only = ops ? keyOpsScope(ops) : splitList(opts.only);
+  if (!ops) checkOnly(only, onlyCandidates(yielded.profile, findings, managed, drift));
   const plan = makePlan(
     {
       facts,
-      profile,
+      profile: yielded.profile,
       findings,
       ruleIds: rules.map((r) => r.id),
       only,
@@ -87,9 +95,11 @@ export function buildPlan(opts: PlanOptions): PlanContext {
       pin: Boolean(opts.pin),
       ...(drift ? { drift } : {}),
       priorValues: priorValues(host.root),
+      ...(ops ? { keyOps: ops } : {}),
     },
     judge,
   );
+  plan.warnings.push(...yielded.warnings);
   return { host, facts, plan };
 }
 
