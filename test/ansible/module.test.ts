@@ -80,6 +80,37 @@ describe.skipIf(R.skip)(R.title('the knobs modules, one call at a time'), () => 
     expect(audit.json().findings.some((f: { key: string }) => f.key === 'net.core.somaxconn')).toBe(true);
   }, SLOW);
 
+  it('settings (knobs set): check + diff shows the line and changes nothing; applied once; the second run changes nothing, with profiles too', () => {
+    const root = fakeRoot({ kernel: '6.1', sysctl: { 'net.core.somaxconn': '128' } });
+    const before = treeChecksum(root);
+    const args = { profiles: ['web-node'], settings: { 'net.core.somaxconn': 8192, 'limits.nofile': '100000:200000' }, domain: '@www', reason: 'OPS-12' };
+    const dry = mod(root, args, { check: true, diff: true });
+    expect(dry.result.changed, JSON.stringify(dry.result)).toBe(true);
+    expect(treeChecksum(root)).toBe(before);
+    expect(dry.result.diff!.map((d) => d.after_header)).toEqual(expect.arrayContaining(['/etc/sysctl.d/90-knobs.conf', '/etc/security/limits.d/90-knobs.conf']));
+    const first = mod(root, args, { diff: true });
+    expect(first.result.changed, JSON.stringify(first.result)).toBe(true);
+    expect((first.result.transactions as string[]).length).toBe(2); // the profiles, then the settings
+    const conf = fs.readFileSync(path.join(root, 'etc/sysctl.d/90-knobs.conf'), 'utf8');
+    expect(conf).toContain('# knobs/set: OPS-12\nnet.core.somaxconn = 8192');
+    expect(fs.readFileSync(path.join(root, 'etc/security/limits.d/90-knobs.conf'), 'utf8')).toMatch(/^@www\s+hard nofile\s+200000$/m);
+    const second = mod(root, args);
+    expect(second.result).toMatchObject({ changed: false, status: 'noop', transactions: [] });
+  }, SLOW);
+
+  it('absent: the settings\' lines go (live values back to the boot files\'), then everything knobs wrote; twice: no change', () => {
+    const root = fakeRoot({ kernel: '6.1', sysctl: { 'net.core.somaxconn': '128' } });
+    expect(mod(root, { profiles: ['db-client'], settings: { 'net.core.somaxconn': 8192 } }).result.changed).toBe(true);
+    const r = mod(root, { state: 'absent', settings: { 'net.core.somaxconn': 8192 } });
+    expect(r.result).toMatchObject({ changed: true, runtime: [{ key: 'net.core.somaxconn', from: '8192', to: '4096' }] });
+    expect(mod(root, { state: 'absent', settings: { 'net.core.somaxconn': 8192 } }).result.changed).toBe(false);
+    const all = mod(root, { state: 'absent' }, { diff: true });
+    expect(all.result.changed).toBe(true);
+    expect(all.result.diff!.every((d) => / \(absent\)$/.test(d.after_header ?? ''))).toBe(true);
+    expect(fs.existsSync(path.join(root, 'etc/sysctl.d/90-knobs.conf'))).toBe(false);
+    expect(mod(root, { state: 'absent' }).result.changed).toBe(false);
+  }, SLOW);
+
   it('bad arguments are refused by the module before knobs runs', () => {
     const root = fakeRoot();
     const r = mod(root, { state: 'applied' });

@@ -329,10 +329,11 @@ def settings_args(module):
             value = int(value)
         pairs.append('%s=%s' % (key, value))
     flags = []
-    if any(k.startswith('limits.') for k in p['settings']) and p['domain'] != '*':
-        flags += ['--domain', p['domain']]
-    if p['services']:
+    # limits.nofile goes to the services' LimitNOFILE= when there are services, else to limits.d for the domain.
+    if p['services'] and 'limits.nofile' in p['settings']:
         flags += ['--service', ','.join(p['services'])]
+    elif any(k.startswith('limits.') for k in p['settings']) and p['domain'] != '*':
+        flags += ['--domain', p['domain']]
     return pairs, flags
 
 
