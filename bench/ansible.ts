@@ -59,11 +59,23 @@ export async function benchAnsible(): Promise<void> {
 
     const template = mirrorHostRoot();
     cleanup.push(template);
+    // An untuned host: a vendor file and the live values miss the profile's targets,
+    // so every key is a line to write (a target the host meets at boot is not written).
+    const untuned: Record<string, string> = {
+      'net.core.somaxconn': '128',
+      'net.ipv4.tcp_syncookies': '0',
+      'net.ipv4.tcp_tw_reuse': '0',
+      'net.ipv4.tcp_timestamps': '0',
+      'net.ipv4.ip_local_port_range': '32768 60999',
+    };
+    fs.writeFileSync(path.join(template, 'etc/sysctl.d/50-vendor.conf'), Object.entries(untuned).map(([k, v]) => `${k} = ${v}\n`).join(''));
+    for (const [k, v] of Object.entries(untuned)) fs.writeFileSync(path.join(template, 'proc/sys', k.replace(/\./g, '/')), `${v.replace(/ /g, '\t')}\n`);
     // The keys and values knobs writes for the profile on this host: posix.sysctl gets the same list.
     const plan = JSON.parse(
       spawnSync(process.execPath, [path.join(repo, 'dist/knobs.cjs'), '--root', template, 'plan', '--profile', PROFILE, '--json'], { encoding: 'utf8' }).stdout,
-    ) as { changes: { kind: string; key: string; to: string }[] };
-    const keys = plan.changes.filter((c) => c.kind === 'sysctl');
+    ) as { changes: { kind: string; key: string; to: string }[]; files: { after: string | null }[] };
+    // The keys knobs writes lines for (runtime-only changes would be unfair to posix.sysctl, which writes a file).
+    const keys = plan.changes.filter((c) => c.kind === 'sysctl' && plan.files.some((f) => f.after?.includes(`${c.key} = ${c.to}`)));
     if (!keys.length) throw new Error('the plan changes no sysctl on the mirror root');
 
     const inventory = path.join(dir, 'inventory.ini');
