@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { Io } from './io.js';
 import type { SocketsOptions } from './commands/sockets.js';
 
@@ -36,6 +36,26 @@ export const EXAMPLES: Record<string, string> = {
   sockets: 'knobs sockets --top 5 --watch 2',
   limits: 'knobs limits --user www-data --service nginx',
   wizard: 'knobs wizard',
+  completion: 'knobs completion bash > /etc/bash_completion.d/knobs',
+};
+
+/**
+ * What each exit code means, per command: shown by `knobs <command> --help`, in the
+ * man page and in the README's command table (src/cli/reference/).
+ */
+export const EXIT_CODES: Record<string, string> = {
+  audit: '0 no finding at or above --fail-on, 2 findings at or above it, 1 error',
+  explain: '0 done, 1 unknown key or rule, or error',
+  profiles: '0 done, 1 invalid profile or error',
+  facts: '0 done, 1 error',
+  plan: '0 nothing to change, 2 changes pending, 1 error or refused',
+  apply: '0 applied or nothing to change, 1 refused, or failed and rolled back, 3 manual action needed',
+  rollback: '0 restored, 1 refused or error (nothing changed), 3 manual action needed',
+  history: '0 done, 1 error',
+  sockets: '0 done, 1 error',
+  limits: '0 done, 1 error',
+  wizard: '0 done or quit, 1 error, 130 Ctrl+C',
+  completion: '0 done, 1 unknown shell',
 };
 
 /**
@@ -72,7 +92,11 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       setExit(await (await load())(opts as never, io));
     };
   const sub = (name: string, description: string) =>
-    program.command(name).description(description).addHelpText('after', `\nExample:\n  ${EXAMPLES[name]}\n`).exitOverride();
+    program
+      .command(name)
+      .description(description)
+      .addHelpText('after', `${EXIT_CODES[name] ? `\nExit: ${EXIT_CODES[name]}\n` : ''}\nExample:\n  ${EXAMPLES[name]}\n`)
+      .exitOverride();
   const wanted = (name: string) => only === undefined || only === name;
 
   if (wanted('audit'))
@@ -164,6 +188,11 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
   if (wanted('wizard'))
     sub('wizard', 'interactive: read the host, choose roles, review findings and the diff, apply with a journal')
       .action(run(async () => (await import('./commands/wizard.js')).runWizard));
+
+  if (wanted('completion'))
+    sub('completion', 'print a completion script for bash or zsh: commands, options, profiles, rules, keys, transactions')
+      .addArgument(new Argument('<shell>', 'the shell to complete for').choices(['bash', 'zsh']))
+      .action(run(async () => (await import('./commands/completion.js')).runCompletion));
 
   return program;
 }

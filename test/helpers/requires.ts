@@ -14,7 +14,9 @@ export type Need =
   | 'prlimit'
   | 'setpriv'
   | 'su with pam_limits'
-  | 'systemd-sysctl';
+  | 'systemd-sysctl'
+  | 'groff'
+  | 'zsh';
 
 const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 
@@ -35,6 +37,8 @@ const PROBES: Record<Need, () => string | null> = {
     return null;
   },
   'systemd-sysctl': () => (SYSTEMD_SYSCTL ? null : 'systemd-sysctl is not installed'),
+  groff: () => (ok('groff', ['--version']) ? null : 'groff is not installed (scripts/install-test-deps.sh)'),
+  zsh: () => (ok('zsh', ['--version']) ? null : 'zsh is not installed (scripts/install-test-deps.sh)'),
 };
 
 const seen = new Map<Need, string | null>();
