@@ -4,6 +4,8 @@
 #   ss, ip (iproute2)  netstat (net-tools)  sysctl (procps)  unshare, prlimit (util-linux)
 #   gcc (bench socket generator)  python3 (namespace helpers)  jq  /usr/bin/time (time)
 #   make, g++ (with gcc and python3: node-gyp building the sock_diag addon at npm ci)
+#   packaging (npm run dist and its tests): strip (binutils), dpkg-deb (dpkg),
+#   dpkg-shlibdeps (dpkg-dev), lintian, groff (groff-base: man page warnings), zsh
 set -eu
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -18,6 +20,12 @@ need g++ g++
 need make make
 need python3 python3
 need jq jq
+need strip binutils
+need dpkg-deb dpkg
+need dpkg-shlibdeps dpkg-dev
+need lintian lintian
+need groff groff-base
+need zsh zsh
 [ -x /usr/bin/time ] || missing="$missing time"
 if [ -z "$missing" ]; then
   exit 0

@@ -158,8 +158,9 @@ function dlopenFromTemporaryFile(bytes: Buffer): { exports: unknown } | string {
       }
       return dlopen(file);
     } catch (err) {
-      // noexec mounts refuse to map the file: say so, try the next directory
-      tried.push(`${base}: ${(err as Error).message.split('\n')[0]}`);
+      // A noexec mount refuses to map the file: say so, try the next directory.
+      const why = (err as Error).message.split('\n')[0]!.replace(`${file}: `, '');
+      tried.push(`${base}: ${why}${/failed to map segment/.test(why) ? ' (mounted noexec?)' : ''}`);
     } finally {
       // The loaded library stays mapped; its name goes at once.
       try {

@@ -16,7 +16,9 @@ export type Need =
   | 'su with pam_limits'
   | 'systemd-sysctl'
   | 'groff'
-  | 'zsh';
+  | 'zsh'
+  | 'packaging tools'
+  | 'lintian';
 
 const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 
@@ -39,6 +41,13 @@ const PROBES: Record<Need, () => string | null> = {
   'systemd-sysctl': () => (SYSTEMD_SYSCTL ? null : 'systemd-sysctl is not installed'),
   groff: () => (ok('groff', ['--version']) ? null : 'groff is not installed (scripts/install-test-deps.sh)'),
   zsh: () => (ok('zsh', ['--version']) ? null : 'zsh is not installed (scripts/install-test-deps.sh)'),
+  // npm run dist: a single executable for linux-x64 made from this Node.js, and a .deb
+  'packaging tools': () => {
+    if (process.platform !== 'linux' || process.arch !== 'x64') return `the single executable is linux-x64, this is ${process.platform}-${process.arch}`;
+    const lacking = ['strip', 'dpkg-deb', 'dpkg-shlibdeps', 'git'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0);
+    return lacking.length ? `${lacking.join(', ')} not installed (scripts/install-test-deps.sh)` : null;
+  },
+  lintian: () => (ok('lintian', ['--version']) ? null : 'lintian is not installed (scripts/install-test-deps.sh)'),
 };
 
 const seen = new Map<Need, string | null>();
