@@ -34,8 +34,9 @@ function run(): Promise<number> {
   // A file name beside the executable: what __filename and import.meta.url say in the bundle.
   const filename = path.join(path.dirname(process.execPath), chosen);
   // Built-in modules only: the bundles hold everything else (the build checks it).
-  const { main } = runBundle(source, cache, filename, createRequire(filename));
-  return main(process.argv);
+  const loaded = runBundle(source, cache, filename, createRequire(filename));
+  if (process.env.KNOBS_CODE_CACHE_REPORT) process.stderr.write(`knobs: ${chosen}: code cache ${loaded.cache}\n`);
+  return loaded.main(process.argv);
 }
 
 // As src/launcher.ts: exit as soon as the command is done (all output went out with write(2)).

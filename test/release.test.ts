@@ -125,7 +125,9 @@ cat "$TREE/proc/sys/net/core/somaxconn" > "$OUT/somaxconn-applied"
 run replan --root "$TREE" plan --profile web-node --json
 run rollback --root "$TREE" rollback --yes
 run profiles profiles --json
-run help audit --help`,
+run help audit --help
+KNOBS_CODE_CACHE_REPORT=1 knobs --root "$TREE" audit > /dev/null 2> "$OUT/cache-audit" || true
+KNOBS_CODE_CACHE_REPORT=1 knobs --root "$TREE" sockets > /dev/null 2> "$OUT/cache-sockets"`,
         { TREE: tree },
       );
       expect(o['version']).toBe(`${VERSION}\n`);
@@ -144,6 +146,9 @@ run help audit --help`,
       // the shipped profiles travel inside the executable
       expect(JSON.parse(o['profiles']!).profiles.map((p: { name: string }) => p.name).sort()).toEqual(['db-client', 'load-balancer', 'nat-facing', 'web-node']);
       expect(o['help']).toContain('Exit: ');
+      // the code caches inside it were written by the Node.js it is made of: V8 takes them
+      expect(o['cache-audit']).toBe('knobs: knobs-cli.cjs: code cache accepted\n');
+      expect(o['cache-sockets']).toBe('knobs: knobs-sockets.cjs: code cache accepted\n');
     });
 
     it.skipIf(NS.skip)(NS.title('sockets: netlink through the addon inside it, from a private temporary file removed after loading'), () => {

@@ -57,6 +57,7 @@ export const ENVIRONMENT: Entry[] = [
     name: 'KNOBS_TEST_CRASH_AT, KNOBS_TEST_FAIL_AT, KNOBS_TEST_SIGNAL_AT, KNOBS_TEST_PAUSE_AT',
     text: 'test hooks of the applier (SIGKILL, an I/O error, SIGTERM or a pause at a named step); never set them on a real host',
   },
+  { name: 'KNOBS_CODE_CACHE_REPORT', text: 'set: say on stderr whether V8 accepted the code cache of the bundle that runs (`accepted`, `rejected`: another Node.js, or `missing`)' },
   { name: 'KNOBS_WRITE_CODE_CACHE', text: 'build step only: write the V8 code cache of a bundle' },
   { name: 'KNOBS_REQUIRE_NATIVE', text: 'at install from npm: `1` makes a socket addon that does not build an error instead of a warning' },
 ];
