@@ -230,18 +230,51 @@ describe('completion', () => {
   });
 
   const ZSH = requires('zsh');
-  it.skipIf(ZSH.skip)(ZSH.title('zsh -n accepts the zsh script, and compinit registers it for knobs'), () => {
-    const n = spawnSync('zsh', ['-n'], { input: zsh, encoding: 'utf8' });
-    expect(n.stderr).toBe('');
-    expect(n.status).toBe(0);
-    const dir = tempDir('knobs-zsh-');
-    fs.writeFileSync(path.join(dir, '_knobs'), zsh);
-    const r = spawnSync(
-      'zsh',
-      ['-f', '-c', `fpath=(${dir} $fpath); autoload -U compinit; compinit -u -d ${dir}/zcompdump; print -r -- $_comps[knobs] $+functions[_knobs]`],
-      { encoding: 'utf8' },
-    );
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('_knobs 1\n');
+  describe.skipIf(ZSH.skip)(ZSH.title('zsh'), () => {
+    it('zsh -n accepts the script, and compinit registers it for knobs', () => {
+      const n = spawnSync('zsh', ['-n'], { input: zsh, encoding: 'utf8' });
+      expect(n.stderr).toBe('');
+      expect(n.status).toBe(0);
+      const dir = tempDir('knobs-zsh-');
+      fs.writeFileSync(path.join(dir, '_knobs'), zsh);
+      const r = spawnSync(
+        'zsh',
+        ['-f', '-c', `fpath=(${dir} $fpath); autoload -U compinit; compinit -u -d ${dir}/zcompdump; print -r -- $_comps[knobs] $+functions[_knobs]`],
+        { encoding: 'utf8' },
+      );
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('_knobs 1\n');
+    });
+
+    /** What zsh offers for `line` in a real interactive shell (test/helpers/zsh-complete.zsh). */
+    const zshDir = tempDir('knobs-zsh-'); // one for all: compinit's dump is written once
+    fs.writeFileSync(path.join(zshDir, '_knobs'), zsh);
+    function completeZsh(line: string): string[] {
+      const dir = zshDir;
+      const r = spawnSync('zsh', ['-f', path.join(REPO, 'test/helpers/zsh-complete.zsh'), dir, line], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.split('\n').filter(Boolean).sort();
+    }
+
+    const root = tempDir('knobs-completion-root-');
+    fs.mkdirSync(path.join(root, 'etc/knobs/profiles'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'etc/knobs/profiles/edge.ini'), '');
+    fs.mkdirSync(path.join(root, 'var/lib/knobs/journal/20260101T000000Z-ab12'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'var/lib/knobs/journal/20260101T000000Z-ab12/journal.json'), '{}');
+
+    it.each([
+      ['a command by prefix', 'knobs ro', ['rollback']],
+      ['global options', 'knobs --', ['--help', '--root', '--version']],
+      ["a command's options and --root", 'knobs rollback --', ['--force', '--help', '--json', '--root', '--yes']],
+      ['choices', 'knobs audit --fail-on ', ['critical', 'info', 'warning']],
+      ['shipped and user profiles under --root', `knobs --root ${root} plan --profile `, [...words.profiles, 'edge'].sort()],
+      ['the next profile of a list', `knobs --root=${root} plan --profile web-node,`, [...words.profiles.filter((p) => p !== 'web-node'), 'edge'].sort()],
+      ['transactions under --root', `knobs --root ${root} rollback `, ['20260101T000000Z-ab12']],
+      ['keys and rule ids for explain', 'knobs explain net/tcp-tw-rec', ['net/tcp-tw-recycle', 'net/tcp-tw-recycle-config']],
+      ['limit items for --only', 'knobs plan --only limits.nof', ['limits.nofile']],
+      ['shells', 'knobs completion ', ['bash', 'zsh']],
+    ])('completes %s', (_what, line, expected) => {
+      expect(completeZsh(line)).toEqual(expected);
+    });
   });
 });
