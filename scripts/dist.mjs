@@ -67,8 +67,8 @@ timed(SEA_NAME, buildSingleExecutable);
 if (!seaOnly) {
   timed(DEB_NAME, buildDeb);
   timed(`knobs-${version}.tgz`, buildNpmPackage);
-  writeChecksums();
 }
+writeChecksums();
 fs.rmSync(WORK, { recursive: true, force: true });
 process.stdout.write(`dist: ${fs.readdirSync(RELEASE).map((f) => path.join(RELEASE, f)).join(', ')}\n`);
 
@@ -267,6 +267,7 @@ function buildNpmPackage() {
 function writeChecksums() {
   const sums = fs
     .readdirSync(RELEASE)
+    .filter((f) => f !== 'SHA256SUMS')
     .sort()
     .map((f) => `${crypto.createHash('sha256').update(fs.readFileSync(path.join(RELEASE, f))).digest('hex')}  ${f}\n`);
   fs.writeFileSync(path.join(RELEASE, 'SHA256SUMS'), sums.join(''));

@@ -32,7 +32,8 @@ function sh(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?
   return spawnSync(cmd, args, { encoding: 'utf8', timeout: 10 * MINUTES, maxBuffer: 64 << 20, ...opts });
 }
 
-describe.skipIf(TOOLS.skip)(TOOLS.title('npm run dist'), () => {
+// Each test runs whole programs (namespaces, dpkg, npm, lintian) on a machine that may be busy.
+describe.skipIf(TOOLS.skip)(TOOLS.title('npm run dist'), { timeout: 10 * MINUTES }, () => {
   beforeAll(() => {
     // KNOBS_TEST_REUSE_DIST=1: test what the last `npm run dist` wrote (while working on these tests)
     if (process.env.KNOBS_TEST_REUSE_DIST === '1' && fs.existsSync(RELEASE)) return;
@@ -127,7 +128,17 @@ run rollback --root "$TREE" rollback --yes
 run profiles profiles --json
 run help audit --help
 KNOBS_CODE_CACHE_REPORT=1 knobs --root "$TREE" audit > /dev/null 2> "$OUT/cache-audit" || true
-KNOBS_CODE_CACHE_REPORT=1 knobs --root "$TREE" sockets > /dev/null 2> "$OUT/cache-sockets"`,
+KNOBS_CODE_CACHE_REPORT=1 knobs --root "$TREE" sockets > /dev/null 2> "$OUT/cache-sockets"
+# On a terminal, apply asks first (the prompts bundle inside the executable): answer y.
+mkfifo "$WORK/keys"
+script -qfec "env PATH='$BIN' knobs --root '$TREE' apply --profile web-node --only net.core.somaxconn" /dev/null \
+  < "$WORK/keys" > "$OUT/tty-apply" 2>&1 &
+exec 3> "$WORK/keys"   # held open until the terminal's program is done
+printf 'y\r' >&3
+wait $!
+exec 3>&-
+cat "$TREE/proc/sys/net/core/somaxconn" > "$OUT/somaxconn-tty"
+run rollback2 --root "$TREE" rollback --yes`,
         { TREE: tree },
       );
       expect(o['version']).toBe(`${VERSION}\n`);
@@ -149,6 +160,9 @@ KNOBS_CODE_CACHE_REPORT=1 knobs --root "$TREE" sockets > /dev/null 2> "$OUT/cach
       // the code caches inside it were written by the Node.js it is made of: V8 takes them
       expect(o['cache-audit']).toBe('knobs: knobs-cli.cjs: code cache accepted\n');
       expect(o['cache-sockets']).toBe('knobs: knobs-sockets.cjs: code cache accepted\n');
+      expect(o['tty-apply']).toMatch(/Apply these changes\?[\s\S]*Applied transaction/);
+      expect(o['somaxconn-tty']!.trim()).toBe('4096');
+      expect(o['rollback2.code']).toBe('0\n');
     });
 
     it.skipIf(NS.skip)(NS.title('sockets: netlink through the addon inside it, from a private temporary file removed after loading'), () => {
