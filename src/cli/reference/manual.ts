@@ -42,6 +42,11 @@ export const FILES: Entry[] = [
   },
   { name: '/etc/security/limits.conf, /etc/security/limits.d/, /etc/systemd/', text: 'login and service limits, read as pam_limits and systemd would' },
   { name: '/proc/net/, /proc/PID/', text: 'the socket tables (when netlink sock_diag cannot be used) and the processes owning sockets' },
+  {
+    name: '/usr/share/knobs/profiles/',
+    text: 'the shipped profiles, for reading and copying (Debian package); knobs uses the copies built into it. From npm they are in the package\'s profiles/ directory',
+  },
+  { name: '/usr/lib/knobs/sock_diag.node', text: 'the socket addon of the Debian package, loaded by /usr/bin/knobs when root owns it and nobody else may write it' },
 ];
 
 export const ENVIRONMENT: Entry[] = [
