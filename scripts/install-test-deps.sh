@@ -6,6 +6,7 @@
 #   make, g++ (with gcc and python3: node-gyp building the sock_diag addon at npm ci)
 #   packaging (npm run dist and its tests): strip (binutils), dpkg-deb (dpkg),
 #   dpkg-shlibdeps (dpkg-dev), lintian, groff (groff-base: man page warnings), zsh
+#   tmux, less (the wizard driven in a real 80x24 terminal, its pager)
 set -eu
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -26,6 +27,8 @@ need dpkg-shlibdeps dpkg-dev
 need lintian lintian
 need groff groff-base
 need zsh zsh
+need tmux tmux
+need less less
 [ -x /usr/bin/time ] || missing="$missing time"
 if [ -z "$missing" ]; then
   exit 0

@@ -36,6 +36,7 @@ export const EXAMPLES: Record<string, string> = {
   sockets: 'knobs sockets --top 5 --watch 2',
   limits: 'knobs limits --user www-data --service nginx',
   wizard: 'knobs wizard',
+  recommend: 'knobs recommend --json',
   completion: 'knobs completion bash > /etc/bash_completion.d/knobs',
 };
 
@@ -54,7 +55,8 @@ export const EXIT_CODES: Record<string, string> = {
   history: '0 done, 1 error',
   sockets: '0 done, 1 error',
   limits: '0 done, 1 error',
-  wizard: '0 done or quit, 1 error, 130 Ctrl+C',
+  wizard: '0 done or quit, 1 error or end of input, 3 manual action needed after a failed apply, 130 Ctrl+C',
+  recommend: '0 done, 1 error',
   completion: '0 done, 1 unknown shell',
 };
 
@@ -185,8 +187,14 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       .option('--json', 'print one JSON document')
       .action(run(async () => (await import('./commands/limits.js')).runLimits));
 
+  if (wanted('recommend'))
+    sub('recommend', 'the roles this host looks like, each with its evidence (like tuned-adm recommend)')
+      .option('--facts <file>', 'judge a snapshot from `knobs facts --json` instead of the live host')
+      .option('--json', 'print one JSON document')
+      .action(run(async () => (await import('./commands/recommend.js')).runRecommend));
+
   if (wanted('wizard'))
-    sub('wizard', 'interactive: read the host, choose roles, review findings and the diff, apply with a journal')
+    sub('wizard', 'interactive, over SSH: what knobs sees, roles with evidence, trade-off questions, each change, the diff, apply')
       .action(run(async () => (await import('./commands/wizard.js')).runWizard));
 
   if (wanted('completion'))

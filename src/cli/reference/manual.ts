@@ -51,8 +51,13 @@ export const FILES: Entry[] = [
 
 export const ENVIRONMENT: Entry[] = [
   { name: 'NO_COLOR', text: 'set and not empty: no colour (colour is used only when stdout is a terminal)' },
-  { name: 'TERM', text: '`dumb`: no colour' },
+  { name: 'TERM', text: '`dumb`: no colour; `dumb` or unset: the wizard asks numbered questions and pages without less' },
   { name: 'COLUMNS', text: 'the width to wrap text at when stdout is not a terminal (default 80, never below 40)' },
+  { name: 'LINES', text: 'the wizard\'s screen height when the terminal does not say (default 24)' },
+  { name: 'LC_ALL, LC_CTYPE, LANG', text: 'the first one set decides the character set: not UTF-8, the wizard writes ASCII only' },
+  { name: 'PAGER', text: 'the wizard shows long text (the diff) through it; empty or `cat`: no pager; unset: `less -R` when on PATH' },
+  { name: 'LESS', text: 'options for less; unset, the wizard gives it FRXK' },
+  { name: 'PATH', text: 'where the wizard looks for less' },
   { name: 'SUDO_USER', text: 'recorded as the user of a transaction run through sudo (`knobs history`)' },
   {
     name: 'TMPDIR, XDG_RUNTIME_DIR',
