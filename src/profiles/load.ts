@@ -1,7 +1,7 @@
 // Finding profiles: shipped ones (the package's profiles/ directory, or inside the single executable), user ones in
 // etc/knobs/profiles/*.ini under --root, which add to or override shipped ones by name.
 
-import { combineProfiles } from '../core/combine.js';
+import { combineProfiles, MAX_INCLUDE_DEPTH } from '../core/combine.js';
 import type { Profile, ResolvedProfile } from '../core/types.js';
 import { UserError } from '../errors.js';
 import type { HostFs } from '../host/host-fs.js';
@@ -9,6 +9,7 @@ import { shippedProfiles } from '../shipped.js';
 import { parseProfile } from './parse.js';
 
 export const USER_DIR = '/etc/knobs/profiles';
+export { MAX_INCLUDE_DEPTH };
 
 export interface ProfileSource {
   name: string;
@@ -21,9 +22,19 @@ export interface ProfileSource {
 export function listProfileSources(host: HostFs): Map<string, ProfileSource> {
   const out = new Map<string, ProfileSource>();
   for (const p of shippedProfiles()) out.set(p.name, { ...p, origin: 'shipped' });
+  host.assertTrusted('/etc/knobs');
+  host.assertTrusted(USER_DIR);
   for (const f of (host.readdir(USER_DIR) ?? []).filter((f) => f.endsWith('.ini'))) {
     const hostPath = `${USER_DIR}/${f}`;
-    out.set(f.slice(0, -4), { name: f.slice(0, -4), file: hostPath, origin: 'user', read: () => host.readText(hostPath) ?? '' });
+    out.set(f.slice(0, -4), {
+      name: f.slice(0, -4),
+      file: hostPath,
+      origin: 'user',
+      read: () => {
+        host.assertTrusted(hostPath);
+        return host.readText(hostPath) ?? '';
+      },
+    });
   }
   return out;
 }
@@ -37,9 +48,12 @@ export class ProfileSet {
     return new ProfileSet(listProfileSources(host));
   }
 
-  get(name: string, includedFrom?: string): Profile {
+  get(name: string, includedFrom?: string, depth = 0): Profile {
     const hit = this.cache.get(name);
     if (hit) return hit;
+    if (depth > MAX_INCLUDE_DEPTH) {
+      throw new UserError(`${includedFrom}: include: chain deeper than ${MAX_INCLUDE_DEPTH} profiles (at "${name}")`, 'flatten the includes');
+    }
     const src = this.sources.get(name);
     if (!src) {
       const known = [...this.sources.keys()].join(', ');
@@ -50,7 +64,7 @@ export class ProfileSet {
     }
     const profile = parseProfile(name, src.file, src.read());
     this.cache.set(name, profile);
-    for (const inc of profile.includes) this.get(inc, src.file);
+    for (const inc of profile.includes) this.get(inc, src.file, depth + 1);
     return profile;
   }
 
