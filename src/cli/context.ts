@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import type { Rule } from '../core/define-rule.js';
 import { EMPTY_PROFILE } from '../core/combine.js';
 import type { HostFacts, ResolvedProfile } from '../core/types.js';
-import { UserError } from '../errors.js';
+import { inputError, UserError } from '../errors.js';
+import { profileProblems } from '../core/write-checks.js';
 import { collectFacts } from '../host/collect.js';
 import { checkFacts } from '../core/facts-schema.js';
 import { FileTypeError, readBounded } from '../host/confine.js';
@@ -14,15 +15,27 @@ import { loadConfig, type KnobsConfig } from '../profiles/config.js';
 import { ProfileSet, splitList } from '../profiles/load.js';
 import { rules } from '../../rules/index.js';
 import { SCHEMA_VERSION } from './io.js';
+import { checkRoot } from './root.js';
 
 export interface GlobalOptions {
   root?: string;
   json?: boolean;
 }
 
-export function hostFor(opts: GlobalOptions): HostFs {
+
+/**
+ * The host under --root. Commands that read the live host need `proc/sys` there: an
+ * empty directory or a tree without it is a mistake, and auditing it would find nothing.
+ */
+export function hostFor(opts: GlobalOptions, need: { procSys?: boolean } = {}): HostFs {
   const root = opts.root ?? '/';
-  if (root === '' || !fs.existsSync(root)) throw new UserError(`--root ${root}: no such directory`);
+  checkRoot(root);
+  if (need.procSys !== false && !fs.statSync(`${root}/proc/sys`, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserError(
+      `--root ${root}: no proc/sys under it, so there is no host to read`,
+      root === '/' ? 'is /proc mounted?' : 'point --root at a directory laid out like / (proc/sys, etc, var/lib), or use --facts FILE',
+    );
+  }
   return new HostFs(root);
 }
 
@@ -34,14 +47,30 @@ export function ruleKeys(): string[] {
   return [...new Set(rules.flatMap((r) => [...r.keys, ...(r.requires ?? []), ...(r.requiresAbsent ?? [])]))];
 }
 
+/** `--profile` as given: absent is no profile; given but empty (an unset variable in a script) is an error. */
+export function profileNames(profileOption: string | undefined): string[] {
+  if (profileOption === undefined) return [];
+  const names = splitList(profileOption);
+  if (!names.length) {
+    throw new UserError(`--profile "${profileOption}" names no profile`, 'give one or more names, e.g. --profile web-node (see `knobs profiles`), or leave the option out');
+  }
+  return names;
+}
+
 export function resolveProfiles(host: HostFs, profileOption: string | undefined): { set: ProfileSet; profile: ResolvedProfile } {
   const set = ProfileSet.load(host);
-  const names = splitList(profileOption);
+  const names = profileNames(profileOption);
   return { set, profile: names.length ? set.resolve(names) : EMPTY_PROFILE };
 }
 
+/** Today as YYYY-MM-DD in local time: accept entries apply through their date. */
+export function today(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+}
+
 export function siteConfig(host: HostFs): KnobsConfig {
-  return loadConfig(host, rules.map((r) => r.id));
+  return loadConfig(host, rules.map((r) => r.id), today());
 }
 
 /** Live facts, or a snapshot written by `knobs facts --json`. */
@@ -94,4 +123,17 @@ export function readFactsFile(file: string): HostFacts {
   const checked = checkFacts(rest);
   if ('problem' in checked) throw new UserError(`${file}: ${checked.problem}`, `not a snapshot this knobs wrote; ${FACTS_HINT}`);
   return checked.facts;
+}
+
+/** Profile targets this kernel would reject are input errors, named by file and line. */
+export function checkProfileOnHost(profile: ResolvedProfile, facts: HostFacts): void {
+  const bad = profileProblems(profile, facts)[0];
+  if (!bad) return;
+  throw inputError(
+    bad.file ?? `profile ${profile.names.join(',')}`,
+    bad.line,
+    bad.key,
+    `"${bad.value}" is rejected by this kernel (${facts.kernel.release}): ${bad.reason}`,
+    'a line with this value would fail at every boot; change the profile',
+  );
 }

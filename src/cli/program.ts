@@ -7,6 +7,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import type { Io } from './io.js';
 import type { SocketsOptions } from './commands/sockets.js';
+import { checkRoot } from './root.js';
 
 const SEVERITY_CHOICES = ['critical', 'warning', 'info'];
 
@@ -71,8 +72,8 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
     .description('Linux sysctl and limits tuning advisor: audit, explain, plan, apply, roll back')
     .version(VERSION)
     .option('--root <dir>', 'read and write every host path under DIR (test trees, chroots)', '/')
-    .showHelpAfterError('(run knobs --help for usage)')
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    // Usage errors are thrown (exitOverride) and printed by main in the one error format.
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => {} })
     .exitOverride();
   program.addHelpText(
     'after',
@@ -81,8 +82,9 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
   );
   // An interrupted apply must be visible from any command, not only from history.
   program.hook('preAction', async (_program, action) => {
-    if (action.name() === 'rollback') return;
     const root = program.opts().root ?? '/';
+    checkRoot(root);
+    if (action.name() === 'rollback') return;
     if (!existsSync(join(root, 'var/lib/knobs/journal'))) return;
     const { findInterrupted } = await import('../apply/history.js');
     const { JournalUnreadableError } = await import('../apply/journal.js');
@@ -139,18 +141,22 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
 
   if (wanted('plan'))
     sub('plan', 'dry run: unified diff of every file knobs would write, runtime changes, warnings')
-      .requiredOption('--profile <names>', 'comma-separated role profiles')
+      .option('--profile <names>', 'comma-separated role profiles')
       .option('--only <globs>', 'touch only matching keys: sysctl globs (net.*) and limits.<item>')
       .option('--service <units>', 'also write a LimitNOFILE= drop-in for these systemd units')
+      .option('--pin', 'also write targets the host already meets at boot, with the target\'s own value')
+      .addOption(new Option('--drift <action>', 'live values that differ from boot: persist them, or restore the boot value').choices(['persist', 'restore']))
       .option('--facts <file>', 'plan against a snapshot from `knobs facts --json`')
       .option('--json', 'print one JSON document')
       .action(run(async () => (await import('./commands/plan.js')).runPlan));
 
   if (wanted('apply'))
     sub('apply', 'write the files atomically, set live values, journal it (refuses without --yes off a TTY)')
-      .requiredOption('--profile <names>', 'comma-separated role profiles')
+      .option('--profile <names>', 'comma-separated role profiles')
       .option('--only <globs>', 'touch only matching keys: sysctl globs (net.*) and limits.<item>')
       .option('--service <units>', 'also write a LimitNOFILE= drop-in for these systemd units')
+      .option('--pin', 'also write targets the host already meets at boot, with the target\'s own value')
+      .addOption(new Option('--drift <action>', 'live values that differ from boot: persist them, or restore the boot value').choices(['persist', 'restore']))
       .option('--yes', 'do not ask (required when stdin is not a terminal)')
       .option('--persist-only', 'write the files only; leave live values for the next boot (read-only /proc/sys)')
       .option('--runtime-only', 'set live values only; write no files (lost at reboot)')

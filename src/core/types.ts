@@ -239,6 +239,8 @@ export interface SysctlTarget {
   rationale: string;
   /** Profile that supplied this target after combining. */
   profile: string;
+  /** Where the target is written (profile file and line), for errors found once the host is known. */
+  source?: { file: string; line: number | null };
   /** Other profiles that wanted something for this key, and what happened to their wish. */
   overridden?: { profile: string; op: TargetOp; values: string[]; conflict?: boolean }[];
 }
@@ -287,8 +289,21 @@ export interface Finding {
   messageId: string;
   /** The change that would resolve it, if knobs can make one. */
   change?: Change;
-  /** Set when the accept list in etc/knobs/knobs.ini covers this rule. */
+  /** Set when the accept list in etc/knobs/knobs.ini covers this rule (and key): the reason. */
   accepted?: string;
+  /** The date of an accept entry that covered this finding until then: it counts again. */
+  acceptExpired?: string;
+}
+
+/** One entry of `[accept]` in etc/knobs/knobs.ini. */
+export interface AcceptEntry {
+  rule: string;
+  /** Only findings about this sysctl key (or glob); null: every finding of the rule. */
+  key: string | null;
+  reason: string;
+  /** Last day it applies (YYYY-MM-DD); null: no end. */
+  until: string | null;
+  line: number;
 }
 
 export interface NotApplicable {

@@ -4,6 +4,7 @@
 
 import { knownKeys } from '../core/catalog.js';
 import { coerceKernelVersion } from '../core/kernel-version.js';
+import { sideEffectGlobs } from '../core/kernel-side-effects.js';
 import type { HostFacts, KernelFacts, SysctlFact } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
 import { readPamLimits, readSelfLimits } from './limits.js';
@@ -39,6 +40,8 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
   const { config, boot } = readSysctlConfig(fs, expand);
 
   const keys = new Set<string>([...knownKeys(), ...(options.keys ?? []), ...configuredKeys(config, expand)]);
+  // What a write of those keys can change as well (ip_forward → conf.*.forwarding…), so a plan can list it.
+  for (const k of [...keys]) for (const g of sideEffectGlobs(k)) for (const m of expand(g)) keys.add(m);
   const sysctl: Record<string, SysctlFact> = {};
   for (const key of [...keys].sort()) {
     const live = readLive(fs, key);

@@ -6,7 +6,7 @@ import type { Profile, ResolvedProfile } from '../core/types.js';
 import { UserError } from '../errors.js';
 import type { HostFs } from '../host/host-fs.js';
 import { shippedProfiles } from '../shipped.js';
-import { parseProfile } from './parse.js';
+import { parseProfile, suggestKey } from './parse.js';
 
 export const USER_DIR = '/etc/knobs/profiles';
 export { MAX_INCLUDE_DEPTH };
@@ -56,10 +56,11 @@ export class ProfileSet {
     }
     const src = this.sources.get(name);
     if (!src) {
-      const known = [...this.sources.keys()].join(', ');
+      const known = [...this.sources.keys()];
+      const guess = suggestKey(name, known);
       throw new UserError(
         includedFrom ? `${includedFrom}: include: unknown profile "${name}"` : `unknown profile "${name}"`,
-        `known profiles: ${known} (user profiles go in ${USER_DIR}/<name>.ini)`,
+        `${guess ? `did you mean ${guess}? ` : ''}known profiles: ${known.join(', ')} (user profiles go in ${USER_DIR}/<name>.ini)`,
       );
     }
     const profile = parseProfile(name, src.file, src.read());
