@@ -88,25 +88,29 @@ describe('parseLimitsConf hand-made cases', () => {
     expect(r.problems[0]?.message).toMatch(/maxlogins only/);
   });
 
-  it('malformed lines are reported with their number and left out', () => {
+  it('malformed lines are reported with their number; dropped ones are left out', () => {
     const t = [
       'alice soft nofile', // 3 fields
       'alice', // 1 field
       'alice sfot nofile 10', // bad type
       'alice soft nofiles 10', // bad item
       'alice soft nofile lots', // bad value
-      'alice soft nofile -5', // negative
+      'alice soft nofile -5', // negative: strtoull reads 2^64-5, the line applies
       'a:b soft nofile 10', // bad range
       ': soft nofile 10', // bad range
       'bob hard nofile 20',
     ].join('\n');
     const r = parseLimitsConf(t, '/etc/security/limits.d/x.conf');
-    expect(r.lines.map((l) => [l.line, l.domain])).toEqual([[9, 'bob']]);
+    expect(r.lines.map((l) => [l.line, l.domain])).toEqual([[6, 'alice'], [9, 'bob']]);
     expect(r.problems.map((p) => p.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(r.problems[0]?.message).toMatch(/3 fields/);
+    expect(r.problems[0]?.logged).toBe('warning');
     expect(r.problems[2]?.message).toMatch(/type 'sfot'/);
+    expect(r.problems[2]?.logged).toBe('debug');
     expect(r.problems[3]?.message).toMatch(/unknown item 'nofiles'/);
-    expect(r.problems[6]?.message).toMatch(/invalid uid\/gid range 'a:b'/);
+    expect(r.problems[5]?.message).toMatch(/18446744073709551611/);
+    expect(r.problems[5]?.kind).toBe('misread');
+    expect(r.problems[6]?.message).toMatch(/invalid uid range 'a:b'/);
   });
 
   it('trailing garbage after digits is read like strtoul, with a warning; extra fields warned', () => {

@@ -75,7 +75,9 @@ describe('logins', () => {
       soft: { value: 8192, source: '/etc/security/limits.d/90-web.conf:1' },
       hard: { value: 20000, source: '/etc/security/limits.conf:70' },
     });
-    expect(r.logins.nproc.hard).toEqual({ value: 95000, source: 'inherited from /proc/1/limits (Debian pam_limits starts from PID 1)' });
+    expect(r.logins.nproc.hard).toEqual({ value: 95000, source: expect.stringMatching(/^inherited from \/proc\/1\/limits \(Debian pam_limits starts from PID 1/) });
+    expect(r.logins.pam).toMatchObject({ debianPatches: true, epermFatal: false });
+    expect(r.logins.session).toEqual({ opens: true, failures: [] });
     expect(r.warnings).toContainEqual({ id: 'limits.conf-invalid-line', file: '/etc/security/limits.d/90-web.conf', line: 2, message: expect.stringMatching(/got 2 fields/) });
     expect(r.logins.lines.find((l) => l.line === 68)).toMatchObject({ verdict: 'overridden' });
   });
@@ -154,11 +156,9 @@ describe('services', () => {
     });
     expect(svc(r, 'dirsrv@other.service').nofile).toMatchObject({ soft: 8192, source: '/lib/systemd/system/dirsrv@.service:2' });
   });
-  it('empty LimitNOFILE= resets to the manager default', () => {
-    expect(svc(r, 'redis.service').nofile).toEqual({
-      soft: 4096, hard: 8192, raw: null,
-      source: 'DefaultLimitNOFILE (/etc/systemd/system.conf.d/10-limits.conf:2); LimitNOFILE= reset at /etc/systemd/system/redis.service.d/reset.conf:2',
-    });
+  it('an empty LimitNOFILE= is a parse error that keeps the earlier value (not a reset)', () => {
+    expect(svc(r, 'redis.service').nofile).toEqual({ soft: 10000, hard: 10000, raw: '10000', source: expect.stringMatching(/redis\.service:\d+$/) });
+    expect(r.warnings).toContainEqual(expect.objectContaining({ id: 'systemd.invalid-value', file: '/etc/systemd/system/redis.service.d/reset.conf', line: 2 }));
   });
   it('docker 1048576, infinity = nr_open, no setting = default; PAMName reads limits.conf', () => {
     expect(svc(r, 'docker.service').nofile).toMatchObject({ soft: 1048576, hard: 1048576, source: '/lib/systemd/system/docker.service:16' });

@@ -35,7 +35,8 @@ describe('real unit files', () => {
     // `# LimitCore=` is a comment; nothing named LimitCore/LimitCORE exists.
     expect(p.entries.some((e) => /^LimitCore$/i.test(e.key))).toBe(false);
     const exec = p.entries.find((e) => e.key === 'ExecStart' && e.value.includes('galera_recovery'))!;
-    expect(exec.line).toBe(84);
+    // systemd reports a continued assignment under its LAST physical line (config_parse's `line`).
+    expect(exec.line).toBe(86);
     expect(exec.value).toContain('exec /usr/sbin/mariadbd $MYSQLD_OPTS');
     expect(exec.value).not.toContain('\\\n');
   });
@@ -45,7 +46,7 @@ describe('real unit files', () => {
     expect(nofile([{ file: 'v', entries: p.entries }]).winner?.setting).toEqual({ soft: 131072, hard: 131072 });
     const exec = p.entries.filter((e) => e.key === 'ExecStart');
     expect(exec).toHaveLength(1);
-    expect(exec[0]!.line).toBe(16);
+    expect(exec[0]!.line).toBe(23);
     expect(exec[0]!.value.replace(/\s+/g, ' ')).toBe(
       '/usr/sbin/varnishd -j unix,user=vcache -F -a :6081 -T localhost:6082 -f /etc/varnish/default.vcl -S /etc/varnish/secret -s malloc,256m',
     );
@@ -104,17 +105,18 @@ describe('values and precedence', () => {
     expect(parseRlimitSetting('1024:524288')).toEqual({ soft: 1024, hard: 524288 });
     expect(parseRlimitSetting('infinity')).toEqual({ soft: null, hard: null });
     expect(parseRlimitSetting('4096:infinity')).toEqual({ soft: 4096, hard: null });
-    expect(parseRlimitSetting('')).toEqual({ reset: true });
+    // test-rlimit-util.c: rlimit_parse(RLIMIT_NOFILE, "") is -EINVAL — an error, not a reset.
+    expect(parseRlimitSetting('')).toHaveProperty('error');
     expect(parseRlimitSetting('9:3')).toHaveProperty('error');
     expect(parseRlimitSetting('lots')).toHaveProperty('error');
     expect(parseRlimitSetting('8M', 'MEMLOCK')).toEqual({ soft: 8388608, hard: 8388608 });
   });
-  it('later layer wins, empty resets, invalid is ignored', () => {
+  it('later layer wins; an empty value and an invalid one are ignored (the earlier setting stays)', () => {
     const L = (file: string, v: string): UnitLayer => ({ file, entries: [{ section: 'Service', key: 'LimitNOFILE', value: v, line: 1 }] });
     expect(nofile([L('u', '100'), L('a', '200')]).winner?.file).toBe('a');
-    const reset = nofile([L('u', '100'), L('a', '')]);
-    expect(reset.winner).toBeNull();
-    expect(reset.resetBy).toEqual({ file: 'a', line: 1 });
+    const empty = nofile([L('u', '100'), L('a', '')]);
+    expect(empty.winner?.file).toBe('u');
+    expect(empty.invalid[0]?.message).toMatch(/Failed to parse resource value, ignoring/);
     expect(nofile([L('u', '100'), L('a', ''), L('b', '300')]).winner?.file).toBe('b');
     const bad = nofile([L('u', '100'), L('a', 'x')]);
     expect(bad.winner?.file).toBe('u');
@@ -124,8 +126,37 @@ describe('values and precedence', () => {
     expect(effectiveNofile({ soft: null, hard: null }, 1048576)).toEqual({ soft: 1048576, hard: 1048576 });
     expect(effectiveNofile({ soft: 4096, hard: null }, 1048576)).toEqual({ soft: 4096, hard: 1048576 });
   });
-  it('drop-in names: instance, template, dash prefixes, type', () => {
-    expect(dropinNames('dirsrv@main.service')).toEqual(['dirsrv@main.service', 'dirsrv@.service', 'service']);
-    expect(dropinNames('foo-bar-baz.service')).toEqual(['foo-bar-baz.service', 'foo-bar-.service', 'foo-.service', 'service']);
+  it('drop-in names within one directory: instance, template (and its prefixes), dash prefixes', () => {
+    expect(dropinNames('dirsrv@main.service')).toEqual(['dirsrv@main.service', 'dirsrv@.service']);
+    expect(dropinNames('foo-bar-baz.service')).toEqual(['foo-bar-baz.service', 'foo-bar-.service', 'foo-.service']);
+    // src/shared/dropin.c: the template's prefixes come before the instance's.
+    expect(dropinNames('foo-bar@x.service')).toEqual(['foo-bar@x.service', 'foo-bar@.service', 'foo-.service', 'foo-@x.service', 'foo-@.service']);
+    expect(dropinNames('foo-.service')).toEqual(['foo-.service']);
+    expect(dropinNames('-foo.service')).toEqual(['-foo.service']);
+  });
+  it('numbers by systemd\'s rules (safe_atou64, rlimit_parse)', () => {
+    const ok = (v: string) => parseRlimitSetting(v);
+    expect(ok('0x100')).toEqual({ soft: 256, hard: 256 });
+    expect(ok('010')).toEqual({ soft: 8, hard: 8 });
+    expect(ok('0b101')).toEqual({ soft: 5, hard: 5 });
+    expect(ok('0o17')).toEqual({ soft: 15, hard: 15 });
+    expect(ok('-0')).toEqual({ soft: 0, hard: 0 });
+    expect(ok('4096: 8192')).toEqual({ soft: 4096, hard: 8192 });
+    expect(ok('4096:8192:')).toEqual({ soft: 4096, hard: 8192 });
+    expect(ok('4\\096')).toEqual({ soft: 4096, hard: 4096 });
+    for (const bad of ['4096 : 8192', '4096 :8192', '08', '0x', '-5', '+-5', '18446744073709551615', '99999999999999999999', '4096:', ':4096', '1:2:3', '4096\\', '"4096"', 'INFINITY', '5:4']) {
+      expect(ok(bad), bad).toHaveProperty('error');
+    }
+    expect(ok('18446744073709551614')).toEqual({ soft: Number(2n ** 64n - 2n), hard: Number(2n ** 64n - 2n) });
+    expect(ok('+5')).toEqual({ soft: 5, hard: 5 });
+  });
+  it('lines end at \\n, \\r, \\r\\n, \\n\\r and NUL; a fatal error stops the file', () => {
+    const p = parseUnitFile('[Service]\rLimitNOFILE=5\r\nLimitNPROC=6\n\nX=1\0Y=2\n');
+    expect(p.entries.map((e) => [e.key, e.line])).toEqual([['LimitNOFILE', 2], ['LimitNPROC', 3], ['X', 5], ['Y', 6]]);
+    const f = parseUnitFile('[Service]\nLimitNOFILE=5\n[Service\nLimitNOFILE=6\n');
+    expect(f.fatalAt).toBe(3);
+    expect(f.entries.map((e) => e.value)).toEqual(['5']);
+    const u = parseUnitFile(Buffer.from('[Service]\nLimitNOFILE=\xff\nLimitNOFILE=7\n', 'latin1'));
+    expect(u.fatalAt).toBe(2);
   });
 });

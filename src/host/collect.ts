@@ -6,7 +6,7 @@ import { knownKeys } from '../core/catalog.js';
 import { coerceKernelVersion } from '../core/kernel-version.js';
 import type { HostFacts, KernelFacts, SysctlFact } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
-import { readPamLimits, readSelfLimits } from './limits.js';
+import { collectPamFacts, collectSystemdFacts, readSelfLimits } from './limits.js';
 import { collectProcessFacts } from './processes.js';
 import { collectSocketCensus, toSocketFacts, unavailableSocketFacts } from './sockets.js';
 import { configuredKeys, expandSysctlGlob, readSysctlConfig } from './sysctl-files.js';
@@ -44,14 +44,17 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
 
   const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: false });
   const listen = new Map((census?.listeners ?? []).map((l) => [l.inode, l.port] as const));
+  const pam = collectPamFacts(fs);
   return {
     kernel,
     sysctl,
     sysctlConfig: config,
     limits: {
       self: readSelfLimits(fs),
-      pam: readPamLimits(fs),
+      pam: pam.lines,
       ...(options.sockets === false ? {} : { processes: collectProcessFacts(fs, listen) }),
+      pamConfig: pam.config,
+      systemd: collectSystemdFacts(fs),
     },
     sockets: census ? toSocketFacts(census) : unavailableSocketFacts(),
   };
