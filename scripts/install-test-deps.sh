@@ -4,6 +4,8 @@
 #   ss, ip (iproute2)  netstat (net-tools)  sysctl (procps)  unshare, prlimit (util-linux)
 #   gcc (bench socket generator)  python3 (namespace helpers)  jq  /usr/bin/time (time)
 #   make, g++ (with gcc and python3: node-gyp building the sock_diag addon at npm ci)
+#   su, setpriv (util-linux), pam_limits.so (libpam-modules): the pam_limits oracle
+#   systemd: `systemd --test` for the LimitNOFILE= oracle (it is not started, only run as a parser)
 set -eu
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -18,6 +20,10 @@ need g++ g++
 need make make
 need python3 python3
 need jq jq
+need su util-linux
+need setpriv util-linux
+need systemd systemd
+[ -e /lib/x86_64-linux-gnu/security/pam_limits.so ] || [ -e /usr/lib/x86_64-linux-gnu/security/pam_limits.so ] || [ -e /lib/security/pam_limits.so ] || missing="$missing libpam-modules"
 [ -x /usr/bin/time ] || missing="$missing time"
 if [ -z "$missing" ]; then
   exit 0

@@ -122,7 +122,7 @@ export function pamBehaviour(facts: PamModuleFacts | undefined): PamBehaviour {
   const marker = (m: string) => f.markers.includes(m);
   // Strings in pam_limits.so itself beat any version mapping: they are the build that runs.
   const haveBinary = f.binary !== undefined;
-  const debian = haveBinary && marker('debian-eperm-log') ? true : f.family === null ? null : f.family === 'debian';
+  const debian = haveBinary ? marker('debian-eperm-log') : f.family === null ? null : f.family === 'debian';
   const v = f.version;
 
   let unlimited: boolean | null;

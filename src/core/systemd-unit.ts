@@ -120,7 +120,7 @@ export function parseUnitFile(input: string | Uint8Array, opts: ParseUnitOptions
     const l = sdStrip(raw);
     if (l === '') return true;
     if (!isValidUtf8(l)) {
-      problems.push({ line: at, message: 'String has invalid UTF-8, the rest of the file is not read', fatal: true });
+      problems.push({ line: at, message: 'String is not UTF-8 clean, ignoring assignment (and systemd stops reading the file here)', fatal: true });
       return false;
     }
     const text = fromLatin1(l);
@@ -191,6 +191,8 @@ export function parseUnitFile(input: string | Uint8Array, opts: ParseUnitOptions
 export interface RlimitSetting {
   soft: number | null;
   hard: number | null;
+  /** The same values as exact decimal strings (numbers above 2^53 lose digits as JS numbers). */
+  exact?: { soft: string | null; hard: string | null };
 }
 
 const SIZE_ITEMS = new Set(['FSIZE', 'DATA', 'STACK', 'CORE', 'RSS', 'MEMLOCK', 'AS', 'MSGQUEUE']);
@@ -218,18 +220,19 @@ function extractWord(p: string | null): { word: string | null; rest: string | nu
 }
 
 /** rlimit_parse_one() for `resource`: RLIM_INFINITY as null, or why not. */
-function parseOne(v: string, resource: string): { value: number | null } | { error: string } {
-  if (v === 'infinity') return { value: null };
+function parseOne(v: string, resource: string): { value: number | null; exact: string | null } | { error: string } {
+  if (v === 'infinity') return { value: null, exact: null };
   if (SIZE_ITEMS.has(resource)) {
     // parse_size(…, 1024): approximated (knobs only reads LimitNOFILE= exactly).
     const m = /^[ \t\n\r]*(\d+(?:\.\d+)?)\s*([KMGTPE]?)B?$/i.exec(v);
     if (!m) return { error: `'${v}' is not a size` };
-    return { value: Math.floor(Number(m[1]) * (SUFFIX[(m[2] ?? '').toUpperCase()] ?? 1)) };
+    const n = Math.floor(Number(m[1]) * (SUFFIX[(m[2] ?? '').toUpperCase()] ?? 1));
+    return { value: n, exact: String(n) };
   }
   const r = safeAtou64(v);
   if (!r.ok) return { error: r.errno === 'ERANGE' ? `'${v}' is out of range` : `'${v}' is not a number` };
   if (r.value >= RLIM_INFINITY) return { error: `'${v}' is out of range (2^64-1 is RLIM_INFINITY: write infinity)` };
-  return { value: Number(r.value) };
+  return { value: Number(r.value), exact: r.value.toString() };
 }
 
 /**
@@ -245,11 +248,11 @@ export function parseRlimitSetting(value: string, resource = 'NOFILE'): RlimitSe
   const b = extractWord(a.rest);
   if ('error' in b) return { error: `${b.error} in '${value}'` };
   if (b.rest !== null && b.rest !== '') return { error: `'${value}' has more than SOFT:HARD` };
-  if (b.word === null) return { soft: soft.value, hard: soft.value };
+  if (b.word === null) return { soft: soft.value, hard: soft.value, exact: { soft: soft.exact, hard: soft.exact } };
   const hard = parseOne(b.word, resource);
   if ('error' in hard) return { error: hard.error };
   if (hard.value !== null && (soft.value === null || soft.value > hard.value)) return { error: `soft limit above hard limit in '${value}'` };
-  return { soft: soft.value, hard: hard.value };
+  return { soft: soft.value, hard: hard.value, exact: { soft: soft.exact, hard: hard.exact } };
 }
 
 /** A config layer: one file's parsed entries, in the order systemd applies them. */

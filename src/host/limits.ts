@@ -326,14 +326,18 @@ function parseLayer(fs: HostFs, file: string, sections: string[], out: ParsedLay
 }
 
 /**
- * /etc/systemd/system.conf then its drop-ins, in the order PID 1 applies them
- * (src/core/main.c parse_config_file → config_parse_many): a fatal error in one file
- * stops the whole read, so no later drop-in applies.
+ * The manager's configuration in the order PID 1 applies it (src/core/main.c
+ * parse_config_file → config_parse_many): the first main file that exists, then the
+ * `*.conf` drop-ins of `dropinDirs`; a fatal error in one file ends the whole read, so
+ * no later drop-in applies. Defaults: /etc/systemd/system.conf + system.conf.d.
  */
-export function readManagerLayers(fs: HostFs): ParsedLayers {
+export function readManagerLayers(fs: HostFs, mains: string[] = [MANAGER_CONF], dropinDirs: string[] = MANAGER_DROPIN_DIRS): ParsedLayers {
   const out: ParsedLayers = { layers: [], problems: [], files: [] };
-  for (const f of [MANAGER_CONF, ...listConfFiles(fs, MANAGER_DROPIN_DIRS)]) {
-    if (f === MANAGER_CONF && !fs.exists(f)) continue;
+  const main = mains.find((m) => {
+    const r = followLinks(fs, m);
+    return 'path' in r || ('target' in r && r.target === '/dev/null');
+  });
+  for (const f of [...(main ? [main] : []), ...listConfFiles(fs, dropinDirs)]) {
     if (parseLayer(fs, f, ['Manager'], out) === 'fatal') {
       out.problems.push({ file: f, line: null, message: 'systemd stops reading the manager configuration here: later drop-ins are not applied' });
       break;
@@ -354,6 +358,8 @@ export interface UnitFiles {
   layers: UnitLayer[];
   /** Drop-in paths systemd lists for the unit (masked and dangling ones included). */
   dropins: string[];
+  /** The drop-ins systemd parses (also for a masked unit, whose settings never apply). */
+  parsedDropins: UnitLayer[];
   problems: ConfProblem[];
 }
 
@@ -372,7 +378,7 @@ function findFragment(fs: HostFs, name: string): string | null {
 export function readUnitLayers(fs: HostFs, unitName: string): UnitFiles {
   const unit = normalizeUnitName(unitName);
   const problems: ConfProblem[] = [];
-  const out: UnitFiles = { unit, unitFile: null, masked: false, loadError: null, layers: [], dropins: [], problems };
+  const out: UnitFiles = { unit, unitFile: null, masked: false, loadError: null, layers: [], dropins: [], parsedDropins: [], problems };
   const sections = unitSections(unit);
   const at = unit.indexOf('@');
   const template = at > 0 && unit.indexOf('.', at) > at + 1 ? `${unit.slice(0, at + 1)}${unit.slice(unit.lastIndexOf('.'))}` : null;
@@ -382,10 +388,9 @@ export function readUnitLayers(fs: HostFs, unitName: string): UnitFiles {
     out.unitFile = fragment;
     const r = openConfig(fs, fragment);
     if ('masked' in r) {
+      // systemd still lists the drop-ins of a masked unit (it does not apply them).
       out.masked = true;
-      return out;
-    }
-    if ('missing' in r || 'unreadable' in r) {
+    } else if ('missing' in r || 'unreadable' in r) {
       out.loadError = `${fragment}: ${'missing' in r ? 'a link to nothing' : r.unreadable}`;
     } else if (parseLayer(fs, fragment, sections, acc) === 'fatal') {
       out.loadError = `${fragment}: a fatal syntax error (the unit is not loaded)`;
@@ -397,11 +402,20 @@ export function readUnitLayers(fs: HostFs, unitName: string): UnitFiles {
   for (const dir of UNIT_DIRS) dirs.push(`${dir}/${type}.d`);
   const dropins = listConfFiles(fs, dirs);
   out.dropins = dropins;
+  // src/core/load-fragment.c unit_load_fragment_and_dropin(): a missing fragment (for a
+  // service) or one with a fatal error ends the load before the drop-ins; a masked unit's
+  // drop-ins are still parsed (their warnings are logged) though nothing runs.
+  if (out.unitFile === null || out.loadError) {
+    out.layers = acc.layers;
+    return out;
+  }
+  const before = acc.layers.length;
   for (const f of dropins) {
     // A fatal error in a drop-in only ends that drop-in (load-dropin.c ignores config_parse's result).
     parseLayer(fs, f, sections, acc);
   }
-  out.layers = acc.layers;
+  out.parsedDropins = acc.layers.slice(before);
+  out.layers = out.masked ? [] : acc.layers;
   return out;
 }
 

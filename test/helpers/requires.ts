@@ -14,10 +14,12 @@ export type Need =
   | 'prlimit'
   | 'setpriv'
   | 'su with pam_limits'
-  | 'systemd-sysctl';
+  | 'systemd-sysctl'
+  | 'systemd --test';
 
 const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 
+export const SYSTEMD_BIN = ['/usr/bin/systemd', '/lib/systemd/systemd', '/usr/lib/systemd/systemd'].find((p) => fs.existsSync(p));
 export const SYSTEMD_SYSCTL = ['/lib/systemd/systemd-sysctl', '/usr/lib/systemd/systemd-sysctl'].find((p) => fs.existsSync(p));
 
 const PROBES: Record<Need, () => string | null> = {
@@ -35,6 +37,11 @@ const PROBES: Record<Need, () => string | null> = {
     return null;
   },
   'systemd-sysctl': () => (SYSTEMD_SYSCTL ? null : 'systemd-sysctl is not installed'),
+  'systemd --test': () => {
+    if (!SYSTEMD_BIN) return 'systemd is not installed';
+    if (!ok('setpriv', ['--version'])) return 'setpriv is not installed (systemd --test refuses to run as root)';
+    return ok(SYSTEMD_BIN, ['--version']) ? null : 'systemd --version fails';
+  },
 };
 
 const seen = new Map<Need, string | null>();
