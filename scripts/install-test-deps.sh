@@ -6,6 +6,7 @@
 #   make, g++ (with gcc and python3: node-gyp building the sock_diag addon at npm ci)
 #   su, setpriv (util-linux), pam_limits.so (libpam-modules): the pam_limits oracle
 #   systemd: `systemd --test` for the LimitNOFILE= oracle (it is not started, only run as a parser)
+#   tmux, less (the wizard driven in a real 80x24 terminal, its pager)
 set -eu
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -24,6 +25,8 @@ need su util-linux
 need setpriv util-linux
 need systemd systemd
 [ -e /lib/x86_64-linux-gnu/security/pam_limits.so ] || [ -e /usr/lib/x86_64-linux-gnu/security/pam_limits.so ] || [ -e /lib/security/pam_limits.so ] || missing="$missing libpam-modules"
+need tmux tmux
+need less less
 [ -x /usr/bin/time ] || missing="$missing time"
 if [ -z "$missing" ]; then
   exit 0

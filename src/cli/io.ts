@@ -15,6 +15,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Columns to wrap text at (see format/wrap.ts): the terminal's, $COLUMNS, or 80. */
   width?: number;
+  /** Rows of the terminal (interactive commands page by it); unknown when undefined. */
+  rows?: number;
 }
 
 /** The reader of stdout went away (`knobs explain … | head -1`). */
@@ -66,6 +68,9 @@ export function nodeIo(): Io {
     },
     get width() {
       return terminalWidth(stdoutTTY() ? process.stdout.columns : undefined, env);
+    },
+    get rows() {
+      return stdoutTTY() ? process.stdout.rows : undefined;
     },
     env,
   };
