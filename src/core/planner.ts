@@ -13,6 +13,8 @@
 
 import { rejectReason } from './catalog.js';
 import { comparableLimit, parseLimitsConf } from './limits-conf.js';
+import { limitForSystemd } from './systemd-unit.js';
+import { epermOutcome, pamBehaviour } from './pam-module.js';
 import { makeOnlyMatcher } from './only.js';
 import {
   isManaged,
@@ -324,7 +326,7 @@ function planLimitsFile(input: PlanInput, allowed: (k: string) => boolean, nrOpe
     if (t.item === 'nofile' && want > nrOpen) {
       plan.refusals.push({
         id: 'nofile-above-nr-open',
-        message: `${t.domain} ${t.type} nofile ${t.value} is above fs.nr_open (${nrOpen}): pam_limits would refuse every login and su for ${t.domain}. Raise fs.nr_open in the same plan or lower the limit.`,
+        message: `${t.domain} ${t.type} nofile ${t.value} is above fs.nr_open (${nrOpen}): setrlimit fails with EPERM, and ${epermOutcome(pamBehaviour(input.facts.limits.pamConfig?.module))}. Raise fs.nr_open in the same plan or lower the limit.`,
       });
       continue;
     }
@@ -406,10 +408,16 @@ function planDropIns(input: PlanInput, allowed: (k: string) => boolean, nrOpen: 
     plan.warnings.push({ id: 'no-nofile-target', message: `profiles ${plan.profiles.join(', ') || '(none)'} set no nofile limit; nothing to write for --service` });
     return;
   }
-  const softV = soft?.value ?? hard!.value;
-  const hardV = hard?.value ?? soft!.value;
-  if (limitNumber(hardV, nrOpen, 'nofile') > nrOpen) {
-    plan.refusals.push({ id: 'nofile-above-nr-open', message: `LimitNOFILE hard ${hardV} is above fs.nr_open (${nrOpen}): the service would fail to start` });
+  // systemd spells "no limit" `infinity` and rejects `unlimited`/`-1` (rlimit_parse_u64, v252).
+  const softV = limitForSystemd(soft?.value ?? hard!.value);
+  const hardV = limitForSystemd(hard?.value ?? soft!.value);
+  if (softV === null || hardV === null) {
+    plan.refusals.push({ id: 'nofile-not-a-number', message: `nofile ${soft?.value ?? hard?.value} cannot be written as LimitNOFILE= (digits or unlimited only)` });
+    return;
+  }
+  if (hardV !== 'infinity' && Number(hardV) > nrOpen) {
+    // execute.c calls setrlimit_closest(): the service would start with fs.nr_open, not with what the file says.
+    plan.refusals.push({ id: 'nofile-above-nr-open', message: `LimitNOFILE hard ${hardV} is above fs.nr_open (${nrOpen}): systemd would silently lower it to ${nrOpen} (setrlimit_closest)` });
     return;
   }
   const value = softV === hardV ? softV : `${softV}:${hardV}`;

@@ -389,3 +389,15 @@ export function unitSections(unit: string): string[] {
   const own: Record<string, string> = { service: 'Service', socket: 'Socket', mount: 'Mount', swap: 'Swap', timer: 'Timer', path: 'Path', slice: 'Slice', scope: 'Scope', automount: 'Automount' };
   return ['Unit', ...(own[type] ? [own[type]!] : []), 'Install'];
 }
+
+/**
+ * A limits.conf-style value (`65536`, `unlimited`, `-1`) as LimitNOFILE= must spell it:
+ * systemd knows only digits and `infinity` (rlimit_parse_u64), so `unlimited` or `-1`
+ * written as is would be rejected and ignored. null when pam itself cannot read it.
+ */
+export function limitForSystemd(pamStyle: string): string | null {
+  const v = pamStyle.trim().toLowerCase();
+  if (v === 'unlimited' || v === 'infinity' || v === '-1' || v === '-') return 'infinity';
+  if (!/^\d+$/.test(v)) return null;
+  return BigInt(v).toString();
+}
