@@ -163,3 +163,26 @@ describe('parseProcLimits', () => {
     expect(typeof l.nofile?.soft).toBe('number');
   });
 });
+
+describe('the parsers never throw, whatever the bytes', () => {
+  it('limits.conf in every dialect, systemd unit files, and the number readers', async () => {
+    const fc = (await import('fast-check')).default;
+    const { parseUnitFile, parseRlimitSetting } = await import('../src/core/systemd-unit.js');
+    const { pamValue } = await import('../src/core/limits-conf.js');
+    const text = fc.oneof(
+      fc.string({ maxLength: 400 }),
+      fc.array(fc.constantFrom('*', '@g', '%', ':', '1:', 'a:b', 'hard', 'soft', '-', 'nofile', 'maxlogins', 'chroot', '-1', '0x1', '\t', ' ', '\r', '\n', '#', '[Service]', 'LimitNOFILE=', '\\', '\0', '\u00ff', '99999999999999999999'), { maxLength: 60 }).map((a) => a.join('')),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        for (const split of ['sscanf', 'rest-of-line', 'rest-of-line-trimmed'] as const) parseLimitsConf(t, '/x', { split, chroot: null });
+        parseUnitFile(t);
+        parseUnitFile(Buffer.from(t, 'latin1'));
+        parseRlimitSetting(t);
+        pamValue('nofile', t);
+        pamValue('maxlogins', t);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -49,6 +49,7 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
   const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: Boolean(options.workload) });
   const listen = new Map((census?.listeners ?? []).map((l) => [l.inode, l.port] as const));
   const pam = collectPamFacts(fs);
+  const processes = options.sockets === false ? undefined : collectProcessFacts(fs, listen);
   return {
     kernel,
     sysctl,
@@ -56,9 +57,10 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
     limits: {
       self: readSelfLimits(fs),
       pam: pam.lines,
-      ...(options.sockets === false ? {} : { processes: collectProcessFacts(fs, listen) }),
+      ...(processes ? { processes } : {}),
       pamConfig: pam.config,
-      systemd: collectSystemdFacts(fs),
+      // The units of the processes knobs looks at: their parse warnings are findings too.
+      systemd: collectSystemdFacts(fs, [...new Set((processes ?? []).map((p) => p.unit).filter((u): u is string => u !== null))]),
     },
     sockets: census ? toSocketFacts(census) : unavailableSocketFacts(),
     ...(options.workload ? { system: readSystemFacts(fs), ...(census ? { workload: workloadFacts(fs, census) } : {}) } : {}),

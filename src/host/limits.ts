@@ -419,12 +419,22 @@ export function readUnitLayers(fs: HostFs, unitName: string): UnitFiles {
   return out;
 }
 
-/** systemd facts for `knobs facts`: the manager's DefaultLimitNOFILE= and its config problems. */
-export function collectSystemdFacts(fs: HostFs): SystemdLimitsFacts {
+/**
+ * systemd facts for `knobs facts`: the manager's DefaultLimitNOFILE= and its config
+ * problems, plus the parse problems of `units` (those of the processes knobs looks at).
+ */
+export function collectSystemdFacts(fs: HostFs, units: string[] = []): SystemdLimitsFacts {
   const mgr = readManagerLayers(fs);
   const r = resolveSetting(mgr.layers, 'Manager', 'DefaultLimitNOFILE');
   const problems: SystemdLimitsFacts['problems'] = mgr.problems.map((p) => ({ file: p.file, line: p.line, message: p.message }));
   for (const inv of r.invalid) problems.push({ file: inv.file, line: inv.line, message: inv.message });
+  for (const unit of units) {
+    const u = readUnitLayers(fs, unit);
+    for (const p of u.problems) problems.push({ file: p.file, line: p.line, message: p.message, unit });
+    for (const inv of resolveSetting([...u.layers, ...(u.masked ? u.parsedDropins : [])], 'Service', 'LimitNOFILE').invalid) {
+      problems.push({ file: inv.file, line: inv.line, message: inv.message, unit });
+    }
+  }
   return {
     defaultNofile: r.winner ? { ...r.winner.setting, file: r.winner.file, line: r.winner.line, raw: r.winner.raw } : null,
     files: mgr.files,

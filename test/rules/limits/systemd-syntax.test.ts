@@ -25,6 +25,11 @@ ruleTester.run(rule, {
         { messageId: 'problem', includes: ['/etc/systemd/system.conf.d/20-y.conf: cannot be read'] },
       ],
     },
+    {
+      name: 'a running service\'s unit file',
+      host: host('6.1', { systemd: { defaultNofile: null, files: [], problems: [{ file: '/etc/systemd/system/nginx.service.d/limits.conf', line: 2, message: 'LimitNOFILE=4096 : 8192: Failed to parse resource value, ignoring', unit: 'nginx.service' }] } }),
+      findings: [{ messageId: 'problem', includes: ['/etc/systemd/system/nginx.service.d/limits.conf:2', '(nginx.service)'] }],
+    },
   ],
   notApplicable: [],
 });
