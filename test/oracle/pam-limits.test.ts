@@ -17,7 +17,10 @@
 // - This machine's root lacks CAP_SYS_RESOURCE, so raising a hard limit above su's own is
 //   EPERM; Debian patch 032 skips such an item (it keeps su's value). knobs models the
 //   capability (canRaiseHard), so the same model predicts production hosts (sshd has it).
-// What this oracle cannot check: upstream/RHEL builds (only Debian's pam_limits is
+// Another build: KNOBS_PAM_ORACLE_MODULE=/path/to/pam_limits.so bind-mounts that module over the
+// system's inside the namespace, and knobs reads its build from the module's strings (an
+// upstream Linux-PAM 1.5.2 built from its tag was checked that way; sources are not vendored).
+// What this oracle cannot check by default: upstream/RHEL builds (only Debian's pam_limits is
 // installed here; their differences are unit-tested from the source), maxlogins ≥ 1 with
 // other sessions open (utmp is empty here), and hard limits above fs.nr_open as such
 // (here every hard above su's 20000 already fails with EPERM for lack of the capability).
@@ -47,6 +50,11 @@ cp -a "$root/etc/security/." /etc/security/
 mount --bind "$root/etc/passwd" /etc/passwd || exit 97
 mount --bind "$root/etc/group" /etc/group || exit 97
 mount --bind "$root/etc/shadow" /etc/shadow || exit 97
+if [ -n "\${KNOBS_PAM_ORACLE_MODULE:-}" ]; then
+  for m in /lib/x86_64-linux-gnu/security/pam_limits.so /usr/lib/x86_64-linux-gnu/security/pam_limits.so /lib64/security/pam_limits.so /lib/security/pam_limits.so; do
+    if [ -e "$m" ]; then mount --bind "$KNOBS_PAM_ORACLE_MODULE" "$m" || exit 97; break; fi
+  done
+fi
 for u in "$@"; do
   su -s /bin/sh "$u" -c 'ulimit -Sn; ulimit -Hn; ulimit -Sp; ulimit -Hp' > "$root/.out" 2>&1
   echo "$u $? $(tr '\\n' ' ' < "$root/.out")"
@@ -183,6 +191,16 @@ function generate(seed: number, count: number): Case[] {
   return cases;
 }
 
+/** A root whose only evidence is the module under test (KNOBS_PAM_ORACLE_MODULE), or `/`. */
+function moduleRoot(tmp: string): string {
+  const m = process.env.KNOBS_PAM_ORACLE_MODULE;
+  if (!m) return '/';
+  const root = path.join(tmp, 'module-root');
+  fs.mkdirSync(path.join(root, 'lib/security'), { recursive: true });
+  fs.copyFileSync(m, path.join(root, 'lib/security/pam_limits.so'));
+  return root;
+}
+
 function capSysResource(): boolean {
   const m = /^CapEff:\s*([0-9a-f]+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
   return m ? (BigInt('0x' + m[1]) & (1n << 24n)) !== 0n : false;
@@ -191,14 +209,14 @@ function capSysResource(): boolean {
 const SEED = Number(process.env.KNOBS_PAM_ORACLE_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const COUNT = Number(process.env.KNOBS_PAM_ORACLE_CASES ?? 75);
 
-describe.skipIf(NEEDS.skip)(NEEDS.title(`pam_limits oracle: su inside unshare -m (${PINNED.length} pinned + ${COUNT} generated cases × ${USERS.length} users, seed ${SEED})`), () => {
+describe.skipIf(NEEDS.skip)(NEEDS.title(`pam_limits oracle: su inside unshare -m (${PINNED.length} pinned + ${COUNT} generated cases × ${USERS.length} users, seed ${SEED}${process.env.KNOBS_PAM_ORACLE_MODULE ? `, module ${process.env.KNOBS_PAM_ORACLE_MODULE}` : ''})`), () => {
   const tmp = tempDir('knobs-pam-oracle-');
   const script = path.join(tmp, 'run.sh');
   fs.writeFileSync(script, SCRIPT);
   const self = parseProcLimits(fs.readFileSync('/proc/self/limits', 'utf8'));
   const pid1 = parseProcLimits(fs.readFileSync('/proc/1/limits', 'utf8'));
   const nrOpen = Number(fs.readFileSync('/proc/sys/fs/nr_open', 'utf8').trim());
-  const behaviour = pamBehaviour(detectPamModule(new HostFs('/')));
+  const behaviour = pamBehaviour(detectPamModule(new HostFs(moduleRoot(tmp))));
   const passwd = fs.readFileSync('/etc/passwd', 'utf8') + EXTRA_PASSWD;
   const group = fs.readFileSync('/etc/group', 'utf8') + EXTRA_GROUP;
   // su's own limits when PAM runs: the caller's, with the soft nofile set to 1024 (see above).
