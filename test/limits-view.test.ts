@@ -108,7 +108,7 @@ describe('what this host\'s pam_limits does (detected under --root)', () => {
     const root = tree(base({ 'var/lib/dpkg/status': DEBIAN_STATUS, 'etc/security/limits.conf': '* hard nofile 2000000\n', 'proc/9/comm': 'sshd\n', 'proc/9/limits': limitsFile([1024, 524288]) }));
     const r = report(root, { user: 'alice' });
     expect(r.logins.pam).toMatchObject({ debianPatches: true, epermFatal: false });
-    expect(r.logins.pam.summary).toMatch(/Debian\/Ubuntu pam_limits 1\.5\.2-6\+deb12u1/);
+    expect(r.logins.pam.summary).toMatch(/Debian\/Ubuntu build 1\.5\.2-6\+deb12u1/);
     expect(r.logins.session.opens).toBe(true);
     expect(r.logins.requestedNofile?.hard).toMatchObject({ value: 2000000, source: '/etc/security/limits.conf:1' });
     expect(r.logins.nofile.hard).toEqual({ value: 524288, source: expect.stringMatching(/not applied: setrlimit fails with EPERM and this pam_limits skips it; the session keeps the login service's own limits \(sshd, pid 9\)/) });

@@ -145,9 +145,9 @@ export function pamBehaviour(facts: PamModuleFacts | undefined): PamBehaviour {
   else if (v !== null && compareVersions(v, '1.6.0') >= 0) split = 'rest-of-line';
   else if (v === null) splitKnown = false;
 
-  const name = debian === null ? 'pam_limits (build unknown)' : debian ? 'Debian/Ubuntu pam_limits' : 'upstream Linux-PAM pam_limits';
+  const name = debian === null ? 'build unknown' : debian ? 'Debian/Ubuntu build' : 'upstream Linux-PAM';
   const ver = f.packageVersion ?? v;
-  const summary = `${name}${ver ? ` ${ver}` : ''}${f.evidence.length ? ` (${f.evidence.join('; ')})` : ' (nothing under the root says which)'}`;
+  const summary = `${name}${ver ? ` ${ver}` : ''}${f.evidence.length ? ` — ${f.evidence.join('; ')}` : ', nothing under the root says which'}`;
   return {
     summary,
     debianPatches: debian,

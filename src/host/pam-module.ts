@@ -132,7 +132,7 @@ export function detectPamModule(hfs: HostFs): PamModuleFacts {
       out.family = own.family;
       const v = own.byMajor[major];
       if (v) out.version = v;
-      out.evidence.push(`/etc/os-release: ${os.id} ${os.versionId}${v ? ` (ships pam ${v})` : ''}`);
+      out.evidence.push(`/etc/os-release: ${os.id} ${os.versionId}${v ? `, which ships pam ${v}` : ''}`);
     } else if (like) {
       out.family = DISTRO_PAM[like]!.family;
       out.evidence.push(`/etc/os-release: ${os.id} ${os.versionId}, like ${like}`);

@@ -114,9 +114,9 @@ export function pamModule(kind: 'debian12' | 'rhel9' | 'rhel7' | 'unknown'): Non
     case 'debian12':
       return { family: 'debian', version: '1.5.2', packageVersion: '1.5.2-6+deb12u1', distro: { id: 'debian', versionId: '12' }, evidence: ['/var/lib/dpkg/status: libpam-modules 1.5.2-6+deb12u1'], markers: [] };
     case 'rhel9':
-      return { family: 'upstream', version: '1.5.1', packageVersion: null, distro: { id: 'rhel', versionId: '9.3' }, evidence: ['/etc/os-release: rhel 9.3 (ships pam 1.5.1)'], markers: [] };
+      return { family: 'upstream', version: '1.5.1', packageVersion: null, distro: { id: 'rhel', versionId: '9.3' }, evidence: ['/etc/os-release: rhel 9.3, which ships pam 1.5.1'], markers: [] };
     case 'rhel7':
-      return { family: 'upstream', version: '1.1.8', packageVersion: null, distro: { id: 'centos', versionId: '7' }, evidence: ['/etc/os-release: centos 7 (ships pam 1.1.8)'], markers: [] };
+      return { family: 'upstream', version: '1.1.8', packageVersion: null, distro: { id: 'centos', versionId: '7' }, evidence: ['/etc/os-release: centos 7, which ships pam 1.1.8'], markers: [] };
     case 'unknown':
       return { family: null, version: null, packageVersion: null, distro: null, evidence: [], markers: [] };
   }
