@@ -320,21 +320,6 @@ export function effectiveNofile(s: RlimitSetting, nrOpen: number): { soft: numbe
   return { soft, hard };
 }
 
-const UNIT_TYPES = ['service', 'socket', 'target', 'device', 'mount', 'automount', 'swap', 'timer', 'path', 'slice', 'scope'];
-
-/** unit_name_is_valid(UNIT_NAME_ANY), simplified: `prefix[@instance].type`, no `/`, bounded length. */
-export function isValidUnitName(name: string): boolean {
-  if (name.length === 0 || name.length > 255) return false;
-  const dot = name.lastIndexOf('.');
-  if (dot <= 0 || !UNIT_TYPES.includes(name.slice(dot + 1))) return false;
-  const stem = name.slice(0, dot);
-  if (!/^[A-Za-z0-9:\-_.\\@]+$/.test(stem)) return false;
-  const at = stem.indexOf('@');
-  if (at === 0) return false;
-  if (at > 0 && stem.indexOf('@', at + 1) >= 0) return false;
-  return true;
-}
-
 function prefixOf(name: string): string {
   const dot = name.lastIndexOf('.');
   const stem = name.slice(0, dot);
