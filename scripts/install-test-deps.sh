@@ -6,6 +6,8 @@
 #   make, g++ (with gcc and python3: node-gyp building the sock_diag addon at npm ci)
 #   packaging (npm run dist and its tests): strip (binutils), dpkg-deb (dpkg),
 #   dpkg-shlibdeps (dpkg-dev), lintian, groff (groff-base: man page warnings), zsh
+#   su, setpriv (util-linux), pam_limits.so (libpam-modules): the pam_limits oracle
+#   systemd: `systemd --test` for the LimitNOFILE= oracle (it is not started, only run as a parser)
 #   tmux, less (the wizard driven in a real 80x24 terminal, its pager)
 set -eu
 missing=""
@@ -27,6 +29,10 @@ need dpkg-shlibdeps dpkg-dev
 need lintian lintian
 need groff groff-base
 need zsh zsh
+need su util-linux
+need setpriv util-linux
+need systemd systemd
+[ -e /lib/x86_64-linux-gnu/security/pam_limits.so ] || [ -e /usr/lib/x86_64-linux-gnu/security/pam_limits.so ] || [ -e /lib/security/pam_limits.so ] || missing="$missing libpam-modules"
 need tmux tmux
 need less less
 [ -x /usr/bin/time ] || missing="$missing time"

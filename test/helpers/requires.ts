@@ -19,10 +19,12 @@ export type Need =
   | 'groff'
   | 'zsh'
   | 'packaging tools'
-  | 'lintian';
+  | 'lintian'
+  | 'systemd --test';
 
 const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 
+export const SYSTEMD_BIN = ['/usr/bin/systemd', '/lib/systemd/systemd', '/usr/lib/systemd/systemd'].find((p) => fs.existsSync(p));
 export const SYSTEMD_SYSCTL = ['/lib/systemd/systemd-sysctl', '/usr/lib/systemd/systemd-sysctl'].find((p) => fs.existsSync(p));
 
 const PROBES: Record<Need, () => string | null> = {
@@ -50,6 +52,11 @@ const PROBES: Record<Need, () => string | null> = {
     return lacking.length ? `${lacking.join(', ')} not installed (scripts/install-test-deps.sh)` : null;
   },
   lintian: () => (ok('lintian', ['--version']) ? null : 'lintian is not installed (scripts/install-test-deps.sh)'),
+  'systemd --test': () => {
+    if (!SYSTEMD_BIN) return 'systemd is not installed';
+    if (!ok('setpriv', ['--version'])) return 'setpriv is not installed (systemd --test refuses to run as root)';
+    return ok(SYSTEMD_BIN, ['--version']) ? null : 'systemd --version fails';
+  },
 };
 
 const seen = new Map<Need, string | null>();
