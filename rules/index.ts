@@ -3,8 +3,11 @@
 import type { Rule } from '../src/core/define-rule.js';
 import fsFileMax from './fs/file-max.js';
 import limitsNofileAboveNrOpen from './limits/nofile-above-nr-open.js';
+import limitsPamLockout from './limits/pam-lockout.js';
+import limitsPamSyntax from './limits/pam-syntax.js';
 import limitsProcessNofile from './limits/process-nofile.js';
 import limitsServiceSoftNofile from './limits/service-soft-nofile.js';
+import limitsSystemdSyntax from './limits/systemd-syntax.js';
 import netBufferMax from './net/buffer-max.js';
 import netConntrack from './net/conntrack.js';
 import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
@@ -28,8 +31,11 @@ import sysctlNotPersisted from './sysctl/not-persisted.js';
 export const rules: readonly Rule[] = [
   fsFileMax,
   limitsNofileAboveNrOpen,
+  limitsPamLockout,
+  limitsPamSyntax,
   limitsProcessNofile,
   limitsServiceSoftNofile,
+  limitsSystemdSyntax,
   netBufferMax,
   netConntrack,
   netEphemeralPortExhaustion,

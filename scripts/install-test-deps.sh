@@ -4,6 +4,10 @@
 #   ss, ip (iproute2)  netstat (net-tools)  sysctl (procps)  unshare, prlimit (util-linux)
 #   gcc (bench socket generator)  python3 (namespace helpers)  jq  /usr/bin/time (time)
 #   make, g++ (with gcc and python3: node-gyp building the sock_diag addon at npm ci)
+#   packaging (npm run dist and its tests): strip (binutils), dpkg-deb (dpkg),
+#   dpkg-shlibdeps (dpkg-dev), lintian, groff (groff-base: man page warnings), zsh
+#   su, setpriv (util-linux), pam_limits.so (libpam-modules): the pam_limits oracle
+#   systemd: `systemd --test` for the LimitNOFILE= oracle (it is not started, only run as a parser)
 #   tmux, less (the wizard driven in a real 80x24 terminal, its pager)
 #   chromium (the HTML fleet report loaded in a real headless browser)
 #   ansible-core, ansible (ansible.posix for the benchmark), ansible-lint, openssh-server
@@ -24,6 +28,16 @@ need g++ g++
 need make make
 need python3 python3
 need jq jq
+need strip binutils
+need dpkg-deb dpkg
+need dpkg-shlibdeps dpkg-dev
+need lintian lintian
+need groff groff-base
+need zsh zsh
+need su util-linux
+need setpriv util-linux
+need systemd systemd
+[ -e /lib/x86_64-linux-gnu/security/pam_limits.so ] || [ -e /usr/lib/x86_64-linux-gnu/security/pam_limits.so ] || [ -e /lib/security/pam_limits.so ] || missing="$missing libpam-modules"
 need tmux tmux
 need less less
 [ -x /usr/bin/time ] || missing="$missing time"

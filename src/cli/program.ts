@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import type { Io } from './io.js';
 import type { SocketsOptions } from './commands/sockets.js';
@@ -39,10 +39,35 @@ export const EXAMPLES: Record<string, string> = {
   limits: 'knobs limits --user www-data --service nginx',
   wizard: 'knobs wizard',
   recommend: 'knobs recommend --json',
+  completion: 'knobs completion bash > /etc/bash_completion.d/knobs',
   report: 'knobs report hosts/ --html fleet.html',
   set: 'knobs set net.core.somaxconn=8192 --reason "accept queue overflows (OPS-12)" --yes',
   unset: 'knobs unset net.core.somaxconn --yes',
   persist: 'knobs persist net.ipv4.tcp_fin_timeout --yes',
+};
+
+/**
+ * What each exit code means, per command: shown by `knobs <command> --help`, in the
+ * man page and in the README's command table (src/cli/reference/).
+ */
+export const EXIT_CODES: Record<string, string> = {
+  audit: '0 no finding at or above --fail-on, 2 findings at or above it, 1 error',
+  explain: '0 done, 1 unknown key or rule, or error',
+  profiles: '0 done, 1 invalid profile or error',
+  facts: '0 done, 1 error',
+  plan: '0 nothing to change, 2 changes pending, 1 error or refused',
+  apply: '0 applied or nothing to change, 1 refused, or failed and rolled back, 3 manual action needed',
+  rollback: '0 restored, 1 refused or error (nothing changed), 3 manual action needed',
+  history: '0 done, 1 error',
+  sockets: '0 done, 1 error',
+  limits: '0 done, 1 error',
+  wizard: '0 done or quit, 1 error or end of input, 3 manual action needed after a failed apply, 130 Ctrl+C',
+  recommend: '0 done, 1 error',
+  completion: '0 done, 1 unknown shell',
+  report: '0 done, 2 a host has a finding at or above --fail-on, 1 error',
+  set: '0 applied or nothing to change, 1 refused, or failed and rolled back, 3 manual action needed; with --dry-run: 0 nothing to change, 2 changes pending, 1 error or refused',
+  unset: '0 applied or nothing to change, 1 refused, or failed and rolled back, 3 manual action needed; with --dry-run: 0 nothing to change, 2 changes pending, 1 error or refused',
+  persist: '0 applied or nothing to change, 1 refused, or failed and rolled back, 3 manual action needed; with --dry-run: 0 nothing to change, 2 changes pending, 1 error or refused',
 };
 
 /**
@@ -89,7 +114,11 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       setExit(await (await load())(opts as never, io));
     };
   const sub = (name: string, description: string) =>
-    program.command(name).description(description).addHelpText('after', `\nExample:\n  ${EXAMPLES[name]}\n`).exitOverride();
+    program
+      .command(name)
+      .description(description)
+      .addHelpText('after', `${EXIT_CODES[name] ? `\nExit: ${EXIT_CODES[name]}\n` : ''}\nExample:\n  ${EXAMPLES[name]}\n`)
+      .exitOverride();
   const wanted = (name: string) => only === undefined || only === name;
 
   if (wanted('audit'))
@@ -227,7 +256,7 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
     sub('report', 'many `knobs facts --json` snapshots: which hosts fail each rule, how values spread, odd ones out')
       .argument('<paths...>', 'snapshot files, or directories of *.json snapshots (one per host, named after it)')
       .option('--profile <names>', "judge every host against these profiles (default: each snapshot's own)")
-      .option('--html <file>', 'also write one self-contained HTML page (host × rule matrix, value distributions)')
+      .option('--html <file>', 'also write one self-contained HTML page (a host-by-rule matrix, value distributions)')
       .addOption(new Option('--fail-on <severity>', 'exit 2 when any host has a finding at or above this').choices(SEVERITY_CHOICES))
       .option('--json', 'print one JSON document')
       .action(run(async () => (await import('./commands/report.js')).runReport));
@@ -235,6 +264,11 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
   if (wanted('wizard'))
     sub('wizard', 'interactive, over SSH: what knobs sees, roles with evidence, trade-off questions, each change, the diff, apply')
       .action(run(async () => (await import('./commands/wizard.js')).runWizard));
+
+  if (wanted('completion'))
+    sub('completion', 'print a completion script for bash or zsh: commands, options, profiles, rules, keys, transactions')
+      .addArgument(new Argument('<shell>', 'the shell to complete for').choices(['bash', 'zsh']))
+      .action(run(async () => (await import('./commands/completion.js')).runCompletion));
 
   return program;
 }

@@ -24,6 +24,8 @@ import { defaultFor } from './catalog.js';
 import { isOperatorLine, OPERATOR_RULE, type KeyOps } from './key-ops.js';
 import { hasSideEffects, writeSideEffects, type Interfaces } from './kernel-side-effects.js';
 import { comparableLimit, parseLimitsConf } from './limits-conf.js';
+import { limitForSystemd } from './systemd-unit.js';
+import { epermOutcome, pamBehaviour } from './pam-module.js';
 import { makeOnlyMatcher } from './only.js';
 import {
   isManaged,
@@ -707,13 +709,13 @@ function planLimitsFile(input: PlanInput, allowed: (k: string) => boolean, nrOpe
     let value = t.value;
     let reason = `${t.profile}: ${t.rationale || 'profile target'}`;
     if (t.item === 'nofile' && limitNumber(t.value, nrOpen, t.item) > nrOpen) {
-      // A profile's limit is a wish: above fs.nr_open, pam_limits would refuse every
-      // login and su for the domain. Clamp it to what the host allows, and say so.
+      // A profile's limit is a wish: above fs.nr_open, setrlimit fails (logins fail or the
+      // limit is silently dropped, by pam build). Clamp it to what the host allows, and say so.
       value = String(nrOpen);
       reason = `${reason} (clamped from ${t.value} to fs.nr_open)`;
       plan.warnings.push({
         id: 'nofile-clamped',
-        message: `${t.domain} ${t.type} nofile ${t.value} (profile ${t.profile}) is above fs.nr_open (${nrOpen}), where pam_limits would refuse every login and su for ${t.domain}: written as ${nrOpen}. To allow more, raise fs.nr_open in the profile ([sysctl] fs.nr_open = >${t.value}).`,
+        message: `${t.domain} ${t.type} nofile ${t.value} (profile ${t.profile}) is above fs.nr_open (${nrOpen}), where setrlimit fails with EPERM and ${epermOutcome(pamBehaviour(input.facts.limits.pamConfig?.module))}: written as ${nrOpen}. To allow more, raise fs.nr_open in the profile ([sysctl] fs.nr_open = >${t.value}).`,
       });
     }
     const want = limitNumber(value, nrOpen, t.item);
@@ -806,13 +808,22 @@ function planDropIns(input: PlanInput, allowed: (k: string) => boolean, nrOpen: 
     plan.warnings.push({ id: 'no-nofile-target', message: `profiles ${plan.profiles.join(', ') || '(none)'} set no nofile limit; nothing to write for --service` });
     return;
   }
-  const clamp = (v: string) => (limitNumber(v, nrOpen, 'nofile') > nrOpen ? String(nrOpen) : v);
-  const softV = clamp(soft?.value ?? hard!.value);
-  const hardV = clamp(hard?.value ?? soft!.value);
-  if (hardV !== (hard?.value ?? soft!.value) || softV !== (soft?.value ?? hard!.value)) {
+  // systemd spells "no limit" `infinity` and rejects `unlimited`/`-1` (rlimit_parse_u64, v252).
+  const softRaw = limitForSystemd(soft?.value ?? hard!.value);
+  const hardRaw = limitForSystemd(hard?.value ?? soft!.value);
+  if (softRaw === null || hardRaw === null) {
+    plan.refusals.push({ id: 'nofile-not-a-number', message: `nofile ${soft?.value ?? hard?.value} cannot be written as LimitNOFILE= (digits or unlimited only)` });
+    return;
+  }
+  // Above fs.nr_open, execute.c's setrlimit_closest() would silently start the service with
+  // fs.nr_open: write what the service will really get, and say so.
+  const clamp = (v: string) => (v === 'infinity' || Number(v) > nrOpen ? String(nrOpen) : v);
+  const softV = clamp(softRaw);
+  const hardV = clamp(hardRaw);
+  if (hardV !== hardRaw || softV !== softRaw) {
     plan.warnings.push({
       id: 'nofile-clamped',
-      message: `LimitNOFILE ${soft?.value ?? hard!.value}:${hard?.value ?? soft!.value} is above fs.nr_open (${nrOpen}), where the service would fail to start: written as ${softV}:${hardV}`,
+      message: `LimitNOFILE ${softRaw}:${hardRaw} is above fs.nr_open (${nrOpen}), which systemd would silently lower to (setrlimit_closest): written as ${softV}:${hardV}`,
     });
   }
   const value = softV === hardV ? softV : `${softV}:${hardV}`;

@@ -16,9 +16,13 @@ export type Need =
   | 'setpriv'
   | 'su with pam_limits'
   | 'systemd-sysctl'
+  | 'groff'
+  | 'zsh'
+  | 'packaging tools'
+  | 'lintian'
+  | 'systemd --test'
   | 'chromium'
   | 'ansible'
-  | 'ansible.posix'
   | 'sshd';
 
 const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
@@ -35,6 +39,7 @@ function isExecutable(p: string): boolean {
   }
 }
 
+export const SYSTEMD_BIN = ['/usr/bin/systemd', '/lib/systemd/systemd', '/usr/lib/systemd/systemd'].find((p) => fs.existsSync(p));
 export const SYSTEMD_SYSCTL = ['/lib/systemd/systemd-sysctl', '/usr/lib/systemd/systemd-sysctl'].find((p) => fs.existsSync(p));
 
 const PROBES: Record<Need, () => string | null> = {
@@ -53,9 +58,21 @@ const PROBES: Record<Need, () => string | null> = {
     return null;
   },
   'systemd-sysctl': () => (SYSTEMD_SYSCTL ? null : 'systemd-sysctl is not installed'),
+  groff: () => (ok('groff', ['--version']) ? null : 'groff is not installed (scripts/install-test-deps.sh)'),
+  zsh: () => (ok('zsh', ['--version']) ? null : 'zsh is not installed (scripts/install-test-deps.sh)'),
+  // npm run dist: a single executable for linux-x64 made from this Node.js, and a .deb
+  'packaging tools': () => {
+    if (process.platform !== 'linux' || process.arch !== 'x64') return `the single executable is linux-x64, this is ${process.platform}-${process.arch}`;
+    const lacking = ['strip', 'dpkg-deb', 'dpkg-shlibdeps', 'git'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0);
+    return lacking.length ? `${lacking.join(', ')} not installed (scripts/install-test-deps.sh)` : null;
+  },
+  lintian: () => (ok('lintian', ['--version']) ? null : 'lintian is not installed (scripts/install-test-deps.sh)'),
+  'systemd --test': () => {
+    if (!SYSTEMD_BIN) return 'systemd is not installed';
+    if (!ok('setpriv', ['--version'])) return 'setpriv is not installed (systemd --test refuses to run as root)';
+    return ok(SYSTEMD_BIN, ['--version']) ? null : 'systemd --version fails';
+  },
   ansible: () => (ok('ansible-playbook', ['--version']) && ok('ansible-galaxy', ['--version']) ? null : "ansible-playbook is not installed (Debian's ansible-core)"),
-  'ansible.posix': () =>
-    spawnSync('ansible-doc', ['-l', 'ansible.posix'], { encoding: 'utf8' }).stdout?.includes('ansible.posix.sysctl') ? null : "ansible.posix is not installed (Debian's ansible)",
   sshd: () => (isExecutable('/usr/sbin/sshd') && isExecutable('/usr/bin/ssh-keygen') ? null : "sshd is not installed (Debian's openssh-server)"),
   chromium: () => (CHROMIUM ? null : "chromium is not installed (Debian's chromium package; scripts/install-test-deps.sh)"),
 };

@@ -1,5 +1,6 @@
 import { UserError } from '../../errors.js';
 import { collectFacts } from '../../host/collect.js';
+import { pamBehaviour } from '../../core/pam-module.js';
 import { splitList } from '../../profiles/load.js';
 import { hostFor, resolveProfiles, ruleKeys, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -35,6 +36,7 @@ export async function runFacts(opts: FactsOptions, io: Io): Promise<number> {
   }
   const nofile = facts.limits.self.nofile;
   io.out(`limits   this process nofile ${nofile?.soft ?? '?'}/${nofile?.hard ?? '?'}; ${facts.limits.pam.length} limits.conf/limits.d lines\n`);
+  if (facts.limits.pamConfig) io.out(`         ${pamBehaviour(facts.limits.pamConfig.module).summary}\n`);
   const s = facts.sockets.states;
   io.out(`sockets  ${Object.entries(s).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}\n`);
   io.out('Use --json for the full snapshot (what `--facts FILE` reads).\n');
