@@ -420,6 +420,13 @@ function applyKeyOps(
     runtimeOnly.delete(key);
   }
   if (ops.persistOnly) {
+    for (const key of Object.keys(ops.set)) {
+      const line = lines.get(key);
+      const live = facts.sysctl[key]?.live;
+      if (line && isOperatorLine(line) && live !== undefined && live !== null && live !== line.value) {
+        plan.warnings.push({ id: 'live-value-stays', key, message: `${key} stays ${live} until the next boot (--persist-only), which sets ${line.value}` });
+      }
+    }
     for (const key of unset) {
       const back = runtimeOnly.get(key);
       const live = facts.sysctl[key]?.live;

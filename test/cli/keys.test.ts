@@ -41,6 +41,15 @@ describe('knobs set', () => {
     expect(treeChecksum(root)).toBe(before);
   });
 
+  it('--persist-only writes the file, leaves the live value, and says until when', () => {
+    const root = fakeRoot({ kernel: '6.1', sysctl: { 'net.core.somaxconn': '128' } });
+    const r = knobs(['--root', root, 'set', 'net.core.somaxconn=8192', '--persist-only', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().warnings).toContainEqual({ id: 'live-value-stays', key: 'net.core.somaxconn', message: 'net.core.somaxconn stays 128 until the next boot (--persist-only), which sets 8192' });
+    expect(file(root, SYSCTL)).toMatch(/^net\.core\.somaxconn = 8192$/m);
+    expect(live(root, 'net.core.somaxconn')).toBe('128');
+  });
+
   it('a failure while writing is undone: exit 1, every byte as before', () => {
     const root = fakeRoot({ kernel: '6.1', sysctl: { 'net.core.somaxconn': '128' } });
     const before = treeChecksum(root);
