@@ -101,7 +101,9 @@ const onlyCommand = (command) => ({
   name: `only-${command}`,
   setup(b) {
     b.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) =>
-      args.importer.endsWith(path.join('src', 'cli', 'program.ts')) && args.path !== `./commands/${command}.js`
+      // program.ts imports the commands; main.ts's worker entry imports report.js (src/cli/report-workers.ts)
+      (args.importer.endsWith(path.join('src', 'cli', 'program.ts')) || args.importer.endsWith(path.join('src', 'cli', 'main.ts'))) &&
+      args.path !== `./commands/${command}.js`
         ? { path: args.path, namespace: 'left-out' }
         : undefined,
     );
