@@ -723,7 +723,8 @@ export class TreeExtractor {
       hfn = hfile.functionNamed(handler);
       const body = hfile.text.slice(hfn.start, hfn.end);
       const base = /\b(proc_do\w+|proc_dou8vec_minmax)\s*\(/.exec(body)?.[1];
-      if (base && base !== handler) fact.handlerBase = base;
+      // A library handler's own helpers (proc_doulongvec_minmax → …_conv) are not a base.
+      if (base && !base.startsWith(handler)) fact.handlerBase = base;
     }
     // Bounds: the entry's extras, else a temporary table inside a custom handler.
     const asBounds = (b) => (b && b.values ? b.values : null);

@@ -87,11 +87,14 @@ export class DirTree {
   }
 
   walk(pathspecs) {
-    // Pathspecs here are directories or `*.c`-style globs relative to the root.
+    // The git pathspecs this script uses: directories, `*.c`-style suffixes and
+    // `:(exclude)dir` prefixes.
     const out = [];
-    const roots = pathspecs.filter((p) => !p.includes('*'));
+    const excludes = pathspecs.filter((p) => p.startsWith(':(exclude)')).map((p) => p.slice(':(exclude)'.length));
+    const roots = pathspecs.filter((p) => !p.includes('*') && !p.startsWith(':'));
     const exts = pathspecs.filter((p) => p.startsWith('*.')).map((p) => p.slice(1));
     const visit = (rel) => {
+      if (excludes.some((x) => rel === x || rel.startsWith(`${x}/`))) return;
       const full = path.join(this.dir, rel);
       let st;
       try {
@@ -99,7 +102,7 @@ export class DirTree {
       } catch {
         return;
       }
-      if (st.isDirectory()) for (const e of fs.readdirSync(full)) visit(path.join(rel, e));
+      if (st.isDirectory()) for (const e of fs.readdirSync(full)) visit(rel === '.' ? e : path.join(rel, e));
       else if (exts.length === 0 || exts.some((e) => rel.endsWith(e))) out.push(rel);
     };
     for (const r of roots.length ? roots : ['.']) visit(r);
