@@ -1,8 +1,8 @@
 // What the kernel's own source says about a sysctl at a given version: its handler,
 // bounds, scope and constant default, extracted from single-version kernel trees
 // by scripts/kernel-facts/extract.mjs (see docs/kernel-data.md). The data lives in
-// kernel-data/table.ts as one JSON string, parsed on the first lookup so that
-// commands which never ask pay nothing at start-up.
+// kernel-data/table.ts as one string with a line per key; a lookup finds the key's
+// line and parses only that, so start-up pays nothing and a lookup a few microseconds.
 
 import { SOURCES, TABLE, VERSIONS } from './kernel-data/table.js';
 
@@ -33,11 +33,17 @@ export interface KernelKeyFact {
 
 type Variant = [mask: number, handler: string | null, base: string | null, scope: 'n' | 'g', mode: string | null, min: string | null, max: string | null, dflt: string | null];
 
-let parsed: Map<string, Variant[]> | undefined;
+const parsed = new Map<string, Variant[] | null>();
 
-function table(): Map<string, Variant[]> {
-  parsed ??= new Map(Object.entries(JSON.parse(TABLE) as Record<string, Variant[]>));
-  return parsed;
+/** The variants of one table key, parsed from its line on first use. */
+function lookup(name: string): Variant[] | null {
+  let v = parsed.get(name);
+  if (v === undefined) {
+    const at = TABLE.indexOf(`\n${name}\t`);
+    v = at < 0 ? null : (JSON.parse(TABLE.slice(at + name.length + 2, TABLE.indexOf('\n', at + 1))) as Variant[]);
+    parsed.set(name, v);
+  }
+  return v;
 }
 
 function series(v: string): [number, number] {
@@ -58,13 +64,13 @@ function coveredIndex(version: string): number {
 
 /** The table's entry for `key`, or for its device family (`net.ipv4.conf.eth0.x` → `net.ipv4.conf.*.x`). */
 function variantsOf(key: string): { name: string; variants: Variant[] } | null {
-  const t = table();
-  const direct = t.get(key);
+  if (key.includes('\n') || key.includes('\t')) return null;
+  const direct = lookup(key);
   if (direct) return { name: key, variants: direct };
   const parts = key.split('.');
   if (parts.length >= 5 && (parts[2] === 'conf' || parts[2] === 'neigh')) {
     const family = [...parts.slice(0, 3), '*', ...parts.slice(4)].join('.');
-    const v = t.get(family);
+    const v = lookup(family);
     if (v) return { name: family, variants: v };
   }
   return null;
@@ -125,7 +131,7 @@ export function kernelDataVersions(): readonly string[] {
 
 /** Every key the data knows (device families with `*`). */
 export function kernelDataKeys(): string[] {
-  return [...table().keys()];
+  return [...TABLE.matchAll(/^([^\t\n]+)\t/gm)].map((m) => m[1]!);
 }
 
 /** Whether `key` exists at covered version `version` (exactly one of kernelDataVersions()). */
