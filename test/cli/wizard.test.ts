@@ -168,8 +168,8 @@ describe('knobs wizard (scripted answers)', () => {
       [/^What now/, 'quit'],
     ]);
     expect(w.code).toBe(0);
-    expect(paged).toContain('+net.ipv4.tcp_keepalive_time = 300');
-    expect(paged).toContain('# profile/sysctl-target: nat-facing: Keepalive probes refresh NAT');
+    expect(paged).toContain('+net.ipv4.tcp_keepalive_time = 180');
+    expect(paged).toContain('# profile/sysctl-target: db-client: A pooled connection whose peer vanished');
   });
 
   it('answers: forwarding seen on a host chosen as web node asks about NAT gateways; yes adds nat-facing', async () => {

@@ -2,7 +2,7 @@
 // same source the rules use, so there is no second table of kernel defaults here:
 // a fixture states only what its case cares about.
 
-import { defaultFor, keyInfo, knownKeys } from '../../src/core/catalog.js';
+import { defaultFor, keyInfo, knownKeys, typicalFor } from '../../src/core/catalog.js';
 import { coerceKernelVersion, versionAtLeast } from '../../src/core/kernel-version.js';
 import {
   TCP_STATES,
@@ -48,7 +48,7 @@ function liveDefault(key: string, version: string): string | null {
   const info = keyInfo(key)!;
   if (info.addedIn && !versionAtLeast(version, info.addedIn)) return null;
   if (info.removedIn && versionAtLeast(version, info.removedIn)) return null;
-  return defaultFor(key, version) ?? info.typical ?? null;
+  return defaultFor(key, version) ?? typicalFor(key, version) ?? null;
 }
 
 export function host(kernel: KernelName | string, o: HostOverrides = {}): HostFacts {

@@ -3,7 +3,7 @@
 // what each profile wants and why, and the live and boot values with the file
 // that wins at boot.
 
-import { defaultFor, keyInfo, knownKeys, type KeyInfo } from '../../core/catalog.js';
+import { defaultFor, keyInfo, knownKeys, scopeFor, type KeyInfo } from '../../core/catalog.js';
 import type { Rule } from '../../core/define-rule.js';
 import { normaliseSysctlKey } from '../../core/sysctl-conf.js';
 import type { HostFacts, SysctlFact } from '../../core/types.js';
@@ -130,7 +130,9 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
     meaning: info?.meaning ?? null,
     default: defaultFor(key, version) ?? null,
     defaultNote: info?.defaultNote ?? null,
-    scope: info?.scope ?? null,
+    // The scope on this host's kernel: many keys were machine-wide before they became per namespace.
+    scope: info ? (scopeFor(key, version) ?? null) : null,
+    netnsSince: info?.netnsSince ?? null,
     unit: info?.unit ?? null,
     history: info?.history ?? [],
     kernel: facts.kernel,
@@ -146,7 +148,7 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
   return EXIT.ok;
 }
 
-function renderKey(key: string, info: KeyInfo | undefined, doc: { default: string | null; profiles: { profile: string; target: string; rationale: string }[]; rules: ReturnType<typeof ruleDoc>[] }, facts: HostFacts, c: Colors, width: number): string {
+function renderKey(key: string, info: KeyInfo | undefined, doc: { default: string | null; scope: 'netns' | 'global' | null; profiles: { profile: string; target: string; rationale: string }[]; rules: ReturnType<typeof ruleDoc>[] }, facts: HostFacts, c: Colors, width: number): string {
   const wrap = (t: string, indent = '  ') => wrapText(t, width, indent);
   const out = [c.bold(key), ''];
   if (!info) out.push('knobs has no knowledge of this key; showing what the host says.');
@@ -154,7 +156,8 @@ function renderKey(key: string, info: KeyInfo | undefined, doc: { default: strin
     out.push(wrap(info.meaning, ''), '');
     const dflt = doc.default !== null ? `${doc.default}` : info.defaultNote ?? 'not known';
     out.push(`Default on ${facts.kernel.release}: ${dflt}${doc.default !== null && info.defaultNote ? ` (${info.defaultNote})` : ''}`);
-    out.push(`Scope: ${info.scope === 'netns' ? 'per network namespace' : 'whole machine'}${info.unit ? `; unit: ${info.unit}` : ''}`);
+    const since = info.netnsSince ? (doc.scope === 'netns' ? ` (since Linux ${info.netnsSince.replace(/\.0$/, '')})` : ` (per network namespace from Linux ${info.netnsSince.replace(/\.0$/, '')})`) : '';
+    out.push(`Scope on ${facts.kernel.release}: ${doc.scope === 'netns' ? 'per network namespace' : 'whole machine'}${since}${info.unit ? `; unit: ${info.unit}` : ''}`);
     if (info.history.length) out.push('', c.bold('Kernel history'), ...info.history.map((h) => wrapText(h, width, '    ', '  - ')));
   }
   out.push('', c.bold('On this host'), ...valueLines(key, facts).map((l) => `  ${l}`));
