@@ -10,6 +10,11 @@
 // "file@version" source means that file as it is in the tree of that version listed
 // in scripts/kernel-facts/trees.json.
 
+import { familyEntries } from './catalog/families.js';
+import { fsEntries } from './catalog/fs.js';
+import { kernelEntries } from './catalog/kernel.js';
+import { netEntries } from './catalog/net.js';
+import { vmEntries } from './catalog/vm.js';
 import { versionAtLeast } from './kernel-version.js';
 
 export type ValueKind = 'int' | 'ints' | 'string' | 'portlist';
@@ -17,7 +22,31 @@ export type ValueKind = 'int' | 'ints' | 'string' | 'portlist';
 export interface DefaultEntry {
   /** First kernel version with this value (inclusive); '0' for "always". */
   since: string;
-  value: string;
+  /** For a stable backport: the entry stops applying at this version (its series' end). */
+  until?: string;
+  /** null: computed at boot from this version on (see defaultNote). */
+  value: string | null;
+}
+
+/**
+ * How the kernel combines a per-interface key (net.ipv4.conf.<if>.X) with its `all`
+ * instance when it decides, for one interface, what X is:
+ * - max: the larger of conf.all.X and conf.<if>.X (IN_DEV_MAXCONF);
+ * - or: on if either is on (IN_DEV_ORCONF);
+ * - and: on only if both are on (IN_DEV_ANDCONF, or min() for IPv6's accept_source_route);
+ * - redirects: IPv4 accept_redirects — AND on a forwarding interface, OR otherwise;
+ * - interface: only conf.<if>.X counts; writing conf.all.X changes nothing by itself;
+ * - propagates: writing conf.all.X writes every interface (and default); the interface's own value counts;
+ * - table: one value per neighbour table, read from neigh.default only.
+ */
+export type FamilyCombine = 'max' | 'or' | 'and' | 'redirects' | 'interface' | 'propagates' | 'table';
+
+export interface FamilyInfo {
+  combine: FamilyCombine;
+  /** The `all` instance's default where it differs from conf.default's (which new interfaces copy). */
+  allDefault?: string;
+  /** The kernel source that decides it (macro or function, file@version). */
+  source: string;
 }
 
 /**
@@ -66,6 +95,17 @@ export interface KeyInfo {
   typical?: DefaultEntry[];
   /** The kernel reports it but no one can write it (a counter or a status line). */
   readOnly?: boolean;
+  /**
+   * A per-interface family (`net.ipv4.conf.*.rp_filter`): the key is written with `*`
+   * where the interface goes, and looking up any interface's key finds the entry.
+   */
+  family?: FamilyInfo;
+  /**
+   * Why the extracted kernel data (src/core/kernel-data/) has no line for this key
+   * (a distribution's patch, a subsystem the extraction does not read); the entry's
+   * facts are then checked by hand against the cited source.
+   */
+  notInKernelData?: string;
   history: string[];
 }
 
@@ -535,17 +575,55 @@ const entries: KeyInfo[] = [
   },
 ];
 
-const byKey = new Map(entries.map((e) => [e.key, e]));
+// New entries live in modules under ./catalog/ (one per subsystem) so that they can
+// grow without everyone editing this list.
+const allEntries: KeyInfo[] = [...entries, ...netEntries, ...familyEntries, ...vmEntries, ...kernelEntries, ...fsEntries];
+const byKey = new Map(allEntries.map((e) => [e.key, e]));
 
+/**
+ * The family a per-interface key belongs to: `net.ipv4.conf.eth0.rp_filter` →
+ * `net.ipv4.conf.*.rp_filter` (also conf.all / conf.default, neigh.<if>); other keys
+ * are their own family. Pure spelling: says nothing about whether knobs knows it.
+ */
+export function familyKey(key: string): string {
+  const parts = key.split('.');
+  return perInterface(parts) ? [...parts.slice(0, 3), '*', ...parts.slice(4)].join('.') : key;
+}
+
+function perInterface(parts: string[]): boolean {
+  return parts.length >= 5 && parts[0] === 'net' && (parts[1] === 'ipv4' || parts[1] === 'ipv6') && (parts[2] === 'conf' || parts[2] === 'neigh');
+}
+
+/** The interface part of a per-interface key (`eth0`, `all`, `default`, `*`), or null for other keys. */
+export function familyMember(key: string): string | null {
+  const parts = key.split('.');
+  return perInterface(parts) ? parts[3]! : null;
+}
+
+function find(key: string): KeyInfo | undefined {
+  const direct = byKey.get(key);
+  if (direct) return direct;
+  const fam = byKey.get(familyKey(key));
+  return fam?.family ? fam : undefined;
+}
+
+/** What knobs knows about `key`; a per-interface key finds its family's entry (whose `key` has `*`). */
 export function keyInfo(key: string): KeyInfo | undefined {
-  return byKey.get(key);
+  return find(key);
 }
 
+/** The single keys the catalogue knows (families are in knownFamilies()). */
 export function knownKeys(): string[] {
-  return [...byKey.keys()].sort();
+  return [...byKey.keys()].filter((k) => !byKey.get(k)!.family).sort();
 }
 
-function atVersion<T extends { since: string }>(list: readonly T[] | undefined, version: string | null): T | undefined {
+/** The per-interface families, written with `*` for the interface. */
+export function knownFamilies(): string[] {
+  return [...byKey.keys()].filter((k) => byKey.get(k)!.family).sort();
+}
+
+function atVersion<T extends { since: string; until?: string }>(all: readonly T[] | undefined, version: string | null): T | undefined {
+  const list = all?.filter((e) => e.until === undefined || (version !== null && !versionAtLeast(version, e.until)));
   if (!list?.length) return undefined;
   if (version === null) return list[list.length - 1];
   let found: T | undefined;
@@ -555,24 +633,25 @@ function atVersion<T extends { since: string }>(list: readonly T[] | undefined, 
 
 /** The kernel's default for `key` on `version`, or undefined when it is computed or unknown. */
 export function defaultFor(key: string, version: string | null): string | undefined {
-  return atVersion(byKey.get(key)?.defaults, version)?.value;
+  const info = find(key);
+  if (info?.family?.allDefault !== undefined && familyMember(key) === 'all') return info.family.allDefault;
+  return atVersion(info?.defaults, version)?.value ?? undefined;
 }
 
 /** The reference host's value where the default is computed at boot (never this host's default). */
 export function typicalFor(key: string, version: string | null): string | undefined {
-  return atVersion(byKey.get(key)?.typical, version)?.value;
+  return atVersion(find(key)?.typical, version)?.value ?? undefined;
 }
 
 /** The bounds the handler enforces on `version` ({} when none); null version = the newest kernel. */
 export function handlerBounds(key: string, version: string | null): { min?: string; max?: string } {
-  const list = byKey.get(key)?.bounds?.filter((e) => e.until === undefined || (version !== null && !versionAtLeast(version, e.until)));
-  const b = atVersion(list, version);
+  const b = atVersion(find(key)?.bounds, version);
   return b ? { ...(b.min !== undefined ? { min: b.min } : {}), ...(b.max !== undefined ? { max: b.max } : {}) } : {};
 }
 
 /** 'netns' or 'global' on `version` (null = current kernels). */
 export function scopeFor(key: string, version: string | null): 'netns' | 'global' | undefined {
-  const info = byKey.get(key);
+  const info = find(key);
   if (!info) return undefined;
   if (info.netnsSince === undefined) return info.scope;
   if (version === null || versionAtLeast(version, info.netnsSince)) return 'netns';
@@ -581,7 +660,7 @@ export function scopeFor(key: string, version: string | null): 'netns' | 'global
 
 /** Why the kernel would reject `value` for `key`, or null when it would accept it. */
 export function rejectReason(key: string, value: string, version: string | null): string | null {
-  const info = byKey.get(key);
+  const info = find(key);
   if (!info) return null;
   if (info.readOnly) return 'read-only: the kernel reports it but does not accept writes';
   if (info.removedIn && version !== null && versionAtLeast(version, info.removedIn)) {
@@ -614,7 +693,7 @@ export function rejectReason(key: string, value: string, version: string | null)
 
 /** Whether `value` lies outside the key's sane range (which the kernel does not enforce). */
 export function outsideSaneRange(key: string, value: string): string | null {
-  const s = byKey.get(key)?.saneRange;
+  const s = find(key)?.saneRange;
   if (!s) return null;
   for (const f of value.trim().split(/\s+/)) {
     if (!/^-?\d+$/.test(f)) continue;
