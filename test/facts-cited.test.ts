@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rules } from '../rules/index.js';
-import { keyInfo, knownKeys } from '../src/core/catalog.js';
+import { keyInfo, knownFamilies, knownKeys } from '../src/core/catalog.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 const CITATION = [
   /\b[0-9a-f]{12,40}\b/, // a commit id
-  /[\w/.-]+\.(c|h|rst|md|txt)\b/, // a source file or document
+  /[\w/.-]+\.(c|h|rst|md|txt|conf)\b/, // a source file, document or shipped config file
   /@\d+\.\d+/, // file@version
   /\b[a-z_]+\(\d\)/, // a man page: tcp(7)
   /\bip-sysctl\b|\bnf-sysctl\b|kubernetes\.io/, // kernel or Kubernetes documentation
@@ -22,7 +22,7 @@ const cites = (line: string) => CITATION.some((re) => re.test(line));
 
 describe('kernel facts name their sources', () => {
   it('every catalogue history line cites a commit or a document', () => {
-    const bare = knownKeys().flatMap((k) => keyInfo(k)!.history.filter((h) => !cites(h)).map((h) => `${k}: ${h}`));
+    const bare = [...knownKeys(), ...knownFamilies()].flatMap((k) => keyInfo(k)!.history.filter((h) => !cites(h)).map((h) => `${k}: ${h}`));
     expect(bare).toEqual([]);
   });
 
@@ -33,7 +33,7 @@ describe('kernel facts name their sources', () => {
 
   it('nothing marked UNVERIFIED reaches a user from the catalogue, the net/ and fs/ rules or the profiles', () => {
     const texts = [
-      ...knownKeys().map((k) => ({ where: k, text: JSON.stringify(keyInfo(k)) })),
+      ...[...knownKeys(), ...knownFamilies()].map((k) => ({ where: k, text: JSON.stringify(keyInfo(k)) })),
       ...rules.filter((r) => /^(net|fs)\//.test(r.id)).map((r) => ({ where: r.id, text: JSON.stringify({ ...r, check: undefined }) })),
       ...fs.readdirSync(path.join(ROOT, 'profiles')).map((f) => ({ where: f, text: fs.readFileSync(path.join(ROOT, 'profiles', f), 'utf8') })),
     ];

@@ -60,7 +60,7 @@ function gc(proto: 'ipv4' | 'ipv6', n: 1 | 2 | 3): KeyInfo {
     history: [
       'Handler proc_dointvec, no bounds (net/core/neighbour.c@3.10.99); proc_dointvec_minmax 0..INT_MAX from 4.1 (@4.1.5).',
       `Default ${dflt}: .gc_thresh${n} of ${proto === 'ipv4' ? 'arp_tbl in net/ipv4/arp.c' : 'nd_tbl in net/ipv6/ndisc.c'}@6.1.158.`,
-      'Shown in every network namespace but stored in the one neighbour table of the machine (&tbl->gc_thresh in neigh_sysctl_register()), so a write in one namespace changes it for all.',
+      'Shown in every network namespace but stored in the one neighbour table of the machine (&tbl->gc_thresh in neigh_sysctl_register(), net/core/neighbour.c@6.1.158), so a write in one namespace changes it for all.',
     ],
   };
 }
@@ -68,7 +68,7 @@ function gc(proto: 'ipv4' | 'ipv6', n: 1 | 2 | 3): KeyInfo {
 export const familyEntries: KeyInfo[] = [
   v4('accept_source_route', 'and', 'IN_DEV_SOURCE_ROUTE = IN_DEV_ANDCONF', 'Accept packets with the IPv4 source-route option (LSRR/SSRR). Off unless both conf.all and the interface allow it.', '1', {
     family: { combine: 'and', allDefault: '0', source: `IN_DEV_SOURCE_ROUTE = IN_DEV_ANDCONF in ${INETDEV}` },
-  }, ['conf.all.accept_source_route is 0 (ipv4_devconf has no entry for it) while conf.default and so every interface start at 1, so the AND keeps it off until conf.all is set.']),
+  }, ['conf.all.accept_source_route is 0 (ipv4_devconf has no entry for it) while conf.default and so every interface start at 1, so the AND keeps it off until conf.all is set (net/ipv4/devinet.c@6.1.158).']),
   v4('promote_secondaries', 'or', 'IN_DEV_PROMOTE_SECONDARIES = IN_DEV_ORCONF', 'When the primary address of a subnet is removed, promote a secondary address instead of deleting all of them.', '0', {}, [
     'Handler ipv4_doint_and_flush (flushes the route cache) → proc_dointvec (net/ipv4/devinet.c).',
     'systemd\'s sysctl.d/50-default.conf sets it to 1 on every interface (net.ipv4.conf.*.promote_secondaries, in the test corpus).',
@@ -85,7 +85,7 @@ export const familyEntries: KeyInfo[] = [
   v4('log_martians', 'or', 'IN_DEV_LOG_MARTIANS = IN_DEV_ORCONF', 'Log packets with impossible source addresses ("martian source") to the kernel log.', '0'),
   v4('secure_redirects', 'or', 'IN_DEV_SEC_REDIRECTS = IN_DEV_ORCONF', 'Accept ICMP redirects only from gateways listed as default gateways (matters only where accept_redirects lets redirects in).', '1'),
   v4('send_redirects', 'or', 'IN_DEV_TX_REDIRECTS = IN_DEV_ORCONF', 'Send ICMP redirects when this host routes a packet back out of the interface it came in on (only a router does that). Off on hosts that forward but are not meant to steer their neighbours.', '1', {}, [
-    'Being an OR, turning it off takes both conf.all and the interface (hence hardening guides set all and default).',
+    `Being an OR (${INETDEV}), turning it off takes both conf.all and the interface (hence hardening guides set all and default).`,
   ]),
   v4('shared_media', 'or', 'IN_DEV_SHARED_MEDIA = IN_DEV_ORCONF', 'The interface\'s medium is shared with other subnets: send redirects to hosts on other subnets reachable on the same wire (RFC 1620).', '1'),
 

@@ -26,7 +26,7 @@ export const fsEntries: KeyInfo[] = [
     history: [
       'Handler proc_dointvec_minmax, 0..… (fs/notify/inotify/inotify_user.c@3.10.99…5.10.89).',
       'Between 5.10 and 5.15: proc_doulongvec_minmax, 0..INT_MAX (fs/notify/inotify/inotify_user.c@5.15.135).',
-      'Counted per user namespace from 4.11 (ucounts); the sysctl sets the initial namespace\'s limit.',
+      'Counted per user (ucounts); the sysctl is the initial user namespace\'s limit (.data = &init_user_ns.ucount_max[UCOUNT_INOTIFY_INSTANCES] in fs/notify/inotify/inotify_user.c@6.1.158).',
     ],
   },
   {

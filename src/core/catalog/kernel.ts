@@ -20,7 +20,7 @@ export const kernelEntries: KeyInfo[] = [
     history: [
       'Handler proc_dostring_coredump → proc_dostring (kernel/sysctl.c@3.10.99, fs/coredump.c@7.1.3).',
       'systemd-coredump installs "|/lib/systemd/systemd-coredump %P %u %g %s %t %c %h" (50-coredump.conf, in the test corpus).',
-      'One value for the whole machine: a container that sets it changes the host\'s (the helper runs in the initial namespaces).',
+      'One value for the whole machine: a container that sets it changes the host\'s, and a pipe helper is started by the kernel on the host (call_usermodehelper_exec() in fs/coredump.c@6.1.158).',
     ],
   },
   {
@@ -238,6 +238,6 @@ export const kernelEntries: KeyInfo[] = [
     bounds: [{ since: '0', min: '0', max: '3' }],
     defaults: [{ since: '0', value: '1' }],
     scope: 'global',
-    history: ['Handler yama_dointvec_minmax → proc_dointvec_minmax, 0..3 (security/yama/yama_lsm.c@3.10.99…7.1.3).', 'Exists only when the Yama LSM is built in.'],
+    history: ['Handler yama_dointvec_minmax → proc_dointvec_minmax, 0..3 (security/yama/yama_lsm.c@3.10.99…7.1.3).', 'Exists only when the Yama LSM is built in (CONFIG_SECURITY_YAMA, security/yama/yama_lsm.c).'],
   },
 ];

@@ -203,7 +203,7 @@ export const netEntries: KeyInfo[] = [
     history: [
       'Handler proc_dointvec, no bounds (net/netfilter/nf_conntrack_proto_tcp.c@3.10.99…4.19.78).',
       '5.4: 0..1, in nf_conntrack_standalone.c\'s table (net/netfilter/nf_conntrack_standalone.c@5.4.286); proc_dou8vec_minmax later (@6.1.158).',
-      'Exists only while nf_conntrack is loaded.',
+      'Exists only while nf_conntrack is loaded (the module registers the table: net/netfilter/nf_conntrack_standalone.c).',
     ],
   },
 ];

@@ -116,7 +116,7 @@ export const vmEntries: KeyInfo[] = [
     history: [
       'Handler proc_dointvec_minmax, 0..100 (kernel/sysctl.c@3.10.99…5.4.286).',
       '5.8: 0..200 (c843966c556d "mm: allow swappiness that prefers reclaiming anon over the file workingset"; kernel/sysctl.c: 0..100@5.4.286, 0..200@5.10.89).',
-      'With cgroup v2 the per-cgroup memory.swappiness is gone; the global value applies.',
+      'With cgroup v2 there is no per-cgroup swappiness: every cgroup uses this value (mem_cgroup_swappiness() in include/linux/swap.h@6.1.158).',
     ],
   },
   {
