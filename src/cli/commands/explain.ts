@@ -3,7 +3,9 @@
 // what each profile wants and why, and the live and boot values with the file
 // that wins at boot.
 
-import { defaultFor, keyInfo, knownKeys, scopeFor, type KeyInfo } from '../../core/catalog.js';
+import { defaultFor, familyKey, familyMember, keyInfo, knownKeys, scopeFor, type KeyInfo } from '../../core/catalog.js';
+import { familySemantics } from '../../core/catalog/families.js';
+import { kernelDocFor } from '../../core/kernel-docs.js';
 import type { Rule } from '../../core/define-rule.js';
 import { normaliseSysctlKey } from '../../core/sysctl-conf.js';
 import type { HostFacts, SysctlFact } from '../../core/types.js';
@@ -107,19 +109,23 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
 
   const key = subject.includes('/') && !subject.includes('.') ? normaliseSysctlKey(subject) : subject;
   const info = keyInfo(key);
+  // A family asked as a whole (`net.ipv4.conf.*.rp_filter`): its all and default instances stand for it.
+  const member = info?.family ? familyMember(key) : null;
+  const instances = info?.family && member !== null ? familyInstances(key, info) : [key];
   const live = readLive(host, key);
-  if (!info && live.state === 'absent') {
+  const facts = collectFacts(host, { keys: [...ruleKeys(), ...instances], sockets: false });
+  // A key no boot file sets and this kernel does not have is most likely a typo; one a boot file sets is worth explaining.
+  if (!info && live.state === 'absent' && !facts.sysctl[key]?.boot) {
     const full = [...knownKeys(), ...rules.map((r) => r.id)];
     // A short name near a key's last part (`somaxcon`) is a typo of that key.
     const short = new Map(full.map((k) => [k.slice(Math.max(k.lastIndexOf('.'), k.lastIndexOf('/')) + 1), k] as const));
     const guess = suggestKey(key, full) ?? short.get(suggestKey(key.replace(/-/g, '_'), [...short.keys()]) ?? '');
     throw new UserError(`explain: "${subject}" is neither a rule id nor a sysctl key on this host`, guess ? `did you mean ${guess}?` : 'rule ids: ' + rules.map((r) => r.id).join(', '));
   }
-  const facts = collectFacts(host, { keys: [...ruleKeys(), key], sockets: false });
-  const related = rules.filter((r) => r.keys.includes(key) || r.requires?.includes(key));
+  const related = rules.filter((r) => instances.some((k) => r.keys.includes(k) || r.requires?.includes(k)));
   const profiles = ProfileSet.load(host);
   const wants = [...profiles.sources.keys()].flatMap((name) => {
-    const t = profiles.get(name).sysctl.find((s) => s.key === key);
+    const t = profiles.get(name).sysctl.find((s) => instances.includes(s.key));
     return t ? [{ profile: name, target: describeTarget(t), rationale: t.rationale }] : [];
   });
   const version = facts.kernel.version;
@@ -135,8 +141,12 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
     netnsSince: info?.netnsSince ?? null,
     unit: info?.unit ?? null,
     history: info?.history ?? [],
+    // The kernel's own description of the key (a path in the kernel source tree), known or not.
+    documentation: kernelDocFor(key),
+    family: info?.family ? { entry: info.key, combine: info.family.combine, semantics: familySemantics(info) } : null,
     kernel: facts.kernel,
     value: facts.sysctl[key] ?? null,
+    ...(instances.length > 1 || instances[0] !== key ? { instances: Object.fromEntries(instances.map((k) => [k, facts.sysctl[k] ?? null])) } : {}),
     rules: related.map(ruleDoc),
     profiles: wants,
   };
@@ -144,23 +154,47 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
     printJson(io, doc);
     return EXIT.ok;
   }
-  io.out(wrapBlock(renderKey(key, info, doc, facts, c, widthOf(io)), widthOf(io)));
+  io.out(wrapBlock(renderKey(key, info, { ...doc, instances }, facts, c, widthOf(io)), widthOf(io)));
   return EXIT.ok;
 }
 
-function renderKey(key: string, info: KeyInfo | undefined, doc: { default: string | null; scope: 'netns' | 'global' | null; profiles: { profile: string; target: string; rationale: string }[]; rules: ReturnType<typeof ruleDoc>[] }, facts: HostFacts, c: Colors, width: number): string {
+/** The keys that show a family on this host: conf.all and conf.default (neigh.default for tables), and the interface asked for. */
+function familyInstances(key: string, info: KeyInfo): string[] {
+  const at = (member: string) => familyKey(key).replace('.*.', `.${member}.`);
+  const base = info.family!.combine === 'table' ? [at('default')] : [at('all'), at('default')];
+  return [...new Set([...base, ...(key.split('.')[3] === '*' ? [] : [key])])];
+}
+
+function renderKey(
+  key: string,
+  info: KeyInfo | undefined,
+  doc: { default: string | null; scope: 'netns' | 'global' | null; documentation: string | null; profiles: { profile: string; target: string; rationale: string }[]; rules: ReturnType<typeof ruleDoc>[]; instances: string[] },
+  facts: HostFacts,
+  c: Colors,
+  width: number,
+): string {
   const wrap = (t: string, indent = '  ') => wrapText(t, width, indent);
   const out = [c.bold(key), ''];
-  if (!info) out.push('knobs has no knowledge of this key; showing what the host says.');
-  else {
+  if (!info) {
+    out.push(
+      wrap(`knobs does not know this key: its catalogue has no meaning, default, bounds or history for ${key}, and no rule or profile judges it. What follows is what the host says.`, ''),
+    );
+    if (doc.documentation) out.push('', `Kernel documentation: ${doc.documentation} (in the kernel source tree)`);
+  } else {
     out.push(wrap(info.meaning, ''), '');
     const dflt = doc.default !== null ? `${doc.default}` : info.defaultNote ?? 'not known';
     out.push(`Default on ${facts.kernel.release}: ${dflt}${doc.default !== null && info.defaultNote ? ` (${info.defaultNote})` : ''}`);
     const since = info.netnsSince ? (doc.scope === 'netns' ? ` (since Linux ${info.netnsSince.replace(/\.0$/, '')})` : ` (per network namespace from Linux ${info.netnsSince.replace(/\.0$/, '')})`) : '';
     out.push(`Scope on ${facts.kernel.release}: ${doc.scope === 'netns' ? 'per network namespace' : 'whole machine'}${since}${info.unit ? `; unit: ${info.unit}` : ''}`);
+    if (doc.documentation) out.push(`Kernel documentation: ${doc.documentation}`);
+    if (info.family) {
+      out.push('', c.bold(`all, default and each interface (${info.key})`), ...familySemantics(info).map((h) => wrapText(h, width, '    ', '  - ')));
+    }
     if (info.history.length) out.push('', c.bold('Kernel history'), ...info.history.map((h) => wrapText(h, width, '    ', '  - ')));
   }
-  out.push('', c.bold('On this host'), ...valueLines(key, facts).map((l) => `  ${l}`));
+  out.push('', c.bold('On this host'));
+  if (doc.instances.length === 1 && doc.instances[0] === key) out.push(...valueLines(key, facts).map((l) => `  ${l}`));
+  else for (const k of doc.instances) out.push(`  ${k}`, ...valueLines(k, facts).map((l) => `    ${l}`));
   if (doc.profiles.length) {
     out.push('', c.bold('Profiles'));
     for (const p of doc.profiles) out.push(`  ${p.profile}: ${p.target}`, wrap(p.rationale, '    '));
