@@ -45,9 +45,12 @@ async function fromTuned(file: string, io: Io): Promise<number> {
     throw new UserError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   const name = path.basename(path.dirname(path.resolve(file)));
-  const { text: out, skipped } = tunedToKnobsProfile(name, file, parseTunedProfile(text));
+  const tuned = parseTunedProfile(text);
+  const { text: out, skipped } = tunedToKnobsProfile(name, file, tuned);
   io.out(out);
   for (const s of skipped) io.err(`skipped ${s.key} (line ${s.line}): ${s.reason}\n`);
+  // tuned merges the included profile first; knobs converts one file at a time.
+  if (tuned.include) io.err(`note: this profile includes ${tuned.include}; its settings are not carried over (convert that profile too)\n`);
   io.err(`Save it as /etc/knobs/profiles/<name>.ini and add a rationale to each key.\n`);
   return EXIT.ok;
 }
