@@ -106,6 +106,12 @@ export interface KeyInfo {
    * facts are then checked by hand against the cited source.
    */
   notInKernelData?: string;
+  /**
+   * knobs explains and validates this key but never writes it (nor lets a journal
+   * restore it), with the reason: e.g. kernel.core_pattern, whose pipe form makes the
+   * kernel run a program as root.
+   */
+  neverWrite?: string;
   history: string[];
 }
 

@@ -3,7 +3,7 @@
 // restores a byte from it (a journal is only data on disk; if someone else could
 // write it, it could name /etc/shadow or kernel.core_pattern).
 
-import { knownKeys } from './catalog.js';
+import { keyInfo, knownKeys } from './catalog.js';
 import { LIMITS_DIR, NAME_CANDIDATES, SYSCTL_DIR, UNIT_DIR } from './planner.js';
 import { isValidUnitName } from './unit-name.js';
 
@@ -24,15 +24,16 @@ export function isManagedPath(p: string): boolean {
 let catalogue: Set<string> | null = null;
 
 /**
- * Keys knobs may set or restore: the catalogue's, and per-interface settings under
- * net.ipv4.conf / net.ipv6.conf (what a write to ip_forward or conf.default.* changes
- * as a side effect). Network keys are private to a network namespace; nothing else
- * (kernel.core_pattern, vm.*, …) is ever touched by a journal.
+ * Keys knobs may set or restore: the catalogue's (except those it never writes, such
+ * as kernel.core_pattern), and per-interface settings under net.ipv4/ipv6.conf and
+ * .neigh (what a write to ip_forward or conf.default.* changes as a side effect, and
+ * the catalogue's per-interface families). Nothing outside them is ever touched by a
+ * journal.
  */
 export function mayKnobsSet(key: string): boolean {
-  catalogue ??= new Set(knownKeys());
+  catalogue ??= new Set(knownKeys().filter((k) => !keyInfo(k)!.neverWrite));
   if (catalogue.has(key)) return true;
-  return /^net\.ipv[46]\.conf\.[^.\s]+\.[a-z0-9_]+$/.test(key);
+  return /^net\.ipv[46]\.(conf|neigh)\.[^.\s*?[]+\.[a-z0-9_]+$/.test(key);
 }
 
 /** `/etc/sysctl.d` for `/etc/sysctl.d/90-knobs.conf`: the directories a transaction may create and remove again. */

@@ -155,6 +155,9 @@ export function parseProfile(name: string, file: string, text: string): Profile 
       const guess = suggestKey(key);
       throw inputError(file, line, key, `unknown key${guess ? ` (did you mean ${guess}?)` : ''}; knobs only sets keys it knows (see \`knobs explain\`)`);
     }
+    if (/[*?[]/.test(key)) throw inputError(file, line, key, 'a profile names one key: write the interface (all, default, eth0), not a pattern');
+    const neverWrite = keyInfo(key)!.neverWrite;
+    if (neverWrite) throw inputError(file, line, key, `knobs never writes ${key}: ${neverWrite}`);
     const { op, values } = parseTarget(rawValue);
     for (const v of op === 'perField' ? [plainValue(values)] : values) {
       const why = rejectReason(key, v, null);

@@ -80,6 +80,10 @@ export function tunedToKnobsProfile(name: string, source: string, tuned: TunedPr
       skipped.push({ key: s.key, line: s.line, reason: 'knobs has no knowledge of this key' });
       continue;
     }
+    if (info.neverWrite) {
+      skipped.push({ key: s.key, line: s.line, reason: `knobs never writes it: ${info.neverWrite}` });
+      continue;
+    }
     const bad = s.values.map((v) => rejectReason(s.key, v, null)).find((r) => r !== null);
     if (bad) {
       skipped.push({ key: s.key, line: s.line, reason: bad });

@@ -143,6 +143,7 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
     history: info?.history ?? [],
     // The kernel's own description of the key (a path in the kernel source tree), known or not.
     documentation: kernelDocFor(key),
+    neverWrite: info?.neverWrite ?? null,
     family: info?.family ? { entry: info.key, combine: info.family.combine, semantics: familySemantics(info) } : null,
     kernel: facts.kernel,
     value: facts.sysctl[key] ?? null,
@@ -187,6 +188,7 @@ function renderKey(
     const since = info.netnsSince ? (doc.scope === 'netns' ? ` (since Linux ${info.netnsSince.replace(/\.0$/, '')})` : ` (per network namespace from Linux ${info.netnsSince.replace(/\.0$/, '')})`) : '';
     out.push(`Scope on ${facts.kernel.release}: ${doc.scope === 'netns' ? 'per network namespace' : 'whole machine'}${since}${info.unit ? `; unit: ${info.unit}` : ''}`);
     if (doc.documentation) out.push(`Kernel documentation: ${doc.documentation}`);
+    if (info.neverWrite) out.push(wrap(`knobs never writes this key: ${info.neverWrite}.`, ''));
     if (info.family) {
       out.push('', c.bold(`all, default and each interface (${info.key})`), ...familySemantics(info).map((h) => wrapText(h, width, '    ', '  - ')));
     }

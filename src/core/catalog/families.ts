@@ -8,6 +8,7 @@
 // net/ipv6/route.c, net/core/neighbour.c. Bounds and scope are checked against the
 // extracted data by test/kernel-data.test.ts like every other entry.
 import type { FamilyCombine, KeyInfo } from '../catalog.js';
+import { IPV4_COPIED_FROM_DEFAULT } from '../kernel-side-effects.js';
 
 const INETDEV = 'include/linux/inetdevice.h@6.1.158';
 const DEVINET = 'net/ipv4/devinet.c';
@@ -149,10 +150,12 @@ export function familySemantics(info: KeyInfo): string[] {
       out.push('One value for the whole neighbour table: only neigh.default has this key, and every namespace shares it.');
       return [...out, `Source: ${f.source}.`];
   }
-  if (proto === 'ipv4') {
+  if (proto === 'ipv4' && IPV4_COPIED_FROM_DEFAULT.includes(tail)) {
     out.push(
       `conf.default.${tail} is what a new interface starts with; writing it also updates existing interfaces whose own value was never written (devinet_copy_dflt_conf() in net/ipv4/devinet.c@6.1.158).`,
     );
+  } else if (proto === 'ipv4') {
+    out.push(`conf.default.${tail} is what a new interface starts with; writing it changes no existing interface (its handler, ipv4_doint_and_flush in net/ipv4/devinet.c@6.1.158, copies nothing).`);
   } else {
     out.push(`conf.default.${tail} is what a new interface starts with (ipv6_add_dev() copies it); existing interfaces keep their value.`);
   }

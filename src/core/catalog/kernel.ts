@@ -16,6 +16,7 @@ export const kernelEntries: KeyInfo[] = [
     meaning: 'Where core dumps go: a file name template (%p pid, %e executable, %t time …) or "|program args" to pipe the dump to a helper such as systemd-coredump.',
     kind: 'string',
     defaultNote: '"core": a file named core in the crashing process\'s working directory (core_pattern[] in fs/coredump.c).',
+    neverWrite: 'a "|program" value makes the kernel run that program as root on every crash, so knobs leaves it to the package that owns it (systemd-coredump, apport, abrt)',
     scope: 'global',
     history: [
       'Handler proc_dostring_coredump → proc_dostring (kernel/sysctl.c@3.10.99, fs/coredump.c@7.1.3).',
