@@ -14,6 +14,7 @@ import { familyEntries } from './catalog/families.js';
 import { fsEntries } from './catalog/fs.js';
 import { kernelEntries } from './catalog/kernel.js';
 import { netEntries } from './catalog/net.js';
+import { outsideDataEntries } from './catalog/outside-data.js';
 import { vmEntries } from './catalog/vm.js';
 import { versionAtLeast } from './kernel-version.js';
 
@@ -583,7 +584,7 @@ const entries: KeyInfo[] = [
 
 // New entries live in modules under ./catalog/ (one per subsystem) so that they can
 // grow without everyone editing this list.
-const allEntries: KeyInfo[] = [...entries, ...netEntries, ...familyEntries, ...vmEntries, ...kernelEntries, ...fsEntries];
+const allEntries: KeyInfo[] = [...entries, ...netEntries, ...familyEntries, ...vmEntries, ...kernelEntries, ...fsEntries, ...outsideDataEntries];
 const byKey = new Map(allEntries.map((e) => [e.key, e]));
 
 /**

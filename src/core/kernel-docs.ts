@@ -4,7 +4,9 @@
 // knobs points at them for every key, known or not, so that a key it has no entry for
 // still leads somewhere authoritative.
 
-const TABLE: [RegExp, string][] = [
+const TABLE: [RegExp, string | null][] = [
+  // The bridge's netfilter keys are documented nowhere in Documentation/.
+  [/^net\.bridge\./, null],
   [/^net\.ipv[46]\./, 'Documentation/networking/ip-sysctl.rst'],
   [/^net\.netfilter\.nf_conntrack_/, 'Documentation/networking/nf_conntrack-sysctl.rst'],
   [/^net\.netfilter\./, 'Documentation/networking/netfilter-sysctl.rst'],
