@@ -1,44 +1,293 @@
-// sysctl.d / sysctl.conf syntax, as systemd-sysctl (v252) and procps `sysctl
-// --system` (4.0.2) read it. Pure: text in, entries out.
+// sysctl.d / sysctl.conf text as each boot loader reads it. Pure: text in, lines out.
 //
-// Key spelling: both loaders turn a key into a /proc/sys path the same way —
-// if the first separator is `/` the key already is a path; if it is `.`, every
-// `.` and `/` swap (`net.ipv4.conf.eth0/200.forwarding` is the path
-// `net/ipv4/conf/eth0.200/forwarding`). knobs keeps keys in the dotted form,
-// where a `.` inside a path component is written `/`, so two spellings of one
-// key compare equal.
+// The two loaders tokenise differently; each behaviour below names the version
+// it was read in and the function that does it:
+//   procps 4.0.2 src/sysctl.c (warmchang/procps @v4.0.2): Preload() reads with
+//     getline() (lines end at "\n" only; a line of under 2 bytes is skipped; the
+//     line is a C string, so it ends at a NUL), parse_setting_line() strips with
+//     isspace() (space \t \n \v \f \r), takes `-` off the key but does not strip
+//     again after it (`- key = v` keeps the blank: the key " key" is never found),
+//     and setting_new() drops one more leading `-` for the path (`--key = v` writes
+//     key). slashdot() swaps `.` and `/` when the first separator is `.`, and
+//     nothing is simplified: `net.ipv4.conf..lo.rp_filter` is the path
+//     net/ipv4/conf//lo/rp_filter, which the kernel resolves but which does not
+//     equal the glob result net/ipv4/conf/lo/rp_filter (see boot-order.ts).
+//   systemd 252 src/sysctl/sysctl.c parse_file() (systemd/systemd-stable
+//     @v252.31): read_line() ends a line at \n, \r, \r\n, \n\r or NUL and fails
+//     on a line over LONG_LINE_MAX (1 MiB), which ends the file; strstrip()
+//     strips " \t\n\r" only (not \v or \f); `-` is taken off and the key
+//     stripped again; sysctl_normalize() (src/basic/sysctl-util.c) swaps like
+//     procps, then path_simplify() drops empty and `.` components and trailing
+//     slashes (`..` stays, and sysctl_write() then refuses the path).
+// Newer versions differ: procps 4.0.3+ (sysctl.c: "lstrip key after '-'")
+// strips after the dash, 4.0.5 matches exclusions as globs (fnmatch); systemd
+// 256+ sysctl_write() accepts no `..` either, but drops "key=" lines without a
+// value differently (see README "Boot provenance").
+//
+// knobs keeps keys dotted, a `.` inside a path component written `/`
+// (`net.ipv4.conf.eth0/200.forwarding` is net/ipv4/conf/eth0.200/forwarding).
+// Text is handled as latin1 (one char per byte): NUL, \r, \v, \f and 0xA0 are
+// what the loaders and the kernel react to, byte by byte.
 
-import { fold } from './values.js';
-import type { SysctlConfEntry } from './types.js';
+import type { Loader, SysctlConfEntry } from './types.js';
 
 export interface SysctlConfProblem {
   line: number;
   message: string;
 }
 
-export interface ParsedSysctlConf {
-  entries: SysctlConfEntry[];
+/** One setting line as a loader keeps it. */
+export interface LoaderLine {
+  /** Line number counted by "\n", as editors (and procps) count. */
+  line: number;
+  /** The key as the loader keeps it, after its own stripping and `-` handling. */
+  rawKey: string;
+  /** The value as the loader writes it (before the "\n" it adds); null for a `-key` exclusion. */
+  value: string | null;
+  ignoreFailure: boolean;
+  exclude: boolean;
+  /** Path under /proc/sys the loader uses, spelled as it spells it (procps: not simplified). */
+  path: string;
+  /** The loader treats the line as a glob (`*?[` in the path). */
+  glob: boolean;
+  /** Comment lines directly above. */
+  comment?: string;
+}
+
+export interface ParsedLines {
+  lines: LoaderLine[];
   problems: SysctlConfProblem[];
 }
 
 const GLOB_CHARS = /[*?[]/;
+/** systemd 252 LONG_LINE_MAX (src/basic/fileio.h). */
+export const LONG_LINE_MAX = 1024 * 1024;
 
 export function isGlob(key: string): boolean {
   return GLOB_CHARS.test(key);
 }
 
-/** Path components of a key as written in a file (either spelling). */
-function pathComponents(raw: string): string[] {
-  const first = raw.search(/[./]/);
-  // A dotted key is turned into a path by swapping `.` and `/`.
-  const asPath = first >= 0 && raw[first] === '.' ? raw.replace(/[./]/g, (c) => (c === '.' ? '/' : '.')) : raw;
-  // Like systemd's path_simplify: `a//b`, `/a/`, `a/./b` name the same file.
-  return asPath.split('/').filter((c) => c !== '' && c !== '.');
+const isCSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+const isSdSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
+function lstripC(s: string): string {
+  let i = 0;
+  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
+  return s.slice(i);
 }
 
-/** `net/ipv4/conf/enp3s0.200/forwarding` → `net.ipv4.conf.enp3s0/200.forwarding`; dotted keys stay as they are. */
-export function normaliseSysctlKey(raw: string): string {
-  return pathComponents(raw.trim())
+/** procps rstrip(): never removes the first character. */
+function rstripC(s: string): string {
+  if (s === '') return s;
+  let end = s.length - 1;
+  while (end > 0 && isCSpace(s.charCodeAt(end))) end--;
+  return s.slice(0, end + 1);
+}
+
+/** systemd strstrip(): WHITESPACE " \t\n\r". */
+function strstrip(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isSdSpace(s.charCodeAt(a))) a++;
+  while (b > a && isSdSpace(s.charCodeAt(b - 1))) b--;
+  return s.slice(a, b);
+}
+
+/** procps slashdot(p, '.', '/'): swap when the first separator is `.`. */
+export function slashdot(key: string): string {
+  const first = key.search(/[./]/);
+  if (first < 0 || key[first] === '/') return key;
+  let out = '';
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i]!;
+    out += c === '.' ? '/' : c === '/' ? '.' : c;
+  }
+  return out;
+}
+
+/** systemd path_simplify() (v252) on a relative or absolute path: drop empty and `.` components, keep `..`. */
+export function pathSimplify(p: string): string {
+  if (p === '') return p;
+  const abs = p.startsWith('/');
+  const parts = p.split('/').filter((c) => c !== '' && c !== '.');
+  // A component over NAME_MAX stops simplification; sysctl_write() then refuses the path anyway.
+  const s = parts.join('/');
+  if (abs) return '/' + s;
+  return s === '' ? '.' : s;
+}
+
+/** systemd sysctl_normalize(): swap like procps, path_simplify(), drop the leading slash. */
+export function sysctlNormalize(key: string): string {
+  let s = pathSimplify(slashdot(key));
+  if (s.startsWith('/') && s.length > 1) s = s.slice(1);
+  return s;
+}
+
+/** Comment text above an entry, for rules that read intent. */
+function commentText(lines: string[]): string | undefined {
+  const t = lines.join('\n').trim();
+  return t === '' ? undefined : t;
+}
+
+/** procps 4.0.2 Preload() + parse_setting_line() + setting_new(). */
+function parseProcps(text: string): ParsedLines {
+  const lines: LoaderLine[] = [];
+  const problems: SysctlConfProblem[] = [];
+  let comment: string[] = [];
+  let n = 0;
+  let start = 0;
+  while (start < text.length) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl + 1;
+    const chunk = text.slice(start, end); // getline keeps the "\n"
+    start = end;
+    n++;
+    if (chunk.length < 2) {
+      comment = [];
+      continue;
+    }
+    const nul = chunk.indexOf('\0');
+    const cstr = nul < 0 ? chunk : chunk.slice(0, nul);
+    let key = lstripC(cstr);
+    if (key.length < 2) {
+      comment = [];
+      continue;
+    }
+    if (key[0] === '#' || key[0] === ';') {
+      comment.push(key.replace(/^[#;]+/, '').trim());
+      continue;
+    }
+    const eq = key.indexOf('=');
+    let value: string | null = null;
+    let ignoreFailure = false;
+    let exclude = false;
+    if (eq < 0) {
+      if (key[0] !== '-') {
+        problems.push({ line: n, message: `invalid syntax (no "="), ignored: ${printable(rstripC(key))}` });
+        comment = [];
+        continue;
+      }
+      exclude = true;
+      key = rstripC(key.slice(1));
+    } else {
+      value = key.slice(eq + 1);
+      key = key.slice(0, eq);
+      if (key[0] === '-') {
+        ignoreFailure = true;
+        key = key.slice(1);
+      }
+      value = rstripC(lstripC(value));
+      key = rstripC(key);
+    }
+    const path = slashdot(key[0] === '-' ? key.slice(1) : key);
+    lines.push({ line: n, rawKey: key, value, ignoreFailure, exclude, path, glob: isGlob(path), ...withComment(comment) });
+    comment = [];
+  }
+  return { lines, problems };
+}
+
+function withComment(c: string[]): { comment?: string } {
+  const t = commentText(c);
+  return t === undefined ? {} : { comment: t };
+}
+
+/** systemd read_line(): the next line and where the one after starts; null at EOF. */
+function sdReadLine(text: string, pos: number): { line: string; next: number } | { tooLong: true } | null {
+  if (pos >= text.length) return null;
+  const EOL = (c: number) => (c === 10 ? 2 : c === 13 ? 4 : c === 0 ? 1 : 0);
+  let i = pos;
+  let prev = 0;
+  let n = 0;
+  let endLine = -1;
+  for (;;) {
+    // The limit is checked before every byte, EOL and EOF included: a line of exactly 1 MiB fails too.
+    if (n >= LONG_LINE_MAX) return { tooLong: true };
+    if (i >= text.length) break;
+    const eol = EOL(text.charCodeAt(i));
+    if (prev & 1 || (eol === 0 && prev !== 0) || (eol !== 0 && (prev & eol) !== 0)) break;
+    i++;
+    if (eol !== 0) {
+      if (endLine < 0) endLine = i - 1;
+      prev |= eol;
+      continue;
+    }
+    n++;
+  }
+  return { line: text.slice(pos, endLine < 0 ? i : endLine), next: i };
+}
+
+/** systemd 252 parse_file(). */
+function parseSystemd(text: string): ParsedLines {
+  const lines: LoaderLine[] = [];
+  const problems: SysctlConfProblem[] = [];
+  let comment: string[] = [];
+  let pos = 0;
+  let lineNo = 1; // by "\n", for people
+  for (;;) {
+    const r = sdReadLine(text, pos);
+    if (r === null) break;
+    if ('tooLong' in r) {
+      problems.push({ line: lineNo, message: `line longer than ${LONG_LINE_MAX} bytes: systemd-sysctl stops reading the file here` });
+      break;
+    }
+    const here = lineNo;
+    for (let i = pos; i < r.next; i++) if (text.charCodeAt(i) === 10) lineNo++;
+    pos = r.next;
+    let p = strstrip(r.line);
+    if (p === '') {
+      comment = [];
+      continue;
+    }
+    if (p[0] === '#' || p[0] === ';' || p[0] === '\n') {
+      comment.push(p.replace(/^[#;]+/, '').trim());
+      continue;
+    }
+    const eq = p.indexOf('=');
+    let value: string | null = null;
+    let ignoreFailure = false;
+    let exclude = false;
+    if (eq >= 0) {
+      if (p[0] === '-') {
+        ignoreFailure = true;
+        value = strstrip(p.slice(eq + 1));
+        p = p.slice(1, eq);
+      } else {
+        value = strstrip(p.slice(eq + 1));
+        p = p.slice(0, eq);
+      }
+    } else if (p[0] === '-') {
+      exclude = true;
+      p = p.slice(1);
+    } else {
+      problems.push({ line: here, message: `not an assignment, ignored: ${printable(p)}` });
+      comment = [];
+      continue;
+    }
+    const rawKey = strstrip(p);
+    const path = sysctlNormalize(rawKey);
+    lines.push({ line: here, rawKey, value, ignoreFailure, exclude, path, glob: isGlob(path), ...withComment(comment) });
+    comment = [];
+  }
+  return { lines, problems };
+}
+
+/** Every setting line of one file as `loader` reads it. */
+export function parseSysctlLines(text: string, loader: Loader): ParsedLines {
+  return loader === 'procps' ? parseProcps(text) : parseSystemd(text);
+}
+
+/** Control bytes shown escaped in messages. */
+export function printable(s: string): string {
+  return s.replace(/[\0-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).replace(/\t/g, '\\t');
+}
+
+// ---- paths and keys -----------------------------------------------------------
+
+/** `net/ipv4/conf/enp3s0.200/forwarding` → `net.ipv4.conf.enp3s0/200.forwarding`. */
+export function procPathToKey(rel: string): string {
+  return rel
+    .split('/')
+    .filter((c) => c !== '')
     .map((c) => c.replace(/\./g, '/'))
     .join('.');
 }
@@ -51,27 +300,114 @@ export function keyToProcPath(key: string): string {
     .join('/');
 }
 
-/** Normalised key of a path relative to /proc/sys. */
-export function procPathToKey(rel: string): string {
-  return rel
-    .split('/')
-    .filter((c) => c !== '')
-    .map((c) => c.replace(/\./g, '/'))
-    .join('.');
+/**
+ * A key as people type it (dotted or `/`-spelled) → knobs' dotted key, the
+ * way systemd reads it. Used for keys on the command line and in profiles.
+ */
+export function normaliseSysctlKey(raw: string): string {
+  const p = sysctlNormalize(raw.trim());
+  return p === '.' || p === '/' ? '' : procPathToKey(p);
 }
 
 /**
- * glob(7) over a dotted key: `*`, `?`, `[abc]`, `[!a-z]`/`[^a-z]`, `\x`.
- * Components are separated by `.`; a `/` inside a component is a literal `.` of
- * the real file name, so `eth*` matches `eth0/200` (the interface `eth0.200`).
+ * Parse one file as the active loader reads it, in knobs' entry form (the
+ * facts): keys dotted, values as the loader passes them to the kernel.
  */
-export function globToRegExp(pattern: string): RegExp {
-  const any = '[^.]';
+export function parseSysctlConf(text: string, loader: Loader = 'systemd'): { entries: SysctlConfEntry[]; problems: SysctlConfProblem[] } {
+  const { lines, problems } = parseSysctlLines(text, loader);
+  return { entries: lines.map((l) => toEntry(l)), problems };
+}
+
+/** knobs' entry for a loader line; `key` is the file the path names when it resolves, else the path as spelled. */
+export function toEntry(l: LoaderLine, resolved?: string | null): SysctlConfEntry {
+  return {
+    line: l.line,
+    key: resolved ?? pathToDisplayKey(l.path),
+    value: l.value,
+    ignoreFailure: l.ignoreFailure,
+    exclude: l.exclude,
+    glob: l.glob,
+    ...(l.comment !== undefined ? { comment: l.comment } : {}),
+  };
+}
+
+/** A loader path shown as a dotted key; a path knobs cannot name cleanly keeps its spelling. */
+function pathToDisplayKey(path: string): string {
+  const clean = path.split('/').every((c) => c !== '' && c !== '.' && c !== '..');
+  return clean ? procPathToKey(path) : path;
+}
+
+/**
+ * Resolve `..` and `.` of a path under /proc/sys the way the kernel walks it:
+ * `..` needs the component before it to be a directory (`isDir`). Null when the
+ * path leaves /proc/sys or walks through something that is not a directory.
+ */
+export function resolveProcPath(path: string, isDir: (rel: string) => boolean): { rel: string; trailingSlash: boolean } | null {
+  const parts = path.split('/');
+  const out: string[] = [];
+  for (const c of parts) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      if (out.length === 0) return null; // realpath() leaves /proc/sys: "Path is not under /proc/sys"
+      if (!isDir(out.join('/'))) return null;
+      out.pop();
+      continue;
+    }
+    out.push(c);
+  }
+  return { rel: out.join('/'), trailingSlash: path.endsWith('/') };
+}
+
+// ---- glob(3) ----------------------------------------------------------------------
+
+/** Is this one path component magic for glob(3)? `[` only with a closing `]`. */
+export function componentIsMagic(c: string): boolean {
+  for (let i = 0; i < c.length; i++) {
+    const ch = c[i]!;
+    if (ch === '\\') {
+      i++;
+      continue;
+    }
+    if (ch === '*' || ch === '?') return true;
+    if (ch === '[' && bracketEnd(c, i) >= 0) return true;
+  }
+  return false;
+}
+
+/** Index of the `]` closing the bracket opened at `start`, or -1 (then `[` is literal). */
+function bracketEnd(p: string, start: number): number {
+  let j = start + 1;
+  if (p[j] === '!' || p[j] === '^') j++;
+  if (p[j] === ']') j++; // a leading `]` is a member
+  for (; j < p.length; j++) {
+    if (p[j] === '[' && p[j + 1] === ':') {
+      const close = p.indexOf(':]', j + 2);
+      if (close >= 0) {
+        j = close + 1;
+        continue;
+      }
+    }
+    if (p[j] === ']') return j;
+  }
+  return -1;
+}
+
+function escapeRe(c: string): string {
+  return /[.*+?^${}()|[\]\\/-]/.test(c) ? `\\${c}` : c;
+}
+
+const CLASSES: Record<string, string> = {
+  alpha: 'A-Za-z', digit: '0-9', alnum: '0-9A-Za-z', upper: 'A-Z', lower: 'a-z', space: ' \\t\\n\\r\\f\\v',
+  xdigit: '0-9A-Fa-f', punct: '!-\\/:-@\\[-`{-~', blank: ' \\t', cntrl: '\\x00-\\x1f\\x7f', print: ' -~', graph: '!-~',
+};
+
+/** fnmatch(3) of one component, without FNM_NOESCAPE; a leading `.` only matches a literal `.`. */
+export function componentRegExp(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === '*') re += `${any}*`;
-    else if (c === '?') re += any;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
     else if (c === '\\' && i + 1 < pattern.length) re += escapeRe(pattern[++i]!);
     else if (c === '[') {
       const end = bracketEnd(pattern, i);
@@ -82,96 +418,46 @@ export function globToRegExp(pattern: string): RegExp {
       let body = pattern.slice(i + 1, end);
       const negate = body[0] === '!' || body[0] === '^';
       if (negate) body = body.slice(1);
-      const cls = body.replace(/[\\\]^]/g, (m) => `\\${m}`);
-      // A bracket never matches the separator in glob(3) (FNM_PATHNAME).
-      re += negate ? `[^${cls}.]` : `(?!\\.)[${cls}]`;
+      let cls = '';
+      for (let j = 0; j < body.length; j++) {
+        const b = body[j]!;
+        if (b === '[' && body[j + 1] === ':') {
+          const close = body.indexOf(':]', j + 2);
+          if (close >= 0) {
+            cls += CLASSES[body.slice(j + 2, close)] ?? '';
+            j = close + 1;
+            continue;
+          }
+        }
+        if (b === '\\' && j + 1 < body.length) cls += escapeRe(body[++j]!);
+        else if (b === '-' && j > 0 && j < body.length - 1) cls += '-';
+        else cls += escapeRe(b);
+      }
+      re += negate ? `[^${cls}]` : `[${cls}]`;
       i = end;
     } else re += escapeRe(c);
   }
-  return new RegExp(`^${re}$`);
+  // glob(3) without GLOB_PERIOD: a wildcard never matches a leading dot.
+  const leadingDot = pattern.startsWith('.') || pattern.startsWith('\\.');
+  return new RegExp(`^${leadingDot ? '' : '(?!\\.)'}${re}$`, 's');
 }
 
-/** Index of the `]` closing the bracket opened at `start`, or -1 (then `[` is literal). */
-function bracketEnd(p: string, start: number): number {
-  let j = start + 1;
-  if (p[j] === '!' || p[j] === '^') j++;
-  if (p[j] === ']') j++; // a leading `]` is a member, not the end
-  const end = p.indexOf(']', j);
-  return end;
-}
-
-function escapeRe(c: string): string {
-  return /[.*+?^${}()|[\]\\/]/.test(c) ? `\\${c}` : c;
-}
-
-export function globMatches(pattern: string, key: string): boolean {
-  return globToRegExp(pattern).test(key);
+/** A literal component with glob(3)'s backslash escapes removed. */
+export function unescapeComponent(c: string): string {
+  return c.replace(/\\(.)/g, '$1');
 }
 
 /**
- * Parse one sysctl config file. Lines the loaders would skip with a warning are
- * returned as problems, never thrown: a bad line does not stop the boot either.
+ * glob(7) over a dotted key (`*` stays inside one component; a `/` inside a
+ * component is a literal `.` of the file name, so `eth*` matches `eth0/200`).
  */
-export function parseSysctlConf(text: string): ParsedSysctlConf {
-  const entries: SysctlConfEntry[] = [];
-  const problems: SysctlConfProblem[] = [];
-  let comment: string[] = [];
-  const lines = text.split('\n');
-  // A final newline does not start another line.
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+export function globToRegExp(pattern: string): RegExp {
+  const parts = pattern.split('.').map((c) => componentRegExp(c.replace(/\//g, '.')).source.replace(/^\^|\$$/g, ''));
+  return new RegExp(`^${parts.join('\\.')}$`);
+}
 
-  lines.forEach((rawLine, idx) => {
-    const line = idx + 1;
-    const text = rawLine.trim(); // also drops the \r of CRLF files
-    if (text === '') {
-      comment = [];
-      return;
-    }
-    if (text[0] === '#' || text[0] === ';') {
-      comment.push(text.replace(/^[#;]+/, '').trim());
-      return;
-    }
-    const above = comment.join('\n').trim() || undefined;
-    comment = [];
-
-    const eq = text.indexOf('=');
-    let keyPart: string;
-    let value: string | null = null;
-    let ignoreFailure = false;
-    let exclude = false;
-    if (eq >= 0) {
-      keyPart = text.slice(0, eq);
-      value = fold(text.slice(eq + 1));
-      if (keyPart.startsWith('-')) {
-        ignoreFailure = true;
-        keyPart = keyPart.slice(1);
-      }
-    } else if (text.startsWith('-')) {
-      exclude = true;
-      keyPart = text.slice(1);
-    } else {
-      problems.push({ line, message: `not an assignment (no "="), ignored: ${text}` });
-      return;
-    }
-
-    const key = normaliseSysctlKey(keyPart);
-    if (key === '') {
-      problems.push({ line, message: `no key before "=", ignored: ${text}` });
-      return;
-    }
-    if (/\s/.test(key)) {
-      // Both loaders would try to open a /proc/sys path with a space in it and fail.
-      problems.push({ line, message: `key contains whitespace: "${key}"` });
-    }
-    entries.push({
-      line,
-      key,
-      value,
-      ignoreFailure,
-      exclude,
-      glob: isGlob(key),
-      ...(above !== undefined ? { comment: above } : {}),
-    });
-  });
-  return { entries, problems };
+export function globMatches(pattern: string, key: string): boolean {
+  const kp = key.split('.');
+  const pp = pattern.split('.');
+  return kp.length === pp.length && pp.every((p, i) => componentRegExp(p.replace(/\//g, '.')).test(kp[i]!.replace(/\//g, '.')));
 }

@@ -30,9 +30,9 @@ export class HostFs {
   }
 
   /** File text, or null when it does not exist. Other errors are raised with the host path. */
-  readText(hostPath: string): string | null {
+  readText(hostPath: string, encoding: 'utf8' | 'latin1' = 'utf8'): string | null {
     try {
-      return fs.readFileSync(this.resolve(hostPath), 'utf8');
+      return fs.readFileSync(this.resolve(hostPath), encoding);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;
