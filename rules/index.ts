@@ -23,6 +23,7 @@ import profileSysctlTarget from './profile/sysctl-target.js';
 import socketsCloseWait from './sockets/close-wait.js';
 import sysctlDrift from './sysctl/drift.js';
 import sysctlLoaderDisagreement from './sysctl/loader-disagreement.js';
+import sysctlRejectedLine from './sysctl/rejected-line.js';
 
 export const rules: readonly Rule[] = [
   fsFileMax,
@@ -47,4 +48,5 @@ export const rules: readonly Rule[] = [
   socketsCloseWait,
   sysctlDrift,
   sysctlLoaderDisagreement,
+  sysctlRejectedLine,
 ] as unknown as readonly Rule[];

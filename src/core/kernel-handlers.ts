@@ -210,9 +210,8 @@ function foldFields(xs: readonly (bigint | string)[]): string {
   return xs.map(String).join(' ');
 }
 
-/** Current fields of a vector, or null when unknown or malformed. */
-function currentFields(ctx: WriteContext | undefined, n: number): bigint[] | null {
-  const cur = ctx?.current;
+/** Fields of a value, or null when unknown or malformed. */
+function parseFields(cur: string | null | undefined, n: number): bigint[] | null {
   if (cur === null || cur === undefined) return null;
   const f = cur.trim().split(/\s+/).filter((x) => x !== '');
   if (f.length !== n || !f.every((x) => /^-?\d+$/.test(x))) return null;
@@ -223,22 +222,21 @@ type Conv = (neg: boolean, val: bigint) => { ok: true; store: bigint } | { ok: f
 
 interface VecResult {
   err: string | null;
-  stored: number; // fields stored
   values: (bigint | null)[];
   consumed: number;
 }
 
 /**
- * __do_proc_dointvec / __do_proc_doulongvec_minmax write path: fields one by one,
- * each stored as soon as it converts. `first` decides "nothing written" (EINVAL).
+ * __do_proc_dointvec / __do_proc_doulongvec_minmax write path at offset 0:
+ * fields one by one, each stored as soon as it converts. The count returned is
+ * what was read (the remainder comes back at a non-zero offset).
  */
 function vectorWrite(buf: string, n: number, conv: Conv): VecResult {
   const c: Cursor = { buf, p: 0, left: Math.min(buf.length, PAGE_SIZE - 1) };
   const values: (bigint | null)[] = Array(n).fill(null);
   let first = true;
   let err: string | null = null;
-  let i = 0;
-  for (; c.left > 0 && i < n; i++, first = false) {
+  for (let i = 0; c.left > 0 && i < n; i++, first = false) {
     skipSpaces(c);
     if (c.left === 0) break;
     const g = getLong(c, WSPACE_SEP);
@@ -255,14 +253,13 @@ function vectorWrite(buf: string, n: number, conv: Conv): VecResult {
   }
   if (err === null && c.left > 0) skipSpaces(c);
   if (first && err === null) err = 'no number';
-  const stored = values.filter((v) => v !== null).length;
-  // Bytes past PAGE_SIZE - 1 are never looked at.
-  return { err, stored, values, consumed: Math.min(buf.length, PAGE_SIZE - 1) - c.left };
+  // *lenp -= left, where left never counted the bytes past PAGE_SIZE - 1.
+  return { err, values, consumed: buf.length - c.left };
 }
 
-function intConv(min?: bigint, max?: bigint, label = 'int'): Conv {
+function intConv(min?: bigint, max?: bigint): Conv {
   return (neg, val) => {
-    if (neg ? val > INT_MAX + 1n : val > INT_MAX) return { ok: false, why: `${neg ? '-' : ''}${val} does not fit an ${label}` };
+    if (neg ? val > INT_MAX + 1n : val > INT_MAX) return { ok: false, why: `${neg ? '-' : ''}${val} does not fit an int` };
     const v = neg ? -val : val;
     if (min !== undefined && v < min) return { ok: false, why: `${v} is below the minimum ${min}` };
     if (max !== undefined && v > max) return { ok: false, why: `${v} is above the maximum ${max}` };
@@ -287,70 +284,64 @@ function ulongConv(min?: bigint, max?: bigint): Conv {
   };
 }
 
-/** proc_dointvec and friends, whose vectors store field by field. */
-function writeVector(spec: HandlerSpec, text: string, ctx: WriteContext | undefined, conv: Conv): WriteResult {
-  const n = spec.fields ?? 1;
-  const buf = text + '\n';
-  const r = vectorWrite(buf, n, conv);
-  const cur = currentFields(ctx, n);
-  const merged = (): string | undefined => {
-    if (r.stored === n) return foldFields(r.values as bigint[]);
-    if (!cur) return undefined;
-    return foldFields(r.values.map((v, i) => v ?? cur[i]!));
-  };
-  if (r.err !== null) {
-    const stored = r.stored > 0 ? merged() : undefined;
-    return { ok: false, errno: 'EINVAL', reason: describeReject(text, r.err), ...(stored !== undefined ? { stored } : {}) };
-  }
-  const value = merged() ?? foldFields(r.values.filter((v): v is bigint => v !== null));
-  return ok(value, buf, r.consumed);
-}
+/** One write(2) as the handler sees it. `value` is what the key reads afterwards (null: unknown). */
+type Chunk =
+  | { ok: true; consumed: number; value: string | null; /** bytes looked at, when less than consumed */ read?: number }
+  | { ok: false; errno: WriteErrno; reason: string; value: string | null };
 
-function ok(value: string, buf: string, consumed: number): WriteResult {
-  const rest = buf.slice(consumed).replace(/\n$/, '');
-  return { ok: true, value, ...(rest.trim() !== '' ? { ignored: rest.trim() } : {}) };
-}
-
-function describeReject(text: string, why: string): string {
-  if (text === '') return 'an empty value (the kernel needs a number)';
+function describeReject(buf: string, why: string): string {
+  if (buf.replace(/\n$/, '') === '') return 'an empty value (the kernel needs a number)';
   return why;
 }
 
-/** do_proc_douintvec_w: exactly one unsigned value, negatives refused. */
-function writeUint(text: string, min: bigint | undefined, max: bigint | undefined, range: 'ERANGE' | 'EINVAL', top: bigint): WriteResult {
-  const buf = text + '\n';
+function vectorChunk(spec: HandlerSpec, buf: string, current: string | null, conv: Conv): Chunk {
+  const n = spec.fields ?? 1;
+  const r = vectorWrite(buf, n, conv);
+  const cur = parseFields(current, n);
+  const given = r.values.filter((v): v is bigint => v !== null);
+  const merged = r.values.every((v) => v !== null)
+    ? foldFields(r.values as bigint[])
+    : cur
+      ? foldFields(r.values.map((v, i) => v ?? cur[i]!))
+      : given.length === 0
+        ? current
+        : null; // fields not given keep a value knobs does not know
+  if (r.err !== null) return { ok: false, errno: 'EINVAL', reason: describeReject(buf, r.err), value: merged };
+  return { ok: true, consumed: r.consumed, value: merged ?? foldFields(given) };
+}
+
+/** do_proc_douintvec_w: exactly one unsigned value, negatives refused; the whole write counts as read. */
+function uintChunk(buf: string, min: bigint | undefined, max: bigint | undefined, rangeErrno: WriteErrno, top: bigint, current: string | null): Chunk {
   const c: Cursor = { buf, p: 0, left: Math.min(buf.length, PAGE_SIZE - 1) };
   skipSpaces(c);
-  if (c.left === 0) return { ok: false, errno: 'EINVAL', reason: describeReject(text, 'no number') };
+  if (c.left === 0) return { ok: false, errno: 'EINVAL', reason: describeReject(buf, 'no number'), value: current };
   const g = getLong(c, WSPACE_SEP);
-  if (g.err) return { ok: false, errno: 'EINVAL', reason: g.why };
-  if (g.neg) return { ok: false, errno: 'EINVAL', reason: `a minus sign for an unsigned value` };
-  if (g.val > UINT_MAX) return { ok: false, errno: 'EINVAL', reason: `${g.val} does not fit 32 bits` };
+  if (g.err) return { ok: false, errno: 'EINVAL', reason: g.why, value: current };
+  if (g.neg) return { ok: false, errno: 'EINVAL', reason: 'a minus sign for an unsigned value', value: current };
+  if (g.val > UINT_MAX) return { ok: false, errno: 'EINVAL', reason: `${g.val} does not fit 32 bits`, value: current };
   if ((min !== undefined && g.val < min) || (max !== undefined && g.val > max) || g.val > top) {
-    const lo = min ?? 0n;
     const hi = max !== undefined && max < top ? max : top;
-    return { ok: false, errno: range, reason: `${g.val} is outside ${lo}..${hi}` };
+    return { ok: false, errno: rangeErrno, reason: `${g.val} is outside ${min ?? 0n}..${hi}`, value: current };
   }
-  // The whole write counts as read: the rest is never looked at.
-  const rest = buf.slice(c.p).trim();
-  return { ok: true, value: String(g.val), ...(rest !== '' ? { ignored: rest } : {}) };
+  skipSpaces(c);
+  return { ok: true, consumed: buf.length, value: String(g.val), read: c.p };
 }
 
 /** _proc_do_string at offset 0: bytes up to the first NUL or newline, at most maxlen - 1. */
-function stringStored(text: string, maxlen: number): string {
-  let end = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
+function stringStored(buf: string, maxlen: number): string {
+  let end = buf.length;
+  for (let i = 0; i < buf.length; i++) {
+    const ch = buf.charCodeAt(i);
     if (ch === 0 || ch === 10) {
       end = i;
       break;
     }
   }
-  return text.slice(0, Math.min(end, maxlen - 1));
+  return buf.slice(0, Math.min(end, maxlen - 1));
 }
 
-/** proc_do_large_bitmap, one write at `ppos`: the set of bits, or an error. */
-function bitmapWrite(buf: string, bits: number): { err: string | null; set: [number, number][]; consumed: number } {
+/** proc_do_large_bitmap's parse of one write: the ranges, or an error. */
+function bitmapParse(buf: string, bits: number): { err: string | null; set: [number, number][]; consumed: number } {
   let left = buf.length;
   let skipped = 0;
   if (left > PAGE_SIZE - 1) {
@@ -412,8 +403,7 @@ function bitmapWrite(buf: string, bits: number): { err: string | null; set: [num
     set.push([Number(a.val), Number(b)]);
     skipChar(c, 10);
   }
-  const leftAll = c.left + skipped;
-  return { err, set, consumed: buf.length - leftAll };
+  return { err, set, consumed: buf.length - (c.left + skipped) };
 }
 
 /** The kernel's read-back of a bitmap: `1,3-5,8`. */
@@ -441,62 +431,156 @@ function parseBitmap(value: string | null | undefined): Set<number> {
   return out;
 }
 
-function writeBitmap(spec: HandlerSpec, text: string, ctx: WriteContext | undefined): WriteResult {
-  const bits = spec.bits ?? 65536;
-  let buf = text + '\n';
-  const result = new Set<number>();
-  let pos = 0;
-  let ignored = '';
-  for (;;) {
-    const r = bitmapWrite(buf, bits);
-    if (r.err !== null) {
-      if (pos === 0) return { ok: false, errno: 'EINVAL', reason: describeReject(text, r.err) };
-      // A later chunk failed (systemd): the first chunks are already in.
-      return { ok: false, errno: 'EINVAL', reason: r.err, stored: formatBitmap(result) };
-    }
-    // At offset 0 the bitmap is replaced, later chunks are OR-ed in.
-    for (const [a, b] of r.set) for (let i = a; i <= b; i++) result.add(i);
-    pos += r.consumed;
-    if (r.consumed >= buf.length || r.consumed === 0) break;
-    if (ctx?.loader !== 'systemd') {
-      ignored = buf.slice(r.consumed).replace(/\n$/, '');
-      break;
-    }
-    buf = buf.slice(r.consumed);
-  }
-  return { ok: true, value: formatBitmap(result), ...(ignored.trim() !== '' ? { ignored: ignored.trim() } : {}) };
+/** At offset 0 the bitmap is replaced, later chunks are OR-ed in (no sysctl_writes_strict check). */
+function bitmapChunk(spec: HandlerSpec, buf: string, ppos: number, current: string | null): Chunk {
+  const r = bitmapParse(buf, spec.bits ?? 65536);
+  if (r.err !== null) return { ok: false, errno: 'EINVAL', reason: r.err, value: current };
+  const bits = ppos > 0 ? parseBitmap(current) : new Set<number>();
+  for (const [a, b] of r.set) for (let i = a; i <= b; i++) bits.add(i);
+  return { ok: true, consumed: r.consumed, value: formatBitmap(bits) };
 }
 
 /** ipv4_local_port_range: both fields through proc_dointvec_minmax (1..65535) into a copy, then checked. */
-function writePortRange(text: string, ctx: WriteContext | undefined): WriteResult {
-  const cur = currentFields(ctx, 2);
-  const r = vectorWrite(text + '\n', 2, intConv(1n, 65535n));
-  if (r.err !== null) return { ok: false, errno: 'EINVAL', reason: describeReject(text, r.err) };
+function portRangeChunk(buf: string, current: string | null, ctx: WriteContext | undefined): Chunk {
+  const cur = parseFields(current, 2);
+  const r = vectorWrite(buf, 2, intConv(1n, 65535n));
+  if (r.err !== null) return { ok: false, errno: 'EINVAL', reason: describeReject(buf, r.err), value: current };
   const lo = r.values[0] ?? cur?.[0];
   const hi = r.values[1] ?? cur?.[1];
-  if (lo === undefined || hi === undefined) {
-    // One field given and the current range unknown: the kernel pairs it with the current high end.
-    return { ok: true, value: foldFields(r.values.filter((v): v is bigint => v !== null)) };
-  }
-  if (hi < lo) return { ok: false, errno: 'EINVAL', reason: `the low end ${lo} is above the high end ${hi}` };
+  if (lo === undefined || hi === undefined) return { ok: true, consumed: r.consumed, value: null };
+  if (hi < lo) return { ok: false, errno: 'EINVAL', reason: `the low end ${lo} is above the high end ${hi}`, value: current };
   const unpriv = ctx?.read?.('net.ipv4.ip_unprivileged_port_start');
   if (unpriv !== undefined && unpriv !== null && /^\d+$/.test(unpriv.trim()) && lo < BigInt(unpriv.trim())) {
-    return { ok: false, errno: 'EINVAL', reason: `the low end ${lo} is below ip_unprivileged_port_start ${unpriv.trim()}` };
+    return { ok: false, errno: 'EINVAL', reason: `the low end ${lo} is below ip_unprivileged_port_start ${unpriv.trim()}`, value: current };
   }
-  return ok(`${lo} ${hi}`, text + '\n', r.consumed);
+  return { ok: true, consumed: r.consumed, value: `${lo} ${hi}` };
 }
 
 /** ipv4_privileged_ports: 0..65535, and not above the local port range's low end. */
-function writePrivilegedPorts(text: string, ctx: WriteContext | undefined): WriteResult {
-  const r = vectorWrite(text + '\n', 1, intConv(0n, 65535n));
-  if (r.err !== null) return { ok: false, errno: 'EINVAL', reason: describeReject(text, r.err) };
+function privilegedPortsChunk(buf: string, current: string | null, ctx: WriteContext | undefined): Chunk {
+  const r = vectorWrite(buf, 1, intConv(0n, 65535n));
+  if (r.err !== null) return { ok: false, errno: 'EINVAL', reason: describeReject(buf, r.err), value: current };
   const v = r.values[0]!;
   const range = ctx?.read?.('net.ipv4.ip_local_port_range');
   const low = range ? range.trim().split(/\s+/)[0] : undefined;
   if (low !== undefined && /^\d+$/.test(low) && BigInt(low) < v) {
-    return { ok: false, errno: 'EINVAL', reason: `${v} is above the low end ${low} of ip_local_port_range` };
+    return { ok: false, errno: 'EINVAL', reason: `${v} is above the low end ${low} of ip_local_port_range`, value: current };
   }
-  return ok(String(v), text + '\n', r.consumed);
+  return { ok: true, consumed: r.consumed, value: String(v) };
+}
+
+/** One write(2) of `buf` at offset `ppos` to a key handled by `spec`. */
+function writeChunk(spec: HandlerSpec, buf: string, ppos: number, current: string | null, ctx: WriteContext | undefined): Chunk {
+  if (spec.handler === 'read_only') return { ok: false, errno: 'EACCES', reason: 'the key is read-only', value: current };
+  if (spec.handler === 'proc_do_large_bitmap') return bitmapChunk(spec, buf, ppos, current);
+  // Numeric handlers ignore a write at a non-zero offset (sysctl_writes_strict = 1), counting it as read.
+  if (ppos > 0) return { ok: true, consumed: buf.length, value: current };
+  const min = big(spec.min);
+  const max = big(spec.max);
+  switch (spec.handler) {
+    case 'proc_dointvec':
+      return vectorChunk(spec, buf, current, intConv());
+    case 'proc_dointvec_minmax':
+      return vectorChunk(spec, buf, current, intConv(min, max));
+    case 'proc_dointvec_jiffies':
+      return vectorChunk(spec, buf, current, jiffiesConv(spec.hz ?? DEFAULT_HZ));
+    case 'proc_doulongvec_minmax':
+      return vectorChunk(spec, buf, current, ulongConv(min, max));
+    case 'proc_douintvec':
+      return uintChunk(buf, undefined, undefined, 'EINVAL', UINT_MAX, current);
+    case 'proc_douintvec_minmax':
+      return uintChunk(buf, min, max, 'ERANGE', UINT_MAX, current);
+    case 'proc_dou8vec_minmax':
+      return uintChunk(buf, min ?? 0n, max ?? 255n, 'ERANGE', 255n, current);
+    case 'ipv4_local_port_range':
+      return portRangeChunk(buf, current, ctx);
+    case 'ipv4_privileged_ports':
+      return privilegedPortsChunk(buf, current, ctx);
+    case 'proc_dostring':
+      return { ok: true, consumed: buf.length, value: stringStored(buf, spec.maxlen ?? 4096) };
+    case 'proc_tcp_congestion_control': {
+      const name = stringStored(buf, spec.maxlen ?? 16);
+      if (spec.names && !spec.names.includes(name)) return { ok: false, errno: 'ENOENT', reason: `no congestion control algorithm named "${name}"`, value: current };
+      return { ok: true, consumed: buf.length, value: name };
+    }
+  }
+}
+
+/** procps' procio cookie (local/procio.c, 4.0.2): its LINELEN and the retry delimiter of fprocopen(path, "w"). */
+const LINELEN = 4096;
+const PROCIO_DELIM = ',';
+
+function result(first: Chunk, last: Chunk, current: string | null, buf: string, consumedAtZero: number): WriteResult {
+  if (!last.ok) {
+    const stored = last.value !== null && last.value !== current ? { stored: last.value } : {};
+    return { ok: false, errno: last.errno, reason: last.reason, ...stored };
+  }
+  void first;
+  const rest = buf.slice(consumedAtZero).replace(/\n$/, '').trim();
+  return { ok: true, value: last.value ?? '', ...(rest !== '' ? { ignored: rest } : {}) };
+}
+
+/**
+ * systemd 252 (and any plain stdio writer): one write of value + "\n"; a short
+ * count makes glibc write the rest at the new offset, an error ends it.
+ */
+function systemdDriver(spec: HandlerSpec, buf: string, current: string | null, ctx: WriteContext | undefined): WriteResult {
+  let pos = 0;
+  let value = current;
+  let consumedAtZero = buf.length;
+  const first = writeChunk(spec, buf, 0, value, ctx);
+  let last = first;
+  while (last.ok) {
+    value = last.value;
+    if (pos === 0) consumedAtZero = last.read ?? last.consumed;
+    pos += last.consumed;
+    if (pos >= buf.length || last.consumed === 0) break;
+    last = writeChunk(spec, buf.slice(pos), pos, value, ctx);
+  }
+  return result(first, last, current, buf, consumedAtZero);
+}
+
+/**
+ * procps 4.0.2 procio proc_write(): one write of the whole buffer; a short
+ * count is taken as done; on EINVAL the buffer is written again in pieces — up
+ * to the last "," within LINELEN bytes while more than LINELEN remain, then up
+ * to the final newline — with the offset moved one byte further each time.
+ */
+function procpsDriver(spec: HandlerSpec, buf0: string, current: string | null, ctx: WriteContext | undefined): WriteResult {
+  const first = writeChunk(spec, buf0, 0, current, ctx);
+  if (first.ok || first.errno !== 'EINVAL') return result(first, first, current, buf0, first.ok ? (first.read ?? first.consumed) : buf0.length);
+  let buf = buf0;
+  let value = first.value;
+  let offset = 0;
+  let remaining = buf.length;
+  let ppos = 0;
+  let last: Chunk = first;
+  do {
+    let token: number;
+    if (remaining > LINELEN) token = buf.lastIndexOf(PROCIO_DELIM, offset + LINELEN - 1);
+    else token = buf.lastIndexOf('\n', offset + remaining - 1);
+    if (token < offset) {
+      last = { ok: false, errno: 'EINVAL', reason: first.ok ? '' : first.reason, value };
+      break;
+    }
+    buf = buf.slice(0, token) + '\n' + buf.slice(token + 1);
+    if (offset > 0) ppos += 1; // lseek(fd, 1, SEEK_CUR)
+    const piece = buf.slice(offset, token + 1);
+    last = writeChunk(spec, piece, ppos, value, ctx);
+    if (!last.ok) break;
+    value = last.value;
+    const len = last.consumed;
+    ppos += len;
+    if (len < 1 || len >= remaining) break;
+    offset += len;
+    remaining -= len;
+  } while (remaining > 0);
+  if (!last.ok) {
+    // The reason of the failing piece, or the first write's when the retry had nothing to split.
+    const reason = last.reason || (first.ok ? '' : first.reason);
+    return { ok: false, errno: last.errno, reason: describeReject(buf0, reason), ...(last.value !== null && last.value !== current ? { stored: last.value } : {}) };
+  }
+  return { ok: true, value: value ?? '' };
 }
 
 /**
@@ -505,40 +589,9 @@ function writePrivilegedPorts(text: string, ctx: WriteContext | undefined): Writ
  * Bytes are characters of a latin1 string (a file's bytes, one per char).
  */
 export function acceptValue(spec: HandlerSpec, text: string, ctx?: WriteContext): WriteResult {
-  const min = big(spec.min);
-  const max = big(spec.max);
-  switch (spec.handler) {
-    case 'read_only':
-      return { ok: false, errno: 'EACCES', reason: 'the key is read-only' };
-    case 'proc_dointvec':
-      return writeVector(spec, text, ctx, intConv());
-    case 'proc_dointvec_minmax':
-      return writeVector(spec, text, ctx, intConv(min, max));
-    case 'proc_dointvec_jiffies':
-      return writeVector(spec, text, ctx, jiffiesConv(spec.hz ?? DEFAULT_HZ));
-    case 'proc_doulongvec_minmax':
-      return writeVector(spec, text, ctx, ulongConv(min, max));
-    case 'proc_douintvec':
-      return writeUint(text, undefined, undefined, 'EINVAL', UINT_MAX);
-    case 'proc_douintvec_minmax':
-      return writeUint(text, min, max, 'ERANGE', UINT_MAX);
-    case 'proc_dou8vec_minmax':
-      return writeUint(text, min ?? 0n, max ?? 255n, 'ERANGE', 255n);
-    case 'ipv4_local_port_range':
-      return writePortRange(text, ctx);
-    case 'ipv4_privileged_ports':
-      return writePrivilegedPorts(text, ctx);
-    case 'proc_do_large_bitmap':
-      return writeBitmap(spec, text, ctx);
-    case 'proc_dostring': {
-      return { ok: true, value: stringStored(text, spec.maxlen ?? 4096) };
-    }
-    case 'proc_tcp_congestion_control': {
-      const name = stringStored(text, spec.maxlen ?? 16);
-      if (spec.names && !spec.names.includes(name)) return { ok: false, errno: 'ENOENT', reason: `no congestion control algorithm named "${name}"` };
-      return { ok: true, value: name };
-    }
-  }
+  const buf = text + '\n';
+  const current = ctx?.current ?? null;
+  return ctx?.loader === 'procps' ? procpsDriver(spec, buf, current, ctx) : systemdDriver(spec, buf, current, ctx);
 }
 
 /** Re-export for callers that present bitmap values. */
