@@ -12,6 +12,12 @@ const EXPLAINED_ELSEWHERE: Record<string, string> = {
   'net.ipv4.tcp_tw_recycle': 'net/tcp-tw-recycle-config',
 };
 
+/** A key as written in a file may hold blanks or control bytes: show them. */
+function shownKey(k: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\s\0-\x1f\x7f]/.test(k) ? quote(k) : k;
+}
+
 function loaderName(facts: HostFacts): string {
   return facts.sysctlConfig.loader === 'systemd' ? 'systemd-sysctl' : '`sysctl --system`';
 }
@@ -75,21 +81,22 @@ export default defineRule({
     function reportRejected(r: RejectedLine) {
       const quiet = r.ignoreFailure ? ' (the line starts with "-", so the loader does not report it)' : '';
       const extra = { key: r.key, current: r.value, recommended: null, ...(r.ignoreFailure ? { severity: 'info' as const } : {}) };
+      const key = shownKey(r.key);
       switch (r.kind) {
         case 'value': {
           const stored = facts.sysctl[r.key]?.boot;
           if (stored?.partial && stored.file === r.file && stored.line === r.line) {
-            report('partlyStored', { file: r.file, line: r.line, key: r.key, value: quote(r.value), reason: r.reason, stored: stored.value }, extra);
+            report('partlyStored', { file: r.file, line: r.line, key, value: quote(r.value), reason: r.reason, stored: stored.value }, extra);
             return;
           }
-          report('rejectedValue', { file: r.file, line: r.line, key: r.key, value: quote(r.value), reason: r.reason, loader, keeps: keeps(facts, r.key), quiet }, extra);
+          report('rejectedValue', { file: r.file, line: r.line, key, value: quote(r.value), reason: r.reason, loader, keeps: keeps(facts, r.key), quiet }, extra);
           return;
         }
         case 'unknown-key':
-          report('unknownKey', { file: r.file, line: r.line, key: r.key, reason: r.glob ? 'the glob matches no key' : r.reason, quiet }, { ...extra, severity: 'info' });
+          report('unknownKey', { file: r.file, line: r.line, key, reason: r.glob ? 'the glob matches no key' : r.reason, quiet }, { ...extra, severity: 'info' });
           return;
         default:
-          report('notWritable', { file: r.file, line: r.line, key: r.key, reason: r.reason, loader }, extra);
+          report('notWritable', { file: r.file, line: r.line, key, reason: r.reason, loader }, extra);
       }
     }
     for (const f of facts.sysctlConfig.files) {

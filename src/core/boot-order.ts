@@ -256,47 +256,48 @@ class Kernel implements DevconfView {
 }
 
 /** Where a write lands, or why it does not. */
-type Target = { ok: true; key: string; rel: string } | { ok: false; kind: RejectKind; key: string; reason: string; silent?: boolean };
+type Target = { ok: true; key: string; rel: string; path: string } | { ok: false; kind: RejectKind; key: string; path: string; reason: string; silent?: boolean };
 
 const NAME_MAX = 255;
 
 /** procps WriteSetting() up to the write: stat(), realpath(), S_IWUSR, S_ISDIR. */
 function procpsTarget(path: string, tree: ProcTree): Target {
   const isDir = (rel: string) => tree.kind(rel) === 'dir';
-  if (path.split('/').some((c) => c.length > NAME_MAX)) return { ok: false, kind: 'unknown-key', key: path, reason: 'a path component longer than 255 bytes', silent: true };
+  if (path.split('/').some((c) => c.length > NAME_MAX)) return { path: path, ok: false, kind: 'unknown-key', key: path, reason: 'a path component longer than 255 bytes', silent: true };
   const r = resolveProcPath(path, isDir);
   if (r === null) {
     const climbs = path.split('/').includes('..');
     return climbs
-      ? { ok: false, kind: 'path', key: path, reason: `${printable(path)} is not under /proc/sys ("Path is not under /proc/sys/")` }
-      : { ok: false, kind: 'unknown-key', key: path, reason: 'no such key', silent: true };
+      ? { path: path, ok: false, kind: 'path', key: path, reason: `${printable(path)} is not under /proc/sys ("Path is not under /proc/sys/")` }
+      : { path: path, ok: false, kind: 'unknown-key', key: path, reason: 'no such key', silent: true };
   }
   const key = procPathToKey(r.rel);
   const kind = r.rel === '' ? 'dir' : tree.kind(r.rel);
-  if (kind === null) return { ok: false, kind: 'unknown-key', key: displayKey(path, key), reason: unknownReason(path), silent: true };
-  if (r.trailingSlash && kind === 'file') return { ok: false, kind: 'unknown-key', key, reason: 'a trailing separator: the key names a file, not a directory (ENOTDIR)', silent: true };
-  if (r.rel === '') return { ok: false, kind: 'path', key: path, reason: 'no key: the path is /proc/sys itself ("Path is not under /proc/sys/")' };
-  if (kind === 'dir') return { ok: false, kind: 'directory', key, reason: 'the key names a directory' };
-  if (tree.readOnly?.(r.rel)) return { ok: false, kind: 'read-only', key, reason: 'the key is read-only' };
-  return { ok: true, key, rel: r.rel };
+  if (kind === null) return { path: path, ok: false, kind: 'unknown-key', key: displayKey(path, key), reason: unknownReason(path), silent: true };
+  if (r.trailingSlash && kind === 'file') return { path: path, ok: false, kind: 'unknown-key', key, reason: 'a trailing separator: the key names a file, not a directory (ENOTDIR)', silent: true };
+  if (r.rel === '') return { path: path, ok: false, kind: 'path', key: path, reason: 'no key: the path is /proc/sys itself ("Path is not under /proc/sys/")' };
+  if (kind === 'dir') return { path: path, ok: false, kind: 'directory', key, reason: 'the key names a directory' };
+  if (tree.readOnly?.(r.rel)) return { path: path, ok: false, kind: 'read-only', key, reason: 'the key is read-only' };
+  return { path: path, ok: true, key, rel: r.rel };
 }
 
 /** systemd sysctl_write() up to the write: path_simplify, path_is_normalized, open(O_RDWR). */
 function systemdTarget(key: string, tree: ProcTree): Target {
   const comps = key.split('/').filter((c) => c !== '' && c !== '.');
-  if (comps.includes('..')) return { ok: false, kind: 'path', key, reason: `systemd-sysctl refuses a path with ".." (path_is_normalized)` };
-  if (comps.some((c) => c.length > NAME_MAX)) return { ok: false, kind: 'path', key, reason: 'a path component longer than 255 bytes (path_is_normalized)' };
+  if (comps.includes('..')) return { path: key, ok: false, kind: 'path', key, reason: `systemd-sysctl refuses a path with ".." (path_is_normalized)` };
+  if (comps.some((c) => c.length > NAME_MAX)) return { path: key, ok: false, kind: 'path', key, reason: 'a path component longer than 255 bytes (path_is_normalized)' };
   const rel = comps.join('/');
   const kind = rel === '' ? 'dir' : tree.kind(rel);
   const dotted = procPathToKey(rel);
-  if (kind === null) return { ok: false, kind: 'unknown-key', key: displayKey(key, dotted), reason: unknownReason(key) };
-  if (kind === 'dir') return { ok: false, kind: 'directory', key: dotted || key, reason: 'the key names a directory (EISDIR)' };
-  if (tree.readOnly?.(rel)) return { ok: false, kind: 'read-only', key: dotted, reason: 'the key is read-only (EACCES)' };
-  return { ok: true, key: dotted, rel };
+  if (kind === null) return { path: key, ok: false, kind: 'unknown-key', key: displayKey(key, dotted), reason: unknownReason(key) };
+  if (kind === 'dir') return { path: key, ok: false, kind: 'directory', key: dotted || key, reason: 'the key names a directory (EISDIR)' };
+  if (tree.readOnly?.(rel)) return { path: key, ok: false, kind: 'read-only', key: dotted, reason: 'the key is read-only (EACCES)' };
+  return { path: key, ok: true, key: dotted, rel };
 }
 
+/** The key as knobs names it, or the path as spelled when that does not name one file plainly. */
 function displayKey(path: string, dotted: string): string {
-  return /(^|\/)\.\.?(\/|$)|\/\/|^\/|\s/.test(path) ? printable(path) : dotted;
+  return /(^|\/)\.\.?(\/|$)|\/\/|^\/|\s/.test(path) ? path : dotted;
 }
 
 function unknownReason(path: string): string {
@@ -360,11 +361,12 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
     if (!entries.has(c.path)) entries.set(c.path, fileEntries);
   }
 
-  const reject = (ref: LineRef, key: string, kind: RejectKind, reason: string, text: string, glob: boolean) => {
+  const reject = (ref: LineRef, key: string, path: string, kind: RejectKind, reason: string, text: string, glob: boolean) => {
     rejected.push({
       file: ref.file,
       line: ref.l.line,
       key,
+      path,
       value: text,
       kind,
       reason,
@@ -377,7 +379,7 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
   const write = (ref: LineRef, t: Target, text: string, glob: boolean) => {
     if (!t.ok) {
       // procps under --system skips unknown keys without a word; knobs still lists them.
-      reject(ref, t.key, t.kind, t.reason, text, glob);
+      reject(ref, t.key, t.path, t.kind, t.reason, text, glob);
       return;
     }
     const key = t.key;
@@ -402,7 +404,7 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
       kernel.set(key, r.value);
       events.set(key, { kind: 'write', ref, text, ...(unverified ? { unverified: true } : {}) });
     } else {
-      reject(ref, key, r.errno === 'EACCES' ? 'read-only' : r.errno === 'ENOENT' ? 'value' : 'value', r.reason, text, glob);
+      reject(ref, key, t.path, r.errno === 'EACCES' ? 'read-only' : 'value', r.reason, text, glob);
       if (r.stored !== undefined) {
         kernel.set(key, r.stored);
         events.set(key, { kind: 'write', ref, text, partial: true });

@@ -101,6 +101,8 @@ export interface RejectedLine {
   file: string;
   line: number;
   key: string;
+  /** The path under /proc/sys the loader writes, spelled as the loader spells it (`net/ipv4//x`). */
+  path: string;
   /** The text the loader writes. */
   value: string;
   kind: RejectKind;

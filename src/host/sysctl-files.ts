@@ -299,7 +299,7 @@ function displaySource(b: BootSource): BootSource {
 }
 
 function displayRejected(r: RejectedLine): RejectedLine {
-  return { ...r, key: display(r.key), value: display(r.value), reason: display(r.reason) };
+  return { ...r, key: display(r.key), path: display(r.path), value: display(r.value), reason: display(r.reason) };
 }
 
 /**

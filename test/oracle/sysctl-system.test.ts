@@ -421,11 +421,11 @@ function runOracle(): Outcome {
 
 const roots = new Map<string, string>();
 
-/** knobs' prediction of every read-back key after `loader` ran over the case. */
-function predict(o: Outcome, c: OracleCase, loader: Loader): Map<string, string> {
+/** knobs' reading of the case as `loader`: every read-back key's value, what it rejects, what it cannot parse. */
+function predict(o: Outcome, c: OracleCase, loader: Loader) {
   const version = coerceKernelVersion(readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
   const written = new Set(o.probe.written);
-  const { boot } = readSysctlConfig(new HostFs(roots.get(c.name)!), {
+  const { boot, config } = readSysctlConfig(new HostFs(roots.get(c.name)!), {
     loader,
     tree: o.tree,
     version,
@@ -433,22 +433,76 @@ function predict(o: Outcome, c: OracleCase, loader: Loader): Map<string, string>
     initial: (k) => o.tree.value(k),
     writtenBefore: (k) => written.has(k),
   });
-  const out = new Map<string, string>();
+  const values = new Map<string, string>();
   for (const k of oracleReadKeys()) {
     if (o.tree.kind(keyToProcPath(k)) !== 'file') continue;
-    out.set(k, boot.get(k)?.boot.value ?? o.tree.value(k) ?? '');
+    values.set(k, boot.get(k)?.boot.value ?? o.tree.value(k) ?? '');
   }
-  return out;
+  return { values, config };
 }
 
 function mismatches(o: Outcome, c: OracleCase, loader: Loader): string[] {
   const real = o.real.get(c.name)?.[loader];
   if (!real) return [`${loader}: no values read back`];
-  const want = predict(o, c, loader);
+  const { values: want } = predict(o, c, loader);
   const out: string[] = [];
   for (const [k, v] of want) {
     const got = real.get(k);
     if (got !== v) out.push(`${k}: ${loader} left ${esc(got ?? '?')}, knobs says ${esc(v)}`);
+  }
+  return out;
+}
+
+/** A path as a loader prints it (procps: dotted) → the path it names, `.`, `..` and doubled separators resolved. */
+function resolvedPath(printed: string, dotted: boolean): string {
+  const p = dotted ? printed.replace(/[./]/g, (ch) => (ch === '.' ? '/' : '.')) : printed;
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return out.join('/');
+}
+
+/** knobs' facts are UTF-8; the loaders print bytes, read here as latin1. */
+const bytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+
+const count = (xs: string[]) => [...xs].sort().join(' | ');
+
+/**
+ * What the loader reported on stderr, against what knobs reports: lines it could
+ * not parse (per file), writes that failed (per key).
+ */
+function messageMismatches(o: Outcome, c: OracleCase, loader: Loader): string[] {
+  const err = o.stderr.get(c.name)?.[loader] ?? '';
+  const { config } = predict(o, c, loader);
+  const root = roots.get(c.name)!;
+  void root;
+  const out: string[] = [];
+  const rejected = config.rejected ?? [];
+  const syntaxKnobs = config.files.flatMap((f) => (f.readBy.includes(loader) ? (f.problems ?? []).filter((p) => p.line > 0 && !/stops reading/.test(p.message)).map(() => bytes(f.path)) : []));
+  if (loader === 'procps') {
+    const syntax = [...err.matchAll(/^sysctl: (.*)\(\d+\): invalid syntax, continuing\.\.\.$/gm)].map((m) => m[1]!);
+    const failed = [...err.matchAll(/^sysctl: setting key "(.*)"(?:, ignoring)?: .*$/gm)].map((m) => resolvedPath(m[1]!, true));
+    const outside = [...err.matchAll(/^sysctl: Path is not under \/proc\/sys\/: /gm)].length;
+    const knobsFailed = rejected.filter((r) => ['value', 'read-only', 'directory'].includes(r.kind)).map((r) => resolvedPath(bytes(r.path), false));
+    const knobsOutside = rejected.filter((r) => r.kind === 'path').length;
+    if (count(syntax) !== count(syntaxKnobs)) out.push(`procps "invalid syntax" in [${count(syntax)}], knobs in [${count(syntaxKnobs)}]`);
+    if (count(failed) !== count(knobsFailed)) out.push(`procps "setting key" for [${count(failed)}], knobs rejects [${count(knobsFailed)}]`);
+    if (outside !== knobsOutside) out.push(`procps "Path is not under /proc/sys" ${outside} times, knobs ${knobsOutside}`);
+  } else {
+    const syntax = [...err.matchAll(/^(.*):\d+: Line is not an assignment, ignoring: /gm)].map((m) => m[1]!);
+    // systemd formats a log line into LINE_MAX (2048) bytes: a long value cuts off the key.
+    const failed = [...err.matchAll(/^Couldn't write '(.*)$/gm)].map((m) => {
+      const k = /' to '(.*)'(?:, ignoring)?: [^']*$/.exec(m[1]!);
+      return k ? resolvedPath(k[1]!, false) : '<cut>';
+    });
+    const knobsFailed = rejected
+      .filter((r) => !r.ignoreFailure && r.kind !== 'read-only' && !(r.kind === 'unknown-key' && r.glob))
+      .map((r) => (r.value.length > 1900 ? '<cut>' : resolvedPath(bytes(r.path), false)));
+    if (count(syntax) !== count(syntaxKnobs)) out.push(`systemd "not an assignment" in [${count(syntax)}], knobs in [${count(syntaxKnobs)}]`);
+    if (count(failed) !== count(knobsFailed)) out.push(`systemd "Couldn't write" for [${count(failed)}], knobs rejects [${count(knobsFailed)}]`);
   }
   return out;
 }
@@ -470,6 +524,7 @@ describe.skipIf(NEEDS.skip)(NEEDS.title('boot-time loading vs the real loaders (
       const skip = loader === 'systemd' && NO_SYSTEMD.skip;
       it.skipIf(skip)(skip ? NO_SYSTEMD.title(`${loader}: ${c.name}`) : `${loader}: ${i < CASES.length ? '' : 'pinned: '}${c.name}`, () => {
         expect(mismatches(o!, c, loader)).toEqual([]);
+        expect(messageMismatches(o!, c, loader)).toEqual([]);
       });
     }
   }
@@ -479,7 +534,7 @@ describe.skipIf(NEEDS.skip)(NEEDS.title('boot-time loading vs the real loaders (
     it.skipIf(skip)(skip ? NO_SYSTEMD.title(`${loader}: generated cases`) : `${loader}: every generated case`, () => {
       const bad: string[] = [];
       for (const c of o!.cases.slice(CASES.length + PINNED.length)) {
-        const m = mismatches(o!, c, loader);
+        const m = [...mismatches(o!, c, loader), ...messageMismatches(o!, c, loader)];
         if (m.length) bad.push(`${c.name}\n  ${m.join('\n  ')}\n  files:\n${describeCase(c)}`);
       }
       if (bad.length) console.error(bad.slice(0, 5).join('\n\n'));

@@ -11,7 +11,7 @@ import { ruleTester } from '../../helpers/rule-tester.js';
 
 const FILE = '/etc/sysctl.d/90-tune.conf';
 const FIN = 'net.ipv4.tcp_fin_timeout';
-const rejected = (r: Partial<RejectedLine> & Pick<RejectedLine, 'key' | 'value' | 'kind' | 'reason'>): RejectedLine => ({ file: FILE, line: 3, ...r });
+const rejected = (r: Partial<RejectedLine> & Pick<RejectedLine, 'key' | 'value' | 'kind' | 'reason'>): RejectedLine => ({ file: FILE, line: 3, path: r.key.split('.').join('/'), ...r });
 const file = (problems: SysctlConfFile['problems'], over: Partial<SysctlConfFile> = {}): SysctlConfFile => ({ ...confFile(FILE, { [FIN]: '30' }), ...(problems ? { problems } : {}), ...over });
 
 ruleTester.run(rule, {
