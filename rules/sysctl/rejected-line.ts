@@ -18,6 +18,9 @@ function shownKey(k: string): string {
   return /[\s\0-\x1f\x7f]/.test(k) ? quote(k) : k;
 }
 
+/** Above this many unknown keys in one file, one finding sums them up. */
+const MANY = 5;
+
 function loaderName(facts: HostFacts): string {
   return facts.sysctlConfig.loader === 'systemd' ? 'systemd-sysctl' : '`sysctl --system`';
 }
@@ -66,6 +69,7 @@ export default defineRule({
       '{file}:{line}: {key} = {value} fails part-way ({reason}): the kernel stores the fields before the error, so {key} becomes {stored}',
     notWritable: '{file}:{line}: {key}: {reason}; {loader} cannot write it and the line does nothing at boot',
     unknownKey: '{file}:{line}: {key}: {reason}; the line does nothing at boot{quiet}',
+    unknownKeys: '{file}: {count} lines name keys this kernel does not have (lines {shown}, ...); they do nothing at boot',
     syntax: '{file}:{line}: {message}; {loader} skips the line',
     fileProblem: '{file}: {message}',
     storedDifferently: '{file}:{line}: {key} = {text} is read by the kernel as {value}{why}',
@@ -74,9 +78,26 @@ export default defineRule({
     const loader = loaderName(facts);
     // Only files the active loader opens: a hidden or masked file's lines never run.
     const files = new Set(facts.sysctlConfig.files.filter((f) => f.readBy.includes(facts.sysctlConfig.loader)).map((f) => f.path));
+    // Keys this kernel lacks come in bulk (a file for another kernel, per-VLAN settings for interfaces
+    // that do not exist yet): more than MANY in one file make one finding for the file.
+    const unknownByFile = new Map<string, RejectedLine[]>();
     for (const r of facts.sysctlConfig.rejected ?? []) {
       if (EXPLAINED_ELSEWHERE[r.key]) continue;
+      if (r.kind === 'unknown-key') {
+        const list = unknownByFile.get(r.file);
+        if (list) list.push(r);
+        else unknownByFile.set(r.file, [r]);
+        continue;
+      }
       reportRejected(r);
+    }
+    for (const [file, list] of unknownByFile) {
+      if (list.length <= MANY) {
+        for (const r of list) reportRejected(r);
+        continue;
+      }
+      const shown = list.slice(0, MANY).map((r) => `${r.line}: ${shownKey(r.key)}`).join(', ');
+      report('unknownKeys', { file, count: list.length, shown }, { key: null, severity: 'info' });
     }
     function reportRejected(r: RejectedLine) {
       const quiet = r.ignoreFailure ? ' (the line starts with "-", so the loader does not report it)' : '';

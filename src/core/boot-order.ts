@@ -212,6 +212,8 @@ export interface BootEnv {
 interface LineRef {
   file: string;
   l: LoaderLine;
+  /** Where the line's own path lands (non-glob lines), computed once. */
+  t?: Target;
 }
 
 type Event = { kind: 'write'; ref: LineRef; text: string; partial?: boolean; unverified?: boolean } | { kind: 'effect'; ref: LineRef; via: string };
@@ -240,9 +242,12 @@ class Kernel implements DevconfView {
     this.interfaces = names.filter((n) => n !== 'all' && n !== 'default').map((n) => procPathToKey(n));
   }
   value(key: string): string | null | undefined {
-    if (this.values.has(key)) return this.values.get(key);
+    const hit = this.values.get(key);
+    if (hit !== undefined || this.values.has(key)) return hit;
     const v = this.env.initial(key);
-    return v === undefined || v === null ? v : fold(v);
+    const folded = v === undefined || v === null ? v : fold(v);
+    if (folded !== undefined) this.values.set(key, folded);
+    return folded;
   }
   set(key: string, v: string): void {
     this.values.set(key, v);
@@ -261,16 +266,14 @@ type Target = { ok: true; key: string; rel: string; path: string } | { ok: false
 const NAME_MAX = 255;
 
 /** procps WriteSetting() up to the write: stat(), realpath(), S_IWUSR, S_ISDIR. */
+const UNCLEAN = /(^|\/)\.\.?(\/|$)|\/\/|^\/|\/$|^$/;
+
 function procpsTarget(path: string, tree: ProcTree): Target {
   const isDir = (rel: string) => tree.kind(rel) === 'dir';
-  if (path.split('/').some((c) => c.length > NAME_MAX)) return { path: path, ok: false, kind: 'unknown-key', key: path, reason: 'a path component longer than 255 bytes', silent: true };
+  if (path.length > NAME_MAX && path.split('/').some((c) => c.length > NAME_MAX)) return { path: path, ok: false, kind: 'unknown-key', key: path, reason: 'a path component longer than 255 bytes', silent: true };
   const r = resolveProcPath(path, isDir);
-  if (r === null) {
-    const climbs = path.split('/').includes('..');
-    return climbs
-      ? { path: path, ok: false, kind: 'path', key: path, reason: `${printable(path)} is not under /proc/sys ("Path is not under /proc/sys/")` }
-      : { path: path, ok: false, kind: 'unknown-key', key: path, reason: 'no such key', silent: true };
-  }
+  if (r === null) return { path: path, ok: false, kind: 'unknown-key', key: path, reason: unknownReason(path), silent: true };
+  if ('outside' in r) return { path: path, ok: false, kind: 'path', key: path, reason: `${printable(path)} is not under /proc/sys ("Path is not under /proc/sys/")` };
   const key = procPathToKey(r.rel);
   const kind = r.rel === '' ? 'dir' : tree.kind(r.rel);
   if (kind === null) return { path: path, ok: false, kind: 'unknown-key', key: displayKey(path, key), reason: unknownReason(path), silent: true };
@@ -283,10 +286,10 @@ function procpsTarget(path: string, tree: ProcTree): Target {
 
 /** systemd sysctl_write() up to the write: path_simplify, path_is_normalized, open(O_RDWR). */
 function systemdTarget(key: string, tree: ProcTree): Target {
-  const comps = key.split('/').filter((c) => c !== '' && c !== '.');
-  if (comps.includes('..')) return { path: key, ok: false, kind: 'path', key, reason: `systemd-sysctl refuses a path with ".." (path_is_normalized)` };
-  if (comps.some((c) => c.length > NAME_MAX)) return { path: key, ok: false, kind: 'path', key, reason: 'a path component longer than 255 bytes (path_is_normalized)' };
-  const rel = comps.join('/');
+  const comps = UNCLEAN.test(key) ? key.split('/').filter((c) => c !== '' && c !== '.') : null;
+  if (comps?.includes('..')) return { path: key, ok: false, kind: 'path', key, reason: `systemd-sysctl refuses a path with ".." (path_is_normalized)` };
+  if (key.length > NAME_MAX && key.split('/').some((c) => c.length > NAME_MAX)) return { path: key, ok: false, kind: 'path', key, reason: 'a path component longer than 255 bytes (path_is_normalized)' };
+  const rel = comps ? comps.join('/') : key;
   const kind = rel === '' ? 'dir' : tree.kind(rel);
   const dotted = procPathToKey(rel);
   if (kind === null) return { path: key, ok: false, kind: 'unknown-key', key: displayKey(key, dotted), reason: unknownReason(key) };
@@ -313,7 +316,10 @@ function sameAsKernel(readBack: string, value: string): boolean {
 }
 
 /** Per key: the value `loader` leaves behind after reading `order`, the lines that lose, and what fails. */
-export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env: BootEnv): BootResult {
+export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env: BootEnv, opts: { details?: boolean } = {}): BootResult {
+  // Without details (the loader that does not run here: only its values are compared), no entries,
+  // problems, rejected lines or shadowed lines are kept.
+  const details = opts.details ?? true;
   const tree = env.tree;
   const kernel = new Kernel(env);
   const entries = new Map<string, SysctlConfEntry[]>();
@@ -328,7 +334,21 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
     if (!hit) globCache.set(pattern, (hit = expandProcGlob(pattern, tree, flavor)));
     return hit;
   };
+  // One resolution per path: lines and glob matches repeat them.
+  const targets = new Map<string, Target>();
+  const target = (p: string): Target => {
+    let t = targets.get(p);
+    if (!t) targets.set(p, (t = loader === 'procps' ? procpsTarget(p, tree) : systemdTarget(p, tree)));
+    return t;
+  };
+  const specs = new Map<string, ReturnType<typeof handlerSpecFor>>();
+  const specFor = (key: string) => {
+    let sp = specs.get(key);
+    if (sp === undefined) specs.set(key, (sp = handlerSpecFor(key, env.version, env.hz !== undefined ? { hz: env.hz } : {})));
+    return sp;
+  };
   const name = (key: string, ref: LineRef) => {
+    if (!details) return;
     const list = naming.get(key);
     if (list) list.push(ref);
     else naming.set(key, [ref]);
@@ -336,43 +356,41 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
 
   // Lines in load order, parsed as this loader reads them.
   const refs: LineRef[] = [];
+  let anyGlob = false;
   for (const c of order) {
     if (c.text === null || c.masked) continue;
     const parsed = parseSysctlLines(c.text, loader);
-    if (parsed.problems.length) problems.set(c.path, [...(problems.get(c.path) ?? []), ...parsed.problems]);
-    const fileEntries: SysctlConfEntry[] = [];
+    if (details && parsed.problems.length) problems.set(c.path, [...(problems.get(c.path) ?? []), ...parsed.problems]);
+    const fileEntries: SysctlConfEntry[] | null = details && !entries.has(c.path) ? [] : null;
     for (const l of parsed.lines) {
-      const ref = { file: c.path, l };
+      const ref: LineRef = { file: c.path, l, t: undefined };
       refs.push(ref);
+      if (l.glob) anyGlob = true;
+      else if (!l.exclude) ref.t = loader === 'procps' ? procpsTarget(l.path, tree) : systemdTarget(l.path, tree);
+      if (!details) continue;
       let resolved: string | null = null;
       if (!l.glob) {
-        const t = loader === 'procps' ? procpsTarget(l.path, tree) : systemdTarget(l.path, tree);
-        resolved = t.ok ? t.key : null;
+        const t = ref.t ?? (loader === 'procps' ? procpsTarget(l.path, tree) : systemdTarget(l.path, tree));
+        resolved = t.key;
         if (!l.exclude && l.value !== null && t.ok) name(t.key, ref);
       } else if (!l.exclude && l.value !== null) {
         for (const p of expand(l.path)) {
-          const t = loader === 'procps' ? procpsTarget(p, tree) : systemdTarget(p.replace(/^\/+/, ''), tree);
+          const t = target(loader === 'procps' ? p : p.replace(/^\/+/, ''));
           if (t.ok) name(t.key, ref);
         }
       }
-      fileEntries.push(toEntry(l, resolved));
+      fileEntries?.push(toEntry(l, resolved));
     }
     // A file read twice (procps: sysctl.conf through a link and again) keeps one entry list.
-    if (!entries.has(c.path)) entries.set(c.path, fileEntries);
+    if (fileEntries) entries.set(c.path, fileEntries);
   }
 
   const reject = (ref: LineRef, key: string, path: string, kind: RejectKind, reason: string, text: string, glob: boolean) => {
-    rejected.push({
-      file: ref.file,
-      line: ref.l.line,
-      key,
-      path,
-      value: text,
-      kind,
-      reason,
-      ...(ref.l.ignoreFailure ? { ignoreFailure: true } : {}),
-      ...(glob ? { glob: true } : {}),
-    });
+    if (!details) return;
+    const r: RejectedLine = { file: ref.file, line: ref.l.line, key, path, value: text, kind, reason };
+    if (ref.l.ignoreFailure) r.ignoreFailure = true;
+    if (glob) r.glob = true;
+    rejected.push(r);
   };
 
   /** One write attempt of `text` to the file `t` names. */
@@ -383,7 +401,7 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
       return;
     }
     const key = t.key;
-    const spec = handlerSpecFor(key, env.version, env.hz !== undefined ? { hz: env.hz } : {});
+    const spec = specFor(key);
     const before = kernel.value(key);
     if (loader === 'systemd' && spec && before !== undefined && before !== null && sameAsKernel(kernelReadText(spec, before), text)) {
       // No write at all: no handler call, no "written" bit, no side effect. The line still decides the value.
@@ -421,19 +439,19 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
   };
 
   if (loader === 'procps') {
-    // settinglist_findpath(): every line's path, assignments and exclusions alike.
-    const paths = new Set(refs.map((r) => r.l.path));
+    // settinglist_findpath(): every line's path, assignments and exclusions alike (only globs ask).
+    const paths = anyGlob ? new Set(refs.map((r) => r.l.path)) : new Set<string>();
     for (const ref of refs) {
       const l = ref.l;
       if (l.exclude) continue;
       const text = l.value ?? '';
       if (!l.glob) {
-        write(ref, procpsTarget(l.path, tree), text, false);
+        write(ref, ref.t!, text, false);
         continue;
       }
       for (const p of expand(l.path)) {
         if (paths.has(p)) continue; // override or exclude
-        write(ref, procpsTarget(p, tree), text, true);
+        write(ref, target(p), text, true);
       }
     }
   } else {
@@ -456,13 +474,13 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
       // Report the newest line that holds the value, with the merged flag.
       const shown: LineRef = { file: latest.file, l: { ...latest.l, ignoreFailure: l.ignoreFailure || latest.l.ignoreFailure } };
       if (!l.glob) {
-        write(shown, systemdTarget(key, tree), l.value, false);
+        write(shown, ref.t!, l.value, false);
         continue;
       }
       for (const p of expand(key)) {
         const k = p.replace(/^\/+/, '');
         if (map.has(k)) continue; // explicit setting exists
-        write(shown, systemdTarget(k, tree), l.value, true);
+        write(shown, target(k), l.value, true);
       }
     }
   }
@@ -490,10 +508,11 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
       if (ev.unverified) extra.unverified = true;
     }
     const winner = ev.ref;
-    const shadowed = (naming.get(key) ?? []).filter((r) => !(r.file === winner.file && r.l.line === winner.l.line)).map((r) => source(r));
+    const named = naming.get(key);
+    const shadowed = named ? named.filter((r) => !(r.file === winner.file && r.l.line === winner.l.line)).map((r) => source(r)) : [];
     boot.set(key, { boot: source(winner, extra), shadowed });
   }
-  const keys = [...new Set([...naming.keys(), ...events.keys()])].sort(byteOrder);
+  const keys = details ? [...new Set([...naming.keys(), ...events.keys()])].sort(byteOrder) : [...events.keys()];
   return { boot, keys, rejected, values, entries, problems };
 }
 

@@ -95,18 +95,19 @@ function strstrip(s: string): string {
 
 /** procps slashdot(p, '.', '/'): swap when the first separator is `.`. */
 export function slashdot(key: string): string {
-  const first = key.search(/[./]/);
-  if (first < 0 || key[first] === '/') return key;
-  let out = '';
-  for (let i = 0; i < key.length; i++) {
-    const c = key[i]!;
-    out += c === '.' ? '/' : c === '/' ? '.' : c;
-  }
-  return out;
+  const dot = key.indexOf('.');
+  const slash = key.indexOf('/');
+  if (dot < 0 || (slash >= 0 && slash < dot)) return key;
+  if (slash < 0) return key.replaceAll('.', '/');
+  return key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
 }
+
+/** A path without empty, `.` or `..` components and without a leading or trailing slash. */
+const NOT_PLAIN = /(^|\/)\.\.?(\/|$)|\/\/|^\/|\/$|^$/;
 
 /** systemd path_simplify() (v252) on a relative or absolute path: drop empty and `.` components, keep `..`. */
 export function pathSimplify(p: string): string {
+  if (!NOT_PLAIN.test(p)) return p;
   if (p === '') return p;
   const abs = p.startsWith('/');
   const parts = p.split('/').filter((c) => c !== '' && c !== '.');
@@ -119,154 +120,218 @@ export function pathSimplify(p: string): string {
 /** systemd sysctl_normalize(): swap like procps, path_simplify(), drop the leading slash. */
 export function sysctlNormalize(key: string): string {
   let s = pathSimplify(slashdot(key));
-  if (s.startsWith('/') && s.length > 1) s = s.slice(1);
+  if (s.length > 1 && s.charCodeAt(0) === 47) s = s.slice(1);
   return s;
 }
 
+const NO_COMMENT: string[] = [];
+
 /** Comment text above an entry, for rules that read intent. */
 function commentText(lines: string[]): string | undefined {
+  if (lines.length === 0) return undefined;
   const t = lines.join('\n').trim();
   return t === '' ? undefined : t;
+}
+
+function commentLine(s: string): string {
+  let i = 0;
+  while (i < s.length && (s.charCodeAt(i) === 35 || s.charCodeAt(i) === 59)) i++;
+  return s.slice(i).trim();
+}
+
+/** indexOf bounded to [from, to): a search never runs past the line. */
+function indexIn(text: string, ch: string, from: number, to: number): number {
+  const c = ch.charCodeAt(0);
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === c) return i;
+  return -1;
+}
+
+function makeLine(line: number, rawKey: string, value: string | null, ignoreFailure: boolean, exclude: boolean, path: string, comment: string[]): LoaderLine {
+  const l: LoaderLine = { line, rawKey, value, ignoreFailure, exclude, path, glob: GLOB_CHARS.test(path) };
+  const c = commentText(comment);
+  if (c !== undefined) l.comment = c;
+  return l;
 }
 
 /** procps 4.0.2 Preload() + parse_setting_line() + setting_new(). */
 function parseProcps(text: string): ParsedLines {
   const lines: LoaderLine[] = [];
   const problems: SysctlConfProblem[] = [];
-  let comment: string[] = [];
+  let comment = NO_COMMENT;
   let n = 0;
   let start = 0;
-  while (start < text.length) {
+  const len = text.length;
+  const hasNul = text.includes('\0');
+  while (start < len) {
     const nl = text.indexOf('\n', start);
-    const end = nl < 0 ? text.length : nl + 1;
-    const chunk = text.slice(start, end); // getline keeps the "\n"
+    const end = nl < 0 ? len : nl + 1; // getline keeps the "\n"
+    const lineStart = start;
     start = end;
     n++;
-    if (chunk.length < 2) {
-      comment = [];
+    if (end - lineStart < 2) {
+      comment = NO_COMMENT;
       continue;
     }
-    const nul = chunk.indexOf('\0');
-    const cstr = nul < 0 ? chunk : chunk.slice(0, nul);
-    let key = lstripC(cstr);
-    if (key.length < 2) {
-      comment = [];
+    // A C string: it ends at a NUL.
+    let stop = end;
+    if (hasNul) {
+      const nul = indexIn(text, '\0', lineStart, end);
+      if (nul >= 0) stop = nul;
+    }
+    // lstrip()
+    let a = lineStart;
+    while (a < stop && isCSpace(text.charCodeAt(a))) a++;
+    if (stop - a < 2) {
+      comment = NO_COMMENT;
       continue;
     }
-    if (key[0] === '#' || key[0] === ';') {
-      comment.push(key.replace(/^[#;]+/, '').trim());
+    const first = text.charCodeAt(a);
+    if (first === 35 || first === 59) {
+      if (comment === NO_COMMENT) comment = [];
+      comment.push(commentLine(text.slice(a, stop)));
       continue;
     }
-    const eq = key.indexOf('=');
+    const eq = indexIn(text, '=', a, stop);
     let value: string | null = null;
     let ignoreFailure = false;
     let exclude = false;
+    let keyStart = a;
+    let keyEnd: number;
     if (eq < 0) {
-      if (key[0] !== '-') {
-        problems.push({ line: n, message: `invalid syntax (no "="), ignored: ${printable(rstripC(key))}` });
-        comment = [];
+      if (first !== 45 /* - */) {
+        problems.push({ line: n, message: `invalid syntax (no "="), ignored: ${printable(rstripC(text.slice(a, stop)))}` });
+        comment = NO_COMMENT;
         continue;
       }
       exclude = true;
-      key = rstripC(key.slice(1));
+      keyStart = a + 1;
+      keyEnd = stop;
     } else {
-      value = key.slice(eq + 1);
-      key = key.slice(0, eq);
-      if (key[0] === '-') {
+      if (first === 45) {
         ignoreFailure = true;
-        key = key.slice(1);
+        keyStart = a + 1;
       }
-      value = rstripC(lstripC(value));
-      key = rstripC(key);
+      keyEnd = eq;
+      let va = eq + 1;
+      while (va < stop && isCSpace(text.charCodeAt(va))) va++;
+      let vb = stop;
+      // rstrip() never removes the value's first character
+      while (vb - 1 > va && isCSpace(text.charCodeAt(vb - 1))) vb--;
+      value = text.slice(va, vb);
     }
-    const path = slashdot(key[0] === '-' ? key.slice(1) : key);
-    lines.push({ line: n, rawKey: key, value, ignoreFailure, exclude, path, glob: isGlob(path), ...withComment(comment) });
-    comment = [];
+    // rstrip(key): never the first character
+    while (keyEnd - 1 > keyStart && isCSpace(text.charCodeAt(keyEnd - 1))) keyEnd--;
+    const key = text.slice(keyStart, keyEnd);
+    // setting_new() drops one more leading "-" for the path
+    const path = slashdot(key.charCodeAt(0) === 45 ? key.slice(1) : key);
+    lines.push(makeLine(n, key, value, ignoreFailure, exclude, path, comment));
+    comment = NO_COMMENT;
   }
   return { lines, problems };
 }
 
-function withComment(c: string[]): { comment?: string } {
-  const t = commentText(c);
-  return t === undefined ? {} : { comment: t };
-}
-
-/** systemd read_line(): the next line and where the one after starts; null at EOF. */
-function sdReadLine(text: string, pos: number): { line: string; next: number } | { tooLong: true } | null {
-  if (pos >= text.length) return null;
-  const EOL = (c: number) => (c === 10 ? 2 : c === 13 ? 4 : c === 0 ? 1 : 0);
-  let i = pos;
-  let prev = 0;
-  let n = 0;
-  let endLine = -1;
-  for (;;) {
-    // The limit is checked before every byte, EOL and EOF included: a line of exactly 1 MiB fails too.
-    if (n >= LONG_LINE_MAX) return { tooLong: true };
-    if (i >= text.length) break;
-    const eol = EOL(text.charCodeAt(i));
-    if (prev & 1 || (eol === 0 && prev !== 0) || (eol !== 0 && (prev & eol) !== 0)) break;
-    i++;
-    if (eol !== 0) {
-      if (endLine < 0) endLine = i - 1;
-      prev |= eol;
-      continue;
-    }
-    n++;
-  }
-  return { line: text.slice(pos, endLine < 0 ? i : endLine), next: i };
-}
-
-/** systemd 252 parse_file(). */
+/** systemd 252 parse_file() + read_line(). */
 function parseSystemd(text: string): ParsedLines {
   const lines: LoaderLine[] = [];
   const problems: SysctlConfProblem[] = [];
-  let comment: string[] = [];
+  let comment = NO_COMMENT;
   let pos = 0;
   let lineNo = 1; // by "\n", for people
-  for (;;) {
-    const r = sdReadLine(text, pos);
-    if (r === null) break;
-    if ('tooLong' in r) {
-      problems.push({ line: lineNo, message: `line longer than ${LONG_LINE_MAX} bytes: systemd-sysctl stops reading the file here` });
-      break;
+  const len = text.length;
+  // Only "\n" ends lines when there is no CR and no NUL: no byte-by-byte scan needed.
+  const simple = !/[\r\0]/.test(text);
+  while (pos < len) {
+    let lineEnd: number;
+    let next: number;
+    if (simple) {
+      const nl = text.indexOf('\n', pos);
+      lineEnd = nl < 0 ? len : nl;
+      // read_line() checks the limit before every byte, the end of line included.
+      if (lineEnd - pos >= LONG_LINE_MAX) {
+        problems.push({ line: lineNo, message: `line longer than ${LONG_LINE_MAX} bytes: systemd-sysctl stops reading the file here` });
+        break;
+      }
+      next = nl < 0 ? len : nl + 1;
+    } else {
+      const EOL = (c: number) => (c === 10 ? 2 : c === 13 ? 4 : c === 0 ? 1 : 0);
+      let i = pos;
+      let prev = 0;
+      let count = 0;
+      lineEnd = -1;
+      let tooLong = false;
+      for (;;) {
+        if (count >= LONG_LINE_MAX) {
+          tooLong = true;
+          break;
+        }
+        if (i >= len) break;
+        const eol = EOL(text.charCodeAt(i));
+        if (prev & 1 || (eol === 0 && prev !== 0) || (eol !== 0 && (prev & eol) !== 0)) break;
+        i++;
+        if (eol !== 0) {
+          if (lineEnd < 0) lineEnd = i - 1;
+          prev |= eol;
+          continue;
+        }
+        count++;
+      }
+      if (tooLong) {
+        problems.push({ line: lineNo, message: `line longer than ${LONG_LINE_MAX} bytes: systemd-sysctl stops reading the file here` });
+        break;
+      }
+      if (lineEnd < 0) lineEnd = i;
+      next = i;
     }
     const here = lineNo;
-    for (let i = pos; i < r.next; i++) if (text.charCodeAt(i) === 10) lineNo++;
-    pos = r.next;
-    let p = strstrip(r.line);
-    if (p === '') {
-      comment = [];
+    if (simple) {
+      if (next > lineEnd) lineNo++;
+    } else for (let i = pos; i < next; i++) if (text.charCodeAt(i) === 10) lineNo++;
+    // strstrip()
+    let a = pos;
+    let b = lineEnd;
+    pos = next;
+    while (a < b && isSdSpace(text.charCodeAt(a))) a++;
+    while (b > a && isSdSpace(text.charCodeAt(b - 1))) b--;
+    if (a === b) {
+      comment = NO_COMMENT;
       continue;
     }
-    if (p[0] === '#' || p[0] === ';' || p[0] === '\n') {
-      comment.push(p.replace(/^[#;]+/, '').trim());
+    const first = text.charCodeAt(a);
+    if (first === 35 || first === 59 || first === 10) {
+      if (comment === NO_COMMENT) comment = [];
+      comment.push(commentLine(text.slice(a, b)));
       continue;
     }
-    const eq = p.indexOf('=');
+    const eq = indexIn(text, '=', a, b);
     let value: string | null = null;
     let ignoreFailure = false;
     let exclude = false;
+    let ka = a;
+    let kb = b;
     if (eq >= 0) {
-      if (p[0] === '-') {
+      if (first === 45) {
         ignoreFailure = true;
-        value = strstrip(p.slice(eq + 1));
-        p = p.slice(1, eq);
-      } else {
-        value = strstrip(p.slice(eq + 1));
-        p = p.slice(0, eq);
+        ka = a + 1;
       }
-    } else if (p[0] === '-') {
+      kb = eq;
+      let va = eq + 1;
+      let vb = b;
+      while (va < vb && isSdSpace(text.charCodeAt(va))) va++;
+      while (vb > va && isSdSpace(text.charCodeAt(vb - 1))) vb--;
+      value = text.slice(va, vb);
+    } else if (first === 45) {
       exclude = true;
-      p = p.slice(1);
+      ka = a + 1;
     } else {
-      problems.push({ line: here, message: `not an assignment, ignored: ${printable(p)}` });
-      comment = [];
+      problems.push({ line: here, message: `not an assignment, ignored: ${printable(text.slice(a, b))}` });
+      comment = NO_COMMENT;
       continue;
     }
-    const rawKey = strstrip(p);
-    const path = sysctlNormalize(rawKey);
-    lines.push({ line: here, rawKey, value, ignoreFailure, exclude, path, glob: isGlob(path), ...withComment(comment) });
-    comment = [];
+    while (ka < kb && isSdSpace(text.charCodeAt(ka))) ka++;
+    while (kb > ka && isSdSpace(text.charCodeAt(kb - 1))) kb--;
+    const rawKey = text.slice(ka, kb);
+    lines.push(makeLine(here, rawKey, value, ignoreFailure, exclude, sysctlNormalize(rawKey), comment));
+    comment = NO_COMMENT;
   }
   return { lines, problems };
 }
@@ -285,6 +350,7 @@ export function printable(s: string): string {
 
 /** `net/ipv4/conf/enp3s0.200/forwarding` → `net.ipv4.conf.enp3s0/200.forwarding`. */
 export function procPathToKey(rel: string): string {
+  if (!rel.includes('.') && !rel.includes('//') && !rel.startsWith('/') && !rel.endsWith('/')) return rel.replaceAll('/', '.');
   return rel
     .split('/')
     .filter((c) => c !== '')
@@ -294,6 +360,7 @@ export function procPathToKey(rel: string): string {
 
 /** Relative /proc/sys path of a normalised key (`net/ipv4/conf/enp3s0.200/forwarding`). */
 export function keyToProcPath(key: string): string {
+  if (!key.includes('/')) return key.replaceAll('.', '/');
   return key
     .split('.')
     .map((c) => c.replace(/\//g, '.'))
@@ -320,42 +387,41 @@ export function parseSysctlConf(text: string, loader: Loader = 'systemd'): { ent
 
 /** knobs' entry for a loader line; `key` is the file the path names when it resolves, else the path as spelled. */
 export function toEntry(l: LoaderLine, resolved?: string | null): SysctlConfEntry {
-  return {
-    line: l.line,
-    key: resolved ?? pathToDisplayKey(l.path),
-    value: l.value,
-    ignoreFailure: l.ignoreFailure,
-    exclude: l.exclude,
-    glob: l.glob,
-    ...(l.comment !== undefined ? { comment: l.comment } : {}),
-  };
+  // Built field by field: this runs once per line of every file (no object spread in the hot path).
+  const e: SysctlConfEntry = { line: l.line, key: resolved ?? pathToDisplayKey(l.path), value: l.value, ignoreFailure: l.ignoreFailure, exclude: l.exclude, glob: l.glob };
+  if (l.comment !== undefined) e.comment = l.comment;
+  return e;
 }
 
 /** A loader path shown as a dotted key; a path knobs cannot name cleanly keeps its spelling. */
 function pathToDisplayKey(path: string): string {
+  if (!path.includes('.') && !path.includes('//') && !path.startsWith('/') && !path.endsWith('/') && path !== '') return path.replaceAll('/', '.');
   const clean = path.split('/').every((c) => c !== '' && c !== '.' && c !== '..');
   return clean ? procPathToKey(path) : path;
 }
 
 /**
  * Resolve `..` and `.` of a path under /proc/sys the way the kernel walks it:
- * `..` needs the component before it to be a directory (`isDir`). Null when the
- * path leaves /proc/sys or walks through something that is not a directory.
+ * `..` needs the component before it to be a directory (`isDir`), else the walk
+ * fails (ENOENT/ENOTDIR: null). `outside` when `..` climbs out of /proc/sys
+ * (realpath() then fails procps' check: "Path is not under /proc/sys").
  */
-export function resolveProcPath(path: string, isDir: (rel: string) => boolean): { rel: string; trailingSlash: boolean } | null {
-  const parts = path.split('/');
-  const out: string[] = [];
-  for (const c of parts) {
+export function resolveProcPath(path: string, isDir: (rel: string) => boolean): { rel: string; trailingSlash: boolean } | { outside: true } | null {
+  if (!path.includes('.') && !path.includes('//') && !path.startsWith('/') && !path.endsWith('/')) return { rel: path, trailingSlash: false };
+  // Walked from /proc/sys; `..` may leave it and come back (net/../../sys/net/x is net/x).
+  const out = ['proc', 'sys'];
+  const inside = () => out.length >= 2 && out[0] === 'proc' && out[1] === 'sys';
+  for (const c of path.split('/')) {
     if (c === '' || c === '.') continue;
     if (c === '..') {
-      if (out.length === 0) return null; // realpath() leaves /proc/sys: "Path is not under /proc/sys"
-      if (!isDir(out.join('/'))) return null;
-      out.pop();
+      if (inside() && out.length > 2 && !isDir(out.slice(2).join('/'))) return null;
+      if (out.length > 0) out.pop();
       continue;
     }
     out.push(c);
   }
-  return { rel: out.join('/'), trailingSlash: path.endsWith('/') };
+  if (!inside()) return { outside: true };
+  return { rel: out.slice(2).join('/'), trailingSlash: path.endsWith('/') };
 }
 
 // ---- glob(3) ----------------------------------------------------------------------

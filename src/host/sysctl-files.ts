@@ -1,7 +1,7 @@
 // Reading the sysctl config files and /proc/sys through HostFs and handing them
 // to the pure boot model (core/boot-order.ts).
 
-import { HostReadError, type HostFs, byteOrder } from './host-fs.js';
+import { HostReadError, type HostFs } from './host-fs.js';
 import { inputError } from '../errors.js';
 import { componentRegExp, isGlob, keyToProcPath, procPathToKey } from '../core/sysctl-conf.js';
 import {
@@ -54,12 +54,18 @@ function fsPath(rel: string): string {
  */
 export class HostProcTree implements ProcTree {
   private readonly lists = new Map<string, string[] | null>();
+  private readonly members = new Map<string, Set<string>>();
   private readonly stats = new Map<string, { kind: 'file' | 'dir'; readOnly: boolean } | null>();
   constructor(private readonly fs: HostFs) {}
 
   list(rel: string): readonly string[] | null {
     let hit = this.lists.get(rel);
     if (hit !== undefined) return hit;
+    // A directory its parent does not list is not read at all (a 100k-line file names many).
+    if (rel !== '' && this.kind(rel) !== 'dir') {
+      this.lists.set(rel, null);
+      return null;
+    }
     let names: string[] | null;
     try {
       names = this.fs.readdir(`/proc/sys/${fsPath(rel)}`);
@@ -75,8 +81,11 @@ export class HostProcTree implements ProcTree {
     let hit = this.stats.get(rel);
     if (hit !== undefined) return hit;
     const slash = rel.lastIndexOf('/');
-    const parentNames = this.list(slash < 0 ? '' : rel.slice(0, slash));
-    if (!parentNames || !parentNames.includes(rel.slice(slash + 1))) hit = null;
+    const parent = slash < 0 ? '' : rel.slice(0, slash);
+    const parentNames = this.list(parent);
+    let set = this.members.get(parent);
+    if (parentNames && !set) this.members.set(parent, (set = new Set(parentNames)));
+    if (!set || !set.has(rel.slice(slash + 1))) hit = null;
     else {
       const st = this.fs.stat(`/proc/sys/${fsPath(rel)}`);
       hit = st ? { kind: st.isDirectory() ? 'dir' : 'file', readOnly: !st.isDirectory() && (st.mode & 0o222) === 0 } : null;
@@ -103,6 +112,7 @@ export class HostProcTree implements ProcTree {
   }
 }
 
+/** Byte order of latin1 strings; for UTF-8 text, code point order, which UTF-8 byte order equals (BMP). */
 function byteOrderLatin1(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -231,8 +241,8 @@ export function readSysctlConfig(fs: HostFs, opts: ReadOptions = {}): SysctlConf
 
   const sel = { systemd: selectFiles('systemd', dropIns, null), procps: selectFiles('procps', dropIns, main?.candidate ?? null) };
   const res: Record<Loader, BootResult> = {
-    systemd: resolveBoot('systemd', sel.systemd.order, env),
-    procps: resolveBoot('procps', sel.procps.order, env),
+    systemd: resolveBoot('systemd', sel.systemd.order, env, { details: loader === 'systemd' }),
+    procps: resolveBoot('procps', sel.procps.order, env, { details: loader === 'procps' }),
   };
 
   const files: SysctlConfFile[] = [];
@@ -245,10 +255,13 @@ export function readSysctlConfig(fs: HostFs, opts: ReadOptions = {}): SysctlConf
     const shadowedBy = sel[loader].shadowedBy.get(c.path) ?? sel.procps.shadowedBy.get(c.path);
     // The lines as the active loader reads them; a file only the other loader reads, as that one does.
     const reader = readBy.includes(loader) ? loader : (readBy[0] ?? loader);
-    const entries = (res[reader].entries.get(c.path) ?? entriesOf(c, reader)).map(displayEntry);
+    const own = reader === loader ? res[loader] : null;
+    const raw = own?.entries.get(c.path) ?? entriesOf(c, reader, tree);
+    // A file of plain ASCII needs no conversion of its lines.
+    const entries = c.text !== null && HIGH.test(c.text) ? raw.map(displayEntry) : raw;
     const problems = [
       ...(problemsOf.get(c) ?? []),
-      ...(res[reader].problems.get(c.path) ?? []),
+      ...(own ? (own.problems.get(c.path) ?? []) : problemsOf2(c, reader, tree)),
       ...sel[reader].notes.filter((n) => n.path === c.path).map((n) => ({ line: 0, message: n.message })),
     ].map((p) => ({ line: p.line, message: display(p.message) }));
     return {
@@ -271,7 +284,7 @@ export function readSysctlConfig(fs: HostFs, opts: ReadOptions = {}): SysctlConf
 
   const keys = [...new Set([...res.systemd.keys, ...res.procps.keys])].sort(byteOrderLatin1);
   const boot = new Map<string, KeyBoot>();
-  for (const [k, v] of active.boot) boot.set(display(k), { boot: displaySource(v.boot), shadowed: v.shadowed.map(displaySource) });
+  for (const [k, v] of active.boot) boot.set(HIGH.test(k) ? display(k) : k, { boot: displaySource(v.boot), shadowed: v.shadowed.length ? v.shadowed.map(displaySource) : v.shadowed });
   const dis = disagreements(res.systemd.boot, res.procps.boot, keys).map((d) => ({
     key: display(d.key),
     systemd: d.systemd ? displaySource(d.systemd) : null,
@@ -280,25 +293,41 @@ export function readSysctlConfig(fs: HostFs, opts: ReadOptions = {}): SysctlConf
   return {
     config: { loader, files, disagreements: dis, rejected: active.rejected.map(displayRejected) },
     boot,
-    keys: keys.map(display),
+    keys: keys.map((k) => (HIGH.test(k) ? display(k) : k)),
     tree: hostTree,
   };
 }
 
-function entriesOf(c: ConfCandidate, loader: Loader): SysctlConfEntry[] {
-  if (c.text === null || c.masked) return [];
-  return resolveBoot(loader, [c], { tree: { kind: () => null, list: () => null }, version: null, initial: () => undefined }).entries.get(c.path) ?? [];
+/** A file only the other loader reads: its lines as that loader reads them (a few files: sysctl.conf, dot-files). */
+function otherReading(c: ConfCandidate, loader: Loader, tree: ProcTree): BootResult | null {
+  if (c.text === null || c.masked) return null;
+  return resolveBoot(loader, [c], { tree, version: null, initial: () => undefined });
 }
 
+function entriesOf(c: ConfCandidate, loader: Loader, tree: ProcTree): SysctlConfEntry[] {
+  return otherReading(c, loader, tree)?.entries.get(c.path) ?? [];
+}
+
+function problemsOf2(c: ConfCandidate, loader: Loader, tree: ProcTree): { line: number; message: string }[] {
+  return otherReading(c, loader, tree)?.problems.get(c.path) ?? [];
+}
+
+// eslint-disable-next-line no-control-regex
+const HIGH = /[\x80-\xff]/;
+
+/** Copies only when a field holds non-ASCII bytes (most do not: no allocation). */
 function displayEntry(e: SysctlConfEntry): SysctlConfEntry {
+  if (!HIGH.test(e.key) && (e.value === null || !HIGH.test(e.value)) && (e.comment === undefined || !HIGH.test(e.comment))) return e;
   return { ...e, key: display(e.key), value: e.value === null ? null : display(e.value), ...(e.comment !== undefined ? { comment: display(e.comment) } : {}) };
 }
 
 function displaySource(b: BootSource): BootSource {
+  if (!HIGH.test(b.value) && !HIGH.test(b.file) && (b.text === undefined || !HIGH.test(b.text)) && (b.via === undefined || !HIGH.test(b.via))) return b;
   return { ...b, value: display(b.value), ...(b.text !== undefined ? { text: display(b.text) } : {}), ...(b.via !== undefined ? { via: display(b.via) } : {}) };
 }
 
 function displayRejected(r: RejectedLine): RejectedLine {
+  if (!HIGH.test(r.key) && !HIGH.test(r.path) && !HIGH.test(r.value) && !HIGH.test(r.reason)) return r;
   return { ...r, key: display(r.key), path: display(r.path), value: display(r.value), reason: display(r.reason) };
 }
 
@@ -322,7 +351,7 @@ export function expandSysctlGlob(fs: HostFs, pattern: string, tree: ProcTree = n
     }
     dirs = next;
   }
-  return dirs.map(procPathToKey).sort(byteOrder);
+  return dirs.map(procPathToKey).sort(byteOrderLatin1);
 }
 
 const globPart = (p: string) => componentRegExp(p);
@@ -339,5 +368,5 @@ export function configuredKeys(config: SysctlConfigFacts, expandGlob?: (pattern:
       else if (expandGlob && !e.exclude) for (const k of expandGlob(e.key)) keys.add(k);
     }
   }
-  return [...keys].sort(byteOrder);
+  return [...keys].sort(byteOrderLatin1);
 }

@@ -163,6 +163,15 @@ const PINNED: OracleCase[] = [
       '/etc/sysctl.d/10-int.conf': `net.ipv4.tcp_fin_timeout = 5,${' '.repeat(4200)}x\nnet.ipv4.tcp_syn_retries = 4,3\n`,
     },
   },
+  {
+    // seed 6 #162, seed 7 #25: "- net/ipv4/../ipv4/x" — procps keeps the blank, so " net" does not exist and
+    // the walk fails (ENOENT, skipped without a word); knobs said "Path is not under /proc/sys".
+    // Resolved: resolveProcPath tells a failed walk from one that leaves /proc/sys, and follows `..` out and back in.
+    name: '`..` after a component that does not exist is ENOENT; `..` out of /proc/sys and back in lands inside',
+    files: {
+      '/etc/sysctl.d/10-a.conf': '\v- net/ipv4/../ipv4/tcp_tw_reuse_delay= 1000\nnet/../../sys/net/ipv4/tcp_fin_timeout = 17\n',
+    },
+  },
 ];
 
 // ---- the namespace side ---------------------------------------------------------------

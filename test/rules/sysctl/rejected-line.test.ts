@@ -86,6 +86,13 @@ ruleTester.run(rule, {
       ],
     },
     {
+      name: 'many keys this kernel lacks in one file make one finding (6.12)',
+      host: host('6.12', {
+        rejected: Array.from({ length: 7 }, (_, i) => rejected({ key: `net.ipv4.conf.vlan${i}.rp_filter`, value: '0', kind: 'unknown-key', reason: 'no such key on this kernel', line: i + 1 })),
+      }),
+      findings: [{ messageId: 'unknownKeys', severity: 'info', key: null, includes: [`${FILE}: 7 lines`, '1: net.ipv4.conf.vlan0.rp_filter', '5: net.ipv4.conf.vlan4.rp_filter, ...'] }],
+    },
+    {
       name: 'loader syntax problems and file problems (6.12)',
       host: host('6.12', {
         configFiles: [file([{ line: 2, message: 'not an assignment, ignored: oops' }, { line: 0, message: 'symlink target /x.conf does not exist' }])],
