@@ -127,3 +127,22 @@ export function devconfDefault(key: string): string | undefined {
   if (iface === 'lo' && (attr === 'disable_xfrm' || attr === 'disable_policy')) return '1';
   return '0';
 }
+
+/**
+ * A view of a live host from its facts, for callers that write at runtime
+ * (the applier's journal records the before-values of every key a write may
+ * change). Interfaces are those facts name; whether an interface's setting was
+ * ever written is unknown, so copies from conf.default come back `certain: false`.
+ */
+export function devconfViewFromFacts(facts: { sysctl: Record<string, { live: string | null }> }): DevconfView {
+  const ifaces = new Set<string>();
+  for (const key of Object.keys(facts.sysctl)) {
+    const dev = devinetKey(key);
+    if (dev && dev[0] !== 'all' && dev[0] !== 'default') ifaces.add(dev[0]);
+  }
+  return {
+    interfaces: [...ifaces].sort(),
+    value: (key) => facts.sysctl[key]?.live ?? undefined,
+    written: () => undefined,
+  };
+}

@@ -19,10 +19,12 @@
 //     stripped again; sysctl_normalize() (src/basic/sysctl-util.c) swaps like
 //     procps, then path_simplify() drops empty and `.` components and trailing
 //     slashes (`..` stays, and sysctl_write() then refuses the path).
-// Newer versions differ: procps 4.0.3+ (sysctl.c: "lstrip key after '-'")
-// strips after the dash, 4.0.5 matches exclusions as globs (fnmatch); systemd
-// 256+ sysctl_write() accepts no `..` either, but drops "key=" lines without a
-// value differently (see README "Boot provenance").
+// Other versions differ (read in the same repositories): procps 4.0.5 also
+// fences globs off with `-pattern` lines (fnmatch in settinglist_findpath);
+// procps 3.3.x (RHEL 8 and 9) has no key globs or exclusions at all, writes each
+// line at once and refuses an empty value as "invalid syntax"; systemd before 250
+// writes `..` paths (no path_is_normalized check), never skips a redundant
+// write, and makes one write(2) only.
 //
 // knobs keeps keys dotted, a `.` inside a path component written `/`
 // (`net.ipv4.conf.eth0/200.forwarding` is net/ipv4/conf/eth0.200/forwarding).
@@ -68,13 +70,8 @@ export function isGlob(key: string): boolean {
 }
 
 const isCSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+/** systemd strstrip()'s WHITESPACE: " \t\n\r". */
 const isSdSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
-
-function lstripC(s: string): string {
-  let i = 0;
-  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
-  return s.slice(i);
-}
 
 /** procps rstrip(): never removes the first character. */
 function rstripC(s: string): string {
@@ -82,15 +79,6 @@ function rstripC(s: string): string {
   let end = s.length - 1;
   while (end > 0 && isCSpace(s.charCodeAt(end))) end--;
   return s.slice(0, end + 1);
-}
-
-/** systemd strstrip(): WHITESPACE " \t\n\r". */
-function strstrip(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isSdSpace(s.charCodeAt(a))) a++;
-  while (b > a && isSdSpace(s.charCodeAt(b - 1))) b--;
-  return s.slice(a, b);
 }
 
 /** procps slashdot(p, '.', '/'): swap when the first separator is `.`. */
