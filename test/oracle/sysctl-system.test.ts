@@ -13,7 +13,7 @@
 // described by a dump of a fresh namespace.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HostFs } from '../../src/host/host-fs.js';
@@ -23,6 +23,7 @@ import { coerceKernelVersion } from '../../src/core/kernel-version.js';
 import { keyToProcPath, parseSysctlLines } from '../../src/core/sysctl-conf.js';
 import type { Loader } from '../../src/core/types.js';
 import { tempDir } from '../helpers/temp.js';
+import { knobs } from '../helpers/cli.js';
 import { requires, SYSTEMD_SYSCTL } from '../helpers/requires.js';
 import { countFiles, DEVINET_USED, oracleReadKeys, randomCase, rng, safeKeyText, type Body, type OracleCase } from './sysctl-grammar.js';
 
@@ -430,6 +431,30 @@ function runOracle(): Outcome {
 
 const roots = new Map<string, string>();
 
+/** The case's files plus /proc/sys as the fresh namespace has it, for the CLI. */
+function cliRoot(o: Outcome, c: OracleCase): string {
+  const root = tempDir('knobs-oracle-cli-');
+  cpSync(roots.get(c.name)!, root, { recursive: true, verbatimSymlinks: true });
+  const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8');
+  mkdirSync(path.join(root, 'proc/sys/kernel'), { recursive: true });
+  writeFileSync(path.join(root, 'proc/sys/kernel/osrelease'), release);
+  if (o.probe.hz !== null) {
+    mkdirSync(path.join(root, 'boot'), { recursive: true });
+    writeFileSync(path.join(root, `boot/config-${release.trim()}`), `CONFIG_HZ=${o.probe.hz}\n`);
+  }
+  // What the cases can touch: net/ipv4 and net/core.
+  for (const e of o.probe.entries) {
+    if (!/^net\/(ipv4|core)(\/|$)/.test(e.rel)) continue;
+    const abs = path.join(root, 'proc/sys', e.rel);
+    if (e.dir) mkdirSync(abs, { recursive: true });
+    else {
+      writeFileSync(abs, e.value ?? '');
+      chmodSync(abs, e.mode ?? 0o644);
+    }
+  }
+  return root;
+}
+
 /** knobs' reading of the case as `loader`: every read-back key's value, what it rejects, what it cannot parse. */
 function predict(o: Outcome, c: OracleCase, loader: Loader) {
   const version = coerceKernelVersion(readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
@@ -550,6 +575,38 @@ describe.skipIf(NEEDS.skip)(NEEDS.title('boot-time loading vs the real loaders (
       expect(bad.length).toBe(0);
     });
   }
+
+  it('`knobs facts --json --root` on the hand cases and pinned ones says what both loaders left', () => {
+    const bad: string[] = [];
+    const inherited = new Set(o!.probe.written);
+    for (const c of [...CASES, ...PINNED]) {
+      const root = cliRoot(o!, c);
+      for (const loader of LOADERS) {
+        if (loader === 'systemd' && NO_SYSTEMD.skip) continue;
+        const marker = path.join(root, 'run/systemd/system');
+        if (loader === 'systemd') mkdirSync(marker, { recursive: true });
+        else rmSync(marker, { recursive: true, force: true });
+        const r = knobs(['facts', '--json', '--root', root]);
+        if (r.code !== 0) {
+          bad.push(`${c.name}: exit ${r.code}: ${r.stderr}`);
+          continue;
+        }
+        const facts = r.json() as { sysctlConfig: { loader: string }; sysctl: Record<string, { live: string | null; boot: { value: string } | null }> };
+        if (facts.sysctlConfig.loader !== loader) bad.push(`${c.name}: loader ${facts.sysctlConfig.loader}`);
+        const real = o!.real.get(c.name)![loader]!;
+        for (const [k, v] of real) {
+          // The CLI starts from "nothing written"; this namespace's lo may have inherited written bits.
+          if (k.startsWith('net.ipv4.conf.lo.') && inherited.has(k)) continue;
+          const f = facts.sysctl[k];
+          // A key facts leave out is one no line touches: it keeps the namespace's value.
+          const got = f ? (f.boot?.value ?? f.live) : o!.tree.value(k);
+          if (got !== v) bad.push(`${c.name} (${loader}): ${k}: ${loader} left ${esc(v)}, knobs facts says ${esc(got ?? 'nothing')}`);
+        }
+      }
+      rmSync(root, { recursive: true, force: true });
+    }
+    expect(bad).toEqual([]);
+  }, 600_000);
 
   it('the cases really exercise disagreements between the loaders', () => {
     if (!SYSTEMD_SYSCTL) return;
