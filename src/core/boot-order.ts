@@ -268,15 +268,15 @@ const NAME_MAX = 255;
 /** procps WriteSetting() up to the write: stat(), realpath(), S_IWUSR, S_ISDIR. */
 const UNCLEAN = /(^|\/)\.\.?(\/|$)|\/\/|^\/|\/$|^$/;
 
-function procpsTarget(path: string, tree: ProcTree): Target {
+function procpsTarget(path: string, tree: ProcTree, dotted?: string): Target {
   const isDir = (rel: string) => tree.kind(rel) === 'dir';
   if (path.length > NAME_MAX && path.split('/').some((c) => c.length > NAME_MAX)) return { path: path, ok: false, kind: 'unknown-key', key: path, reason: 'a path component longer than 255 bytes', silent: true };
   const r = resolveProcPath(path, isDir);
   if (r === null) return { path: path, ok: false, kind: 'unknown-key', key: path, reason: unknownReason(path), silent: true };
   if ('outside' in r) return { path: path, ok: false, kind: 'path', key: path, reason: `${printable(path)} is not under /proc/sys ("Path is not under /proc/sys/")` };
-  const key = procPathToKey(r.rel);
+  const key = dotted ?? procPathToKey(r.rel);
   const kind = r.rel === '' ? 'dir' : tree.kind(r.rel);
-  if (kind === null) return { path: path, ok: false, kind: 'unknown-key', key: displayKey(path, key), reason: unknownReason(path), silent: true };
+  if (kind === null) return { path: path, ok: false, kind: 'unknown-key', key: dotted ?? displayKey(path, key), reason: unknownReason(path), silent: true };
   if (r.trailingSlash && kind === 'file') return { path: path, ok: false, kind: 'unknown-key', key, reason: 'a trailing separator: the key names a file, not a directory (ENOTDIR)', silent: true };
   if (r.rel === '') return { path: path, ok: false, kind: 'path', key: path, reason: 'no key: the path is /proc/sys itself ("Path is not under /proc/sys/")' };
   if (kind === 'dir') return { path: path, ok: false, kind: 'directory', key, reason: 'the key names a directory' };
@@ -285,14 +285,14 @@ function procpsTarget(path: string, tree: ProcTree): Target {
 }
 
 /** systemd sysctl_write() up to the write: path_simplify, path_is_normalized, open(O_RDWR). */
-function systemdTarget(key: string, tree: ProcTree): Target {
+function systemdTarget(key: string, tree: ProcTree, hint?: string): Target {
   const comps = UNCLEAN.test(key) ? key.split('/').filter((c) => c !== '' && c !== '.') : null;
   if (comps?.includes('..')) return { path: key, ok: false, kind: 'path', key, reason: `systemd-sysctl refuses a path with ".." (path_is_normalized)` };
   if (key.length > NAME_MAX && key.split('/').some((c) => c.length > NAME_MAX)) return { path: key, ok: false, kind: 'path', key, reason: 'a path component longer than 255 bytes (path_is_normalized)' };
   const rel = comps ? comps.join('/') : key;
   const kind = rel === '' ? 'dir' : tree.kind(rel);
-  const dotted = procPathToKey(rel);
-  if (kind === null) return { path: key, ok: false, kind: 'unknown-key', key: displayKey(key, dotted), reason: unknownReason(key) };
+  const dotted = hint ?? procPathToKey(rel);
+  if (kind === null) return { path: key, ok: false, kind: 'unknown-key', key: hint ?? displayKey(key, dotted), reason: unknownReason(key) };
   if (kind === 'dir') return { path: key, ok: false, kind: 'directory', key: dotted || key, reason: 'the key names a directory (EISDIR)' };
   if (tree.readOnly?.(rel)) return { path: key, ok: false, kind: 'read-only', key: dotted, reason: 'the key is read-only (EACCES)' };
   return { path: key, ok: true, key: dotted, rel };
@@ -304,6 +304,7 @@ function displayKey(path: string, dotted: string): string {
 }
 
 function unknownReason(path: string): string {
+  if (!/\s/.test(path)) return 'no such key on this kernel';
   if (/^\s/.test(path)) return `no such key: it starts with a blank (${JSON.stringify(printable(path))})`;
   if (/\s/.test(path)) return `no such key: it contains a blank (${JSON.stringify(printable(path))})`;
   return 'no such key on this kernel';
@@ -366,7 +367,7 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
       const ref: LineRef = { file: c.path, l, t: undefined };
       refs.push(ref);
       if (l.glob) anyGlob = true;
-      else if (!l.exclude) ref.t = loader === 'procps' ? procpsTarget(l.path, tree) : systemdTarget(l.path, tree);
+      else if (!l.exclude) ref.t = loader === 'procps' ? procpsTarget(l.path, tree, l.dotted) : systemdTarget(l.path, tree, l.dotted);
       if (!details) continue;
       let resolved: string | null = null;
       if (!l.glob) {

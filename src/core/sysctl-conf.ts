@@ -52,6 +52,8 @@ export interface LoaderLine {
   path: string;
   /** The loader treats the line as a glob (`*?[` in the path). */
   glob: boolean;
+  /** The key already in knobs' dotted form when it is a plain dotted key (saves converting the path back). */
+  dotted?: string;
   /** Comment lines directly above. */
   comment?: string;
 }
@@ -134,8 +136,12 @@ function indexIn(text: string, ch: string, from: number, to: number): number {
   return -1;
 }
 
+/** `net.ipv4.tcp_rmem`: components without blanks, `/` or empty ones. */
+const PLAIN_DOTTED = /^[^\s/.*?[\-][^\s/.*?[]*(?:\.[^\s/.*?[]+)*$/;
+
 function makeLine(line: number, rawKey: string, value: string | null, ignoreFailure: boolean, exclude: boolean, path: string, comment: string[]): LoaderLine {
-  const l: LoaderLine = { line, rawKey, value, ignoreFailure, exclude, path, glob: GLOB_CHARS.test(path) };
+  const l: LoaderLine = { line, rawKey, value, ignoreFailure, exclude, path, glob: GLOB_CHARS.test(path), dotted: undefined };
+  if (PLAIN_DOTTED.test(rawKey) && rawKey.length > 0) l.dotted = rawKey;
   const c = commentText(comment);
   if (c !== undefined) l.comment = c;
   return l;

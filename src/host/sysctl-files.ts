@@ -78,20 +78,23 @@ export class HostProcTree implements ProcTree {
   }
 
   private stat(rel: string): { kind: 'file' | 'dir'; readOnly: boolean } | null {
-    let hit = this.stats.get(rel);
+    const hit = this.stats.get(rel);
     if (hit !== undefined) return hit;
     const slash = rel.lastIndexOf('/');
     const parent = slash < 0 ? '' : rel.slice(0, slash);
-    const parentNames = this.list(parent);
     let set = this.members.get(parent);
-    if (parentNames && !set) this.members.set(parent, (set = new Set(parentNames)));
-    if (!set || !set.has(rel.slice(slash + 1))) hit = null;
-    else {
-      const st = this.fs.stat(`/proc/sys/${fsPath(rel)}`);
-      hit = st ? { kind: st.isDirectory() ? 'dir' : 'file', readOnly: !st.isDirectory() && (st.mode & 0o222) === 0 } : null;
+    if (!set) {
+      // Not cached: a missing entry costs only its parent's lookup (a 100k-line file names many).
+      if (parent !== '' && this.kind(parent) !== 'dir') return null;
+      const names = this.list(parent);
+      if (!names) return null;
+      this.members.set(parent, (set = new Set(names)));
     }
-    this.stats.set(rel, hit);
-    return hit;
+    if (!set.has(rel.slice(slash + 1))) return null;
+    const st = this.fs.stat(`/proc/sys/${fsPath(rel)}`);
+    const found = st ? { kind: st.isDirectory() ? ('dir' as const) : ('file' as const), readOnly: !st.isDirectory() && (st.mode & 0o222) === 0 } : null;
+    this.stats.set(rel, found);
+    return found;
   }
 
   kind(rel: string): 'file' | 'dir' | null {
@@ -290,8 +293,9 @@ export function readSysctlConfig(fs: HostFs, opts: ReadOptions = {}): SysctlConf
     systemd: d.systemd ? displaySource(d.systemd) : null,
     procps: d.procps ? displaySource(d.procps) : null,
   }));
+  const ascii = !dropIns.some((c) => c.text !== null && HIGH.test(c.text)) && !(main && main.candidate.text !== null && HIGH.test(main.candidate.text));
   return {
-    config: { loader, files, disagreements: dis, rejected: active.rejected.map(displayRejected) },
+    config: { loader, files, disagreements: dis, rejected: ascii ? active.rejected : active.rejected.map(displayRejected) },
     boot,
     keys: keys.map((k) => (HIGH.test(k) ? display(k) : k)),
     tree: hostTree,
