@@ -129,7 +129,7 @@ export default defineRule({
     }
     // Accepted values the kernel reads otherwise than people do: octal, hex, trailing data.
     // (The engine sorts findings; no need to sort 100k keys here.)
-    for (const key in facts.sysctl) {
+    for (const key of Object.keys(facts.sysctl)) {
       const b = facts.sysctl[key]!.boot;
       if (!b || b.text === undefined || b.via || b.partial || b.unverified || EXPLAINED_ELSEWHERE[key]) continue;
       const spec = handlerSpecFor(key, facts.kernel.version, facts.kernel.hz !== undefined ? { hz: facts.kernel.hz } : {});

@@ -11,6 +11,8 @@ import { collectProcessFacts } from './processes.js';
 import { collectSocketCensus, toSocketFacts, unavailableSocketFacts } from './sockets.js';
 import { configuredKeys, expandSysctlGlob, readSysctlConfig, toLatin1 } from './sysctl-files.js';
 import { readLive, type LiveValue } from './sysctl-live.js';
+import { readSystemFacts } from './system.js';
+import { workloadFacts } from './workload.js';
 import { keyToProcPath } from '../core/sysctl-conf.js';
 import { gunzipSync } from 'node:zlib';
 
@@ -25,7 +27,7 @@ export function readKernelHz(fs: HostFs, release: string): number | null {
   const texts: (() => string | null)[] = [
     () => fs.readText(`/boot/config-${release}`),
     () => {
-      const gz = fs.readText('/proc/config.gz', 'latin1');
+      const gz = fs.readText('/proc/config.gz', undefined, 'latin1');
       return gz === null ? null : gunzipSync(Buffer.from(gz, 'latin1')).toString('latin1');
     },
   ];
@@ -45,6 +47,8 @@ export interface CollectOptions {
   keys?: readonly string[];
   /** Skip the socket table (commands that do not need it). */
   sockets?: boolean;
+  /** Also what kind of host this is and what runs on it (recommend, wizard, facts): names socket owners. */
+  workload?: boolean;
 }
 
 export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFacts {
@@ -61,7 +65,7 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
     sysctl[key] = { ...live, boot: b?.boot ?? null, ...(b && b.shadowed.length ? { shadowed: b.shadowed } : {}) };
   }
 
-  const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: false });
+  const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: Boolean(options.workload) });
   const listen = new Map((census?.listeners ?? []).map((l) => [l.inode, l.port] as const));
   return {
     kernel,
@@ -73,5 +77,6 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
       ...(options.sockets === false ? {} : { processes: collectProcessFacts(fs, listen) }),
     },
     sockets: census ? toSocketFacts(census) : unavailableSocketFacts(),
+    ...(options.workload ? { system: readSystemFacts(fs), ...(census ? { workload: workloadFacts(fs, census) } : {}) } : {}),
   };
 }

@@ -161,7 +161,7 @@ function readConf(fs: HostFs, hostPath: string, dirIndex: number): ReadFile {
   if (r.problem) return { candidate: { ...base, text: null }, problems: [{ line: 0, message: r.problem }] };
   let text: string | null;
   try {
-    text = fs.readText(r.path, 'latin1');
+    text = fs.readText(r.path, undefined, 'latin1');
   } catch (err) {
     if (err instanceof HostReadError && (err.code === 'EISDIR' || err.code === 'ELOOP')) {
       return { candidate: { ...base, text: null }, problems: [{ line: 0, message: `cannot be read: ${err.code}` }] };
@@ -368,7 +368,10 @@ export function configuredKeys(config: SysctlConfigFacts, expandGlob?: (pattern:
   const keys = new Set<string>();
   for (const f of config.files) {
     for (const e of f.entries) {
-      if (!e.glob) keys.add(e.key);
+      // Keys as a loader spelled them that name no file plainly (` key`, `a..b`) are not sysctl keys.
+      if (!e.glob) {
+        if (e.key !== '' && e.key !== '__proto__' && e.key !== 'constructor' && e.key !== 'prototype' && !e.key.split('.').some((c) => c === '' || c === '..' || c.startsWith('../') || c === '/..')) keys.add(e.key);
+      }
       else if (expandGlob && !e.exclude) for (const k of expandGlob(e.key)) keys.add(k);
     }
   }

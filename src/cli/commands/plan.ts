@@ -3,6 +3,7 @@
 // nothing would change, 2 when something would, 1 when the plan is unsafe.
 
 import { createTwoFilesPatch } from 'diff';
+import { withChoices, type PlanChoices } from '../../core/choices.js';
 import { evaluate } from '../../core/engine.js';
 import { settlePlan, type Plan } from '../../core/planner.js';
 import type { HostFacts } from '../../core/types.js';
@@ -14,12 +15,15 @@ import { EXIT } from '../exit-codes.js';
 import { colorsFor, type Colors } from '../format/colors.js';
 import { printJson, type Io } from '../io.js';
 import { UserError } from '../../errors.js';
+import { checkedUnitName } from '../../core/unit-name.js';
 
 export interface PlanOptions extends GlobalOptions {
   profile?: string;
   only?: string;
   service?: string;
   facts?: string;
+  /** The wizard's decisions, change by change (src/core/choices.ts). */
+  choices?: PlanChoices;
 }
 
 export interface PlanContext {
@@ -30,13 +34,14 @@ export interface PlanContext {
 
 export function buildPlan(opts: PlanOptions): PlanContext {
   const host = hostFor(opts);
-  const { profile } = resolveProfiles(host, opts.profile);
+  const { profile: chosen } = resolveProfiles(host, opts.profile);
+  const profile = opts.choices ? withChoices(chosen, opts.choices) : chosen;
   if (!profile.names.length) throw new UserError('plan needs --profile (e.g. --profile web-node); see `knobs profiles`');
   const config = siteConfig(host);
   const facts = factsFor(host, opts.facts);
   const rules = allRules();
   const judge = (f: HostFacts) => evaluate(f, profile, rules, { accept: config.accept }).findings;
-  const services = splitList(opts.service);
+  const services = serviceList(opts.service);
   const plan = settlePlan(
     {
       facts,
@@ -44,12 +49,27 @@ export function buildPlan(opts: PlanOptions): PlanContext {
       findings: judge(facts),
       ruleIds: rules.map((r) => r.id),
       only: splitList(opts.only),
+      except: opts.choices?.skip ?? [],
       services,
       managed: readManagedState(host, services),
     },
     judge,
   );
   return { host, facts, plan };
+}
+
+/**
+ * `--service nginx,api@1` → unit names, each validated as systemd's unit_name_is_valid
+ * does (src/core/unit-name.ts) before it becomes a path or a line of a drop-in.
+ */
+export function serviceList(value: string | undefined): string[] {
+  return splitList(value).map((s) => {
+    try {
+      return checkedUnitName(s);
+    } catch (err) {
+      throw new UserError(`--service: ${(err as Error).message}`, 'a systemd unit name such as nginx or nginx.service');
+    }
+  });
 }
 
 /** `--- a/etc/sysctl.d/90-knobs.conf` / `+++ b/etc/...`: paths as on the host. */
