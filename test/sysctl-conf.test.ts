@@ -14,7 +14,9 @@ import {
   parseSysctlConf,
   parseSysctlLines,
   procPathToKey,
+  systemdLinesFromProcps,
 } from '../src/core/sysctl-conf.js';
+import { randomCase, rng } from './oracle/sysctl-grammar.js';
 import { corpusPath } from './helpers/corpus.js';
 
 const corpusDir = corpusPath('sysctl');
@@ -369,5 +371,25 @@ describe('globs over dotted keys', () => {
     expect(globMatches('a.\\*', 'a.*')).toBe(true);
     expect(globMatches('a.\\*', 'a.b')).toBe(false);
     expect(globToRegExp('a.[b').test('a.[b')).toBe(true);
+  });
+});
+
+describe('systemd lines derived from procps parse (the run without details)', () => {
+  it('equal systemd parse on every simple text the oracle grammar makes', () => {
+    const r = rng(4242);
+    let compared = 0;
+    for (let i = 0; i < 400; i++) {
+      for (const body of Object.values(randomCase(r, `d${i}`).files)) {
+        if (typeof body !== 'string') continue;
+        const derived = systemdLinesFromProcps(body, parseSysctlLines(body, 'procps'));
+        if (derived === null) continue;
+        compared++;
+        expect(derived, JSON.stringify(body)).toEqual(parseSysctlLines(body, 'systemd').lines);
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
+  });
+  it('declines texts whose line ends or blanks the tokenisers read differently', () => {
+    for (const t of ['a.b = 1\r\n', 'a.b = 1\0', '\va.b = 1\n', 'a.b = 1\nx']) expect(systemdLinesFromProcps(t, parseSysctlLines(t, 'procps'))).toBeNull();
   });
 });

@@ -40,19 +40,21 @@
 // kernel-side-effects.ts.
 // Verified against both binaries by test/oracle/sysctl-system.test.ts.
 
-import { acceptValue, handlerSpecFor, kernelReadText, type WriteResult } from './kernel-handlers.js';
-import { forwardChangeMarks, sideEffectsOfWrite, writtenMarks, type DevconfView } from './kernel-side-effects.js';
+import { acceptValue, devinetKey, handlerSpecFor, kernelReadText, type WriteResult } from './kernel-handlers.js';
+import { aliasesOf, forwardChangeMarks, sideEffectsOfWrite, writtenMarks, type DevconfView } from './kernel-side-effects.js';
 import { expandProcGlob, type ProcTree } from './proc-glob.js';
 import {
   componentIsMagic,
   componentRegExp,
   parseSysctlLines,
   printable,
+  systemdLinesFromProcps,
   procPathToKey,
   resolveProcPath,
   toEntry,
   unescapeComponent,
   type LoaderLine,
+  type ParsedLines,
   type SysctlConfProblem,
 } from './sysctl-conf.js';
 import type { BootDisagreement, BootSource, Loader, RejectKind, RejectedLine, SysctlConfEntry } from './types.js';
@@ -207,6 +209,8 @@ export interface BootEnv {
   initial(key: string): string | null | undefined;
   /** Per-interface settings already marked written before the loader runs (none at boot). */
   writtenBefore?(key: string): boolean;
+  /** procps' parse of each file's text, shared between the two runs (the run without details derives systemd's lines from it). */
+  parsed?: Map<string, ParsedLines>;
 }
 
 interface LineRef {
@@ -316,6 +320,21 @@ function sameAsKernel(readBack: string, value: string): boolean {
   return strip(readBack) === strip(value);
 }
 
+/** The file as `loader` reads it; without details, systemd's lines may come from procps' parse (the same bytes). */
+function parseFor(text: string, loader: Loader, details: boolean, cache: Map<string, ParsedLines> | undefined): ParsedLines {
+  if (!cache) return parseSysctlLines(text, loader);
+  if (loader === 'procps') {
+    let hit = cache.get(text);
+    if (!hit) cache.set(text, (hit = parseSysctlLines(text, 'procps')));
+    return hit;
+  }
+  if (details) return parseSysctlLines(text, 'systemd');
+  let base = cache.get(text);
+  if (!base) cache.set(text, (base = parseSysctlLines(text, 'procps')));
+  const lines = systemdLinesFromProcps(text, base);
+  return lines ? { lines, problems: [] } : parseSysctlLines(text, 'systemd');
+}
+
 /** Per key: the value `loader` leaves behind after reading `order`, the lines that lose, and what fails. */
 export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env: BootEnv, opts: { details?: boolean } = {}): BootResult {
   // Without details (the loader that does not run here: only its values are compared), no entries,
@@ -348,6 +367,13 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
     if (sp === undefined) specs.set(key, (sp = handlerSpecFor(key, env.version, env.hz !== undefined ? { hz: env.hz } : {})));
     return sp;
   };
+  // Most keys have no kernel side effect: decided once per key, not per write.
+  const fxCache = new Map<string, { marks: string[]; may: boolean }>();
+  const effectsOf = (key: string) => {
+    let e = fxCache.get(key);
+    if (!e) fxCache.set(key, (e = { marks: writtenMarks(key), may: aliasesOf(key).length > 0 || devinetKey(key) !== null }));
+    return e;
+  };
   const name = (key: string, ref: LineRef) => {
     if (!details) return;
     const list = naming.get(key);
@@ -360,7 +386,7 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
   let anyGlob = false;
   for (const c of order) {
     if (c.text === null || c.masked) continue;
-    const parsed = parseSysctlLines(c.text, loader);
+    const parsed = parseFor(c.text, loader, details, env.parsed);
     if (details && parsed.problems.length) problems.set(c.path, [...(problems.get(c.path) ?? []), ...parsed.problems]);
     const fileEntries: SysctlConfEntry[] | null = details && !entries.has(c.path) ? [] : null;
     for (const l of parsed.lines) {
@@ -409,7 +435,8 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
       events.set(key, { kind: 'write', ref, text });
       return;
     }
-    for (const m of writtenMarks(key)) kernel.mark(m);
+    const fx = effectsOf(key);
+    for (const m of fx.marks) kernel.mark(m);
     let r: WriteResult;
     let unverified = false;
     if (spec) {
@@ -429,7 +456,7 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
         events.set(key, { kind: 'write', ref, text, partial: true });
       }
     }
-    if (r.ok || r.stored !== undefined || spec?.handler !== 'read_only') {
+    if (fx.may && (r.ok || r.stored !== undefined || spec?.handler !== 'read_only')) {
       const effects = sideEffectsOfWrite(key, { before: before ?? null, after: after ?? '' }, kernel);
       for (const e of effects) {
         kernel.set(e.key, e.value);
@@ -440,8 +467,14 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
   };
 
   if (loader === 'procps') {
-    // settinglist_findpath(): every line's path, assignments and exclusions alike (only globs ask).
-    const paths = anyGlob ? new Set(refs.map((r) => r.l.path)) : new Set<string>();
+    // settinglist_findpath(): does any line (assignment or exclusion) have exactly this path? Only glob
+    // matches ask, so only they are looked for among the lines (no set of every line's path).
+    const paths = new Set<string>();
+    if (anyGlob) {
+      const results = new Set<string>();
+      for (const r of refs) if (r.l.glob && !r.l.exclude) for (const p of expand(r.l.path)) results.add(p);
+      if (results.size > 0) for (const r of refs) if (results.has(r.l.path)) paths.add(r.l.path);
+    }
     for (const ref of refs) {
       const l = ref.l;
       if (l.exclude) continue;
@@ -472,8 +505,9 @@ export function resolveBoot(loader: Loader, order: readonly ConfCandidate[], env
     for (const [key, { ref, latest }] of map) {
       const l = ref.l;
       if (l.value === null) continue;
-      // Report the newest line that holds the value, with the merged flag.
-      const shown: LineRef = { file: latest.file, l: { ...latest.l, ignoreFailure: l.ignoreFailure || latest.l.ignoreFailure } };
+      // Report the newest line that holds the value, with the merged flag (a copy only when the flag differs).
+      const merged = l.ignoreFailure || latest.l.ignoreFailure;
+      const shown: LineRef = merged === latest.l.ignoreFailure ? latest : { file: latest.file, l: { ...latest.l, ignoreFailure: merged }, t: latest.t };
       if (!l.glob) {
         write(shown, ref.t!, l.value, false);
         continue;

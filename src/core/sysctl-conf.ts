@@ -61,6 +61,8 @@ export interface LoaderLine {
 export interface ParsedLines {
   lines: LoaderLine[];
   problems: SysctlConfProblem[];
+  /** procps: the longest line in bytes (systemd stops at LONG_LINE_MAX). */
+  maxLine?: number;
 }
 
 const GLOB_CHARS = /[*?[]/;
@@ -139,12 +141,35 @@ function indexIn(text: string, ch: string, from: number, to: number): number {
 /** `net.ipv4.tcp_rmem`: components without blanks, `/` or empty ones. */
 const PLAIN_DOTTED = /^[^\s/.*?[\-][^\s/.*?[]*(?:\.[^\s/.*?[]+)*$/;
 
-function makeLine(line: number, rawKey: string, value: string | null, ignoreFailure: boolean, exclude: boolean, path: string, comment: string[]): LoaderLine {
-  const l: LoaderLine = { line, rawKey, value, ignoreFailure, exclude, path, glob: GLOB_CHARS.test(path), dotted: undefined };
-  if (PLAIN_DOTTED.test(rawKey) && rawKey.length > 0) l.dotted = rawKey;
-  const c = commentText(comment);
-  if (c !== undefined) l.comment = c;
+/**
+ * One line. `pathOf` turns the key into the loader's path; a plain dotted key is the
+ * same path for both loaders (`.` → `/`), so it skips that.
+ */
+function makeLine(line: number, rawKey: string, value: string | null, ignoreFailure: boolean, exclude: boolean, pathOf: (k: string) => string, comment: string[]): LoaderLine {
+  const plain = rawKey.length > 0 && PLAIN_DOTTED.test(rawKey);
+  const path = plain ? rawKey.replaceAll('.', '/') : pathOf(rawKey);
+  const l: LoaderLine = { line, rawKey, value, ignoreFailure, exclude, path, glob: !plain && GLOB_CHARS.test(path), dotted: plain ? rawKey : undefined };
+  if (comment.length > 0) {
+    const c = commentText(comment);
+    if (c !== undefined) l.comment = c;
+  }
   return l;
+}
+
+/** The path procps 4.0.2 builds: setting_new() drops one more leading "-", then slashdot(). */
+const procpsPath = (key: string) => slashdot(key.charCodeAt(0) === 45 ? key.slice(1) : key);
+
+/**
+ * Finds "=" in [from, to) without rescanning: `native` remembers where the next "="
+ * of the text is, so lines without one cost nothing extra (linear over the file).
+ */
+class EqFinder {
+  private next = -2;
+  constructor(private readonly text: string) {}
+  find(from: number, to: number): number {
+    if (this.next < from && this.next !== -1) this.next = this.text.indexOf('=', from);
+    return this.next >= from && this.next < to ? this.next : -1;
+  }
 }
 
 /** procps 4.0.2 Preload() + parse_setting_line() + setting_new(). */
@@ -156,12 +181,15 @@ function parseProcps(text: string): ParsedLines {
   let start = 0;
   const len = text.length;
   const hasNul = text.includes('\0');
+  const eqs = new EqFinder(text);
+  let maxLine = 0;
   while (start < len) {
     const nl = text.indexOf('\n', start);
     const end = nl < 0 ? len : nl + 1; // getline keeps the "\n"
     const lineStart = start;
     start = end;
     n++;
+    if (end - lineStart > maxLine) maxLine = end - lineStart;
     if (end - lineStart < 2) {
       comment = NO_COMMENT;
       continue;
@@ -185,7 +213,7 @@ function parseProcps(text: string): ParsedLines {
       comment.push(commentLine(text.slice(a, stop)));
       continue;
     }
-    const eq = indexIn(text, '=', a, stop);
+    const eq = eqs.find(a, stop);
     let value: string | null = null;
     let ignoreFailure = false;
     let exclude = false;
@@ -216,12 +244,10 @@ function parseProcps(text: string): ParsedLines {
     // rstrip(key): never the first character
     while (keyEnd - 1 > keyStart && isCSpace(text.charCodeAt(keyEnd - 1))) keyEnd--;
     const key = text.slice(keyStart, keyEnd);
-    // setting_new() drops one more leading "-" for the path
-    const path = slashdot(key.charCodeAt(0) === 45 ? key.slice(1) : key);
-    lines.push(makeLine(n, key, value, ignoreFailure, exclude, path, comment));
+    lines.push(makeLine(n, key, value, ignoreFailure, exclude, procpsPath, comment));
     comment = NO_COMMENT;
   }
-  return { lines, problems };
+  return { lines, problems, maxLine };
 }
 
 /** systemd 252 parse_file() + read_line(). */
@@ -234,6 +260,7 @@ function parseSystemd(text: string): ParsedLines {
   const len = text.length;
   // Only "\n" ends lines when there is no CR and no NUL: no byte-by-byte scan needed.
   const simple = !/[\r\0]/.test(text);
+  const eqs = new EqFinder(text);
   while (pos < len) {
     let lineEnd: number;
     let next: number;
@@ -296,7 +323,7 @@ function parseSystemd(text: string): ParsedLines {
       comment.push(commentLine(text.slice(a, b)));
       continue;
     }
-    const eq = indexIn(text, '=', a, b);
+    const eq = eqs.find(a, b);
     let value: string | null = null;
     let ignoreFailure = false;
     let exclude = false;
@@ -324,7 +351,7 @@ function parseSystemd(text: string): ParsedLines {
     while (ka < kb && isSdSpace(text.charCodeAt(ka))) ka++;
     while (kb > ka && isSdSpace(text.charCodeAt(kb - 1))) kb--;
     const rawKey = text.slice(ka, kb);
-    lines.push(makeLine(here, rawKey, value, ignoreFailure, exclude, sysctlNormalize(rawKey), comment));
+    lines.push(makeLine(here, rawKey, value, ignoreFailure, exclude, sysctlNormalize, comment));
     comment = NO_COMMENT;
   }
   return { lines, problems };
@@ -333,6 +360,31 @@ function parseSystemd(text: string): ParsedLines {
 /** Every setting line of one file as `loader` reads it. */
 export function parseSysctlLines(text: string, loader: Loader): ParsedLines {
   return loader === 'procps' ? parseProcps(text) : parseSystemd(text);
+}
+
+/**
+ * systemd's lines (not its problems) from procps' parse of the same text, when
+ * the two tokenisers can only differ in the key: no CR, NUL, vertical tab or form
+ * feed, no line near LONG_LINE_MAX, and a last line that ends in "\n" or is
+ * longer than one byte. A plain dotted key is the same line for both; any other
+ * key is stripped and normalised again as systemd does (procps keeps the blank of
+ * `- key`). Null when the text is not that simple: parse it as systemd.
+ */
+export function systemdLinesFromProcps(text: string, procps: ParsedLines): LoaderLine[] | null {
+  if ((procps.maxLine ?? Infinity) >= LONG_LINE_MAX - 1) return null;
+  if (/[\r\0\v\f]/.test(text)) return null;
+  const tail = text.length - 1 - text.lastIndexOf('\n');
+  if (tail === 1) return null;
+  return procps.lines.map((l) => {
+    if (l.dotted !== undefined) return l;
+    let a = 0;
+    let b = l.rawKey.length;
+    while (a < b && isSdSpace(l.rawKey.charCodeAt(a))) a++;
+    while (b > a && isSdSpace(l.rawKey.charCodeAt(b - 1))) b--;
+    const out = makeLine(l.line, l.rawKey.slice(a, b), l.value, l.ignoreFailure, l.exclude, sysctlNormalize, NO_COMMENT);
+    if (l.comment !== undefined) out.comment = l.comment;
+    return out;
+  });
 }
 
 /** Control bytes shown escaped in messages. */

@@ -60,9 +60,16 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
   const sysctl: Record<string, SysctlFact> = {};
   for (const key of [...keys].sort()) {
     // A key the tree does not hold is absent without a failed read (100k-line files name many).
-    const live: LiveValue = tree.kind(keyToProcPath(toLatin1(key))) === null ? { live: null, state: 'absent' } : readLive(fs, key);
     const b = boot.get(key);
-    sysctl[key] = { ...live, boot: b?.boot ?? null, ...(b && b.shadowed.length ? { shadowed: b.shadowed } : {}) };
+    let fact: SysctlFact;
+    if (tree.kind(keyToProcPath(toLatin1(key))) === null) fact = { live: null, state: 'absent', boot: b?.boot ?? null };
+    else {
+      const live: LiveValue = readLive(fs, key);
+      fact = { live: live.live, state: live.state, boot: b?.boot ?? null };
+      if (live.readOnly) fact.readOnly = true;
+    }
+    if (b && b.shadowed.length) fact.shadowed = b.shadowed;
+    sysctl[key] = fact;
   }
 
   const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: Boolean(options.workload) });

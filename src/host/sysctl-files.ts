@@ -240,6 +240,7 @@ export function readSysctlConfig(fs: HostFs, opts: ReadOptions = {}): SysctlConf
     ...(opts.hz !== undefined ? { hz: opts.hz } : {}),
     initial: opts.initial ?? ((k) => defaultFor(k, version) ?? devconfDefault(k) ?? live(k)),
     ...(opts.writtenBefore ? { writtenBefore: opts.writtenBefore } : {}),
+    parsed: new Map(),
   };
 
   const sel = { systemd: selectFiles('systemd', dropIns, null), procps: selectFiles('procps', dropIns, main?.candidate ?? null) };
@@ -362,7 +363,7 @@ const globPart = (p: string) => componentRegExp(p);
 
 /**
  * Every key any config line names explicitly (assignments and `-key`
- * exclusions), sorted; with `expandGlob`, also every key a glob line matches.
+ * exclusions), in file order; with `expandGlob`, also every key a glob line matches.
  */
 export function configuredKeys(config: SysctlConfigFacts, expandGlob?: (pattern: string) => string[]): string[] {
   const keys = new Set<string>();
@@ -375,5 +376,5 @@ export function configuredKeys(config: SysctlConfigFacts, expandGlob?: (pattern:
       else if (expandGlob && !e.exclude) for (const k of expandGlob(e.key)) keys.add(k);
     }
   }
-  return [...keys].sort(byteOrderLatin1);
+  return [...keys];
 }
