@@ -3,8 +3,11 @@
 import type { Rule } from '../src/core/define-rule.js';
 import fsFileMax from './fs/file-max.js';
 import limitsNofileAboveNrOpen from './limits/nofile-above-nr-open.js';
+import limitsPamLockout from './limits/pam-lockout.js';
+import limitsPamSyntax from './limits/pam-syntax.js';
 import limitsProcessNofile from './limits/process-nofile.js';
 import limitsServiceSoftNofile from './limits/service-soft-nofile.js';
+import limitsSystemdSyntax from './limits/systemd-syntax.js';
 import netBufferMax from './net/buffer-max.js';
 import netConntrack from './net/conntrack.js';
 import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
@@ -24,12 +27,16 @@ import socketsCloseWait from './sockets/close-wait.js';
 import sysctlDrift from './sysctl/drift.js';
 import sysctlLoaderDisagreement from './sysctl/loader-disagreement.js';
 import sysctlRejectedLine from './sysctl/rejected-line.js';
+import sysctlNotPersisted from './sysctl/not-persisted.js';
 
 export const rules: readonly Rule[] = [
   fsFileMax,
   limitsNofileAboveNrOpen,
+  limitsPamLockout,
+  limitsPamSyntax,
   limitsProcessNofile,
   limitsServiceSoftNofile,
+  limitsSystemdSyntax,
   netBufferMax,
   netConntrack,
   netEphemeralPortExhaustion,
@@ -49,4 +56,5 @@ export const rules: readonly Rule[] = [
   sysctlDrift,
   sysctlLoaderDisagreement,
   sysctlRejectedLine,
+  sysctlNotPersisted,
 ] as unknown as readonly Rule[];

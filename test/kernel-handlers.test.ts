@@ -136,6 +136,13 @@ describe('handlerSpecFor', () => {
     expect(handlerSpecFor('net.ipv4.conf.eth0/200.rp_filter', '6.18.0')?.handler).toBe('proc_dointvec');
     expect(handlerSpecFor('net.ipv4.conf.lo.mc_forwarding', '6.18.0')?.handler).toBe('read_only');
   });
+  it('reads plain numeric handlers from the kernel source data, per version', () => {
+    // vm.swappiness: proc_dointvec_minmax 0..100, 0..200 from 5.8 (mm/vmscan.c, kernel/sysctl.c)
+    expect(handlerSpecFor('vm.swappiness', '5.4.0')).toMatchObject({ handler: 'proc_dointvec_minmax', min: '0', max: '100', source: 'kernel-source' });
+    expect(handlerSpecFor('vm.swappiness', '6.1.0')).toMatchObject({ max: '200' });
+    // kernel.pid_max: extra1 = &pid_max_min, not a constant: no claim rather than a half-known bound
+    expect(handlerSpecFor('kernel.pid_max', '6.1.0')).toBeNull();
+  });
   it('falls back to the catalogue, and makes no claim for keys nobody describes', () => {
     expect(handlerSpecFor('net.netfilter.nf_conntrack_tcp_timeout_established', '6.18.0')?.source).toBe('catalogue');
     expect(handlerSpecFor('net.ipv6.conf.all.forwarding', '6.18.0')).toBeNull();

@@ -1,52 +1,63 @@
-// Kernel side effects of sysctl writes (src/core/kernel-side-effects.ts), from
-// net/ipv4/devinet.c 6.18.32. The boot model applies them (test/boot-order.test.ts)
-// and the oracle checks the result against real loaders (test/oracle/).
+// The pure model of what a sysctl write changes besides itself (src/core/kernel-side-effects.ts).
+// Checked against the real kernel in test/cli/side-effects-netns.test.ts.
 import { describe, expect, it } from 'vitest';
-import { devconfViewFromFacts, sideEffectsOfWrite, writtenMarks, type DevconfView } from '../src/core/kernel-side-effects.js';
+import { hasSideEffects, interfaceNames, sideEffectGlobs, writeSideEffects } from '../src/core/kernel-side-effects.js';
 
-const view = (written: string[] = []): DevconfView => ({
-  interfaces: ['eth0', 'lo'],
-  value: () => '0',
-  written: (k) => written.includes(k),
-});
+const IFACES = { ipv4: ['eth0', 'lo', 'eth0/100'], ipv6: ['eth0', 'lo'] };
+const keys = (key: string, value: string, previous: string | null) => writeSideEffects(key, value, previous, IFACES).map((e) => `${e.key}=${e.value}${e.certain ? '' : '?'}`);
 
-describe('sideEffectsOfWrite', () => {
-  it('conf.default.X is copied to every interface whose X was never written', () => {
-    expect(sideEffectsOfWrite('net.ipv4.conf.default.rp_filter', { before: '0', after: '2' }, view(['net.ipv4.conf.lo.rp_filter']))).toEqual([
-      { key: 'net.ipv4.conf.eth0.rp_filter', value: '2', certain: true, why: 'devinet_copy_dflt_conf' },
+describe('kernel side effects of a sysctl write', () => {
+  it('ip_forward (= conf.all.forwarding): every forwarding, and accept_redirects = !on', () => {
+    expect(keys('net.ipv4.ip_forward', '1', '0')).toEqual([
+      'net.ipv4.conf.all.forwarding=1',
+      'net.ipv4.conf.all.accept_redirects=0',
+      'net.ipv4.conf.default.forwarding=1',
+      'net.ipv4.conf.eth0.forwarding=1',
+      'net.ipv4.conf.lo.forwarding=1',
+      'net.ipv4.conf.eth0/100.forwarding=1',
     ]);
+    expect(keys('net.ipv4.conf.all.forwarding', '0', '1')).toContain('net.ipv4.ip_forward=0');
+    expect(keys('net.ipv4.conf.all.forwarding', '0', '1')).toContain('net.ipv4.conf.all.accept_redirects=1');
   });
-  it('a rejected write to conf.default.X still copies its unchanged value', () => {
-    expect(sideEffectsOfWrite('net.ipv4.conf.default.log_martians', { before: '1', after: '1' }, view()).map((e) => e.key)).toEqual([
-      'net.ipv4.conf.eth0.log_martians',
-      'net.ipv4.conf.lo.log_martians',
+
+  it('writing the value it already has changes nothing (devinet_sysctl_forward compares)', () => {
+    expect(keys('net.ipv4.ip_forward', '1', '1')).toEqual([]);
+    expect(keys('net.ipv4.ip_forward', '1', null)).toHaveLength(6); // unknown before: assume it changes
+  });
+
+  it('conf.default.X is copied to interfaces that never had X written: "may change"', () => {
+    expect(keys('net.ipv4.conf.default.rp_filter', '2', '0')).toEqual([
+      'net.ipv4.conf.eth0.rp_filter=2?',
+      'net.ipv4.conf.lo.rp_filter=2?',
+      'net.ipv4.conf.eth0/100.rp_filter=2?',
     ]);
+    // disable_policy is a FLUSHING entry (ipv4_doint_and_flush): not copied.
+    expect(keys('net.ipv4.conf.default.disable_policy', '1', '0')).toEqual([]);
+    expect(keys('net.ipv4.conf.default.forwarding', '1', '0')).toEqual([]);
   });
-  it('flushing settings and forwarding are not copied from default', () => {
-    expect(sideEffectsOfWrite('net.ipv4.conf.default.route_localnet', { before: '0', after: '1' }, view())).toEqual([]);
-    expect(sideEffectsOfWrite('net.ipv4.conf.default.forwarding', { before: '0', after: '1' }, view())).toEqual([]);
-    expect(writtenMarks('net.ipv4.conf.lo.route_localnet')).toEqual([]);
-    expect(writtenMarks('net.ipv4.conf.lo.rp_filter')).toEqual(['net.ipv4.conf.lo.rp_filter']);
-  });
-  it('ip_forward is conf.all.forwarding; a change resets forwarding everywhere and all.accept_redirects', () => {
-    expect(sideEffectsOfWrite('net.ipv4.ip_forward', { before: '0', after: '1' }, view())).toEqual([
-      { key: 'net.ipv4.conf.all.forwarding', value: '1', certain: true, why: 'same variable' },
-      { key: 'net.ipv4.conf.all.accept_redirects', value: '0', certain: true, why: 'inet_forward_change' },
-      { key: 'net.ipv4.conf.default.forwarding', value: '1', certain: true, why: 'inet_forward_change' },
-      { key: 'net.ipv4.conf.eth0.forwarding', value: '1', certain: true, why: 'inet_forward_change' },
-      { key: 'net.ipv4.conf.lo.forwarding', value: '1', certain: true, why: 'inet_forward_change' },
+
+  it('IPv6 all.forwarding sets default and every interface; 0 also clears force_forwarding', () => {
+    expect(keys('net.ipv6.conf.all.forwarding', '0', '1')).toEqual([
+      'net.ipv6.conf.default.forwarding=0',
+      'net.ipv6.conf.eth0.forwarding=0',
+      'net.ipv6.conf.lo.forwarding=0',
+      'net.ipv6.conf.eth0.force_forwarding=0',
+      'net.ipv6.conf.lo.force_forwarding=0',
     ]);
+    expect(keys('net.ipv6.conf.default.forwarding', '1', '0')).toEqual([]);
   });
-  it('writing the value it already has changes nothing else', () => {
-    expect(sideEffectsOfWrite('net.ipv4.conf.all.forwarding', { before: '1', after: '1' }, view())).toEqual([
-      { key: 'net.ipv4.ip_forward', value: '1', certain: true, why: 'same variable' },
-    ]);
+
+  it('keys that do not exist on the host are left out', () => {
+    const some = writeSideEffects('net.ipv4.ip_forward', '1', '0', IFACES, (k) => !k.includes('eth0/100'));
+    expect(some.map((e) => e.key)).not.toContain('net.ipv4.conf.eth0/100.forwarding');
   });
-  it('on a live host the written bits are unknown: copies are uncertain', () => {
-    const v = devconfViewFromFacts({ sysctl: { 'net.ipv4.conf.eth0.rp_filter': { live: '1' }, 'net.ipv4.conf.default.rp_filter': { live: '1' } } });
-    expect(v.interfaces).toEqual(['eth0']);
-    expect(sideEffectsOfWrite('net.ipv4.conf.default.rp_filter', { before: '1', after: '2' }, v)).toEqual([
-      { key: 'net.ipv4.conf.eth0.rp_filter', value: '2', certain: false, why: 'devinet_copy_dflt_conf' },
-    ]);
+
+  it('ordinary keys have none; interface names keep their dots as slashes', () => {
+    expect(hasSideEffects('net.core.somaxconn')).toBe(false);
+    expect(hasSideEffects('net.ipv4.ip_forward')).toBe(true);
+    expect(writeSideEffects('net.core.somaxconn', '8192', '4096', IFACES)).toEqual([]);
+    expect(interfaceNames(['all', 'default', 'lo', 'eth0.100'])).toEqual(['lo', 'eth0/100']);
+    expect(sideEffectGlobs('net.ipv4.ip_forward')).toContain('net.ipv4.conf.*.forwarding');
+    expect(sideEffectGlobs('net.core.somaxconn')).toEqual([]);
   });
 });

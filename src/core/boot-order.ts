@@ -37,11 +37,11 @@
 // (WRITE_STRING_FILE_SUPPRESS_REDUNDANT_VIRTUAL): a skipped write sets no
 // devinet "written" bit, which procps, always writing, does. The kernel side
 // (what is stored, what else changes) is kernel-handlers.ts and
-// kernel-side-effects.ts.
+// boot-side-effects.ts.
 // Verified against both binaries by test/oracle/sysctl-system.test.ts.
 
 import { acceptValue, devinetKey, handlerSpecFor, kernelReadText, type WriteResult } from './kernel-handlers.js';
-import { aliasesOf, forwardChangeMarks, sideEffectsOfWrite, writtenMarks, type DevconfView } from './kernel-side-effects.js';
+import { aliasesOf, forwardChangeMarks, sideEffectsOfWrite, writtenMarks, type DevconfView } from './boot-side-effects.js';
 import { expandProcGlob, type ProcTree } from './proc-glob.js';
 import {
   componentIsMagic,

@@ -10,7 +10,7 @@
 //                           the *_jiffies conversions, proc_get_long, strtoul_lenient;
 //   net/ipv4/sysctl_net_ipv4.c  ipv4_local_port_range, ipv4_privileged_ports,
 //                           proc_tcp_congestion_control;
-//   net/ipv4/devinet.c      devinet_conf_proc, devinet_sysctl_forward (see kernel-side-effects.ts);
+//   net/ipv4/devinet.c      devinet_conf_proc, devinet_sysctl_forward (see boot-side-effects.ts);
 //   fs/proc/proc_sysctl.c   proc_sys_call_handler (the write() return is the count the handler consumed).
 // Facts that follow and that the tests pin (test/kernel-handlers.test.ts, and the
 // same cases written to a real kernel in a network namespace):
@@ -26,7 +26,8 @@
 //     list for ip_local_reserved_ports (accepted: clears it);
 //   - more than PAGE_SIZE - 1 (4095) bytes are not read by the numeric handlers.
 
-import { keyInfo } from './catalog.js';
+import { handlerBounds, keyInfo } from './catalog.js';
+import { kernelKeyFact } from './kernel-data.js';
 import { versionAtLeast } from './kernel-version.js';
 
 export type HandlerName =
@@ -617,7 +618,9 @@ export function kernelReadText(spec: HandlerSpec, value: string): string {
 // tcp_tw_reuse 0..2 from 4.18; somaxconn capped at 65535 before 4.2). Keys not
 // listed take kind/min/max from the catalogue; other keys get no spec (null), and
 // knobs then reports the text of the line as the value, making no further claim.
-// TODO(knowledge1): consult kernelKeyFact(key, version) first, then drop this table.
+// Hand-verified specs that the extracted kernel data cannot express (jiffies, string
+// sizes, custom handlers); checked first. Other keys come from the extracted data
+// (kernelKeyFact), then the catalogue.
 
 
 type Spec = Omit<HandlerSpec, 'source' | 'hz'>;
@@ -625,7 +628,7 @@ type Dated = { since: string; spec: Spec }[];
 
 const u8 = (min?: number, max?: number): Spec => ({ handler: 'proc_dou8vec_minmax', ...(min !== undefined ? { min: String(min) } : {}), ...(max !== undefined ? { max: String(max) } : {}) });
 const int: Spec = { handler: 'proc_dointvec' };
-const intMinMax = (min?: number, max?: number, fields?: number): Spec => ({
+const intMinMax = (min?: number | string, max?: number | string, fields?: number): Spec => ({
   handler: 'proc_dointvec_minmax',
   ...(min !== undefined ? { min: String(min) } : {}),
   ...(max !== undefined ? { max: String(max) } : {}),
@@ -710,20 +713,43 @@ export function devinetKey(key: string): [string, string] | null {
   return DEVINET.has(attr) ? [rest.slice(0, dot), attr] : null;
 }
 
-function fromCatalogue(key: string): Spec | null {
+function fromCatalogue(key: string, version: string | null): Spec | null {
   const info = keyInfo(key);
   if (!info) return null;
+  const b = handlerBounds(key, version);
   if (info.readOnly) return { handler: 'read_only' };
   switch (info.kind) {
     case 'int':
-      return intMinMax(info.min, info.max);
+      return intMinMax(b.min, b.max);
     case 'ints':
-      return intMinMax(info.min, info.max, info.fields);
+      return intMinMax(b.min, b.max, info.fields);
     case 'portlist':
       return { handler: 'proc_do_large_bitmap', bits: 65536 };
     case 'string':
       return { handler: 'proc_dostring' };
   }
+}
+
+/** Numeric handlers whose behaviour the extracted data fully states (handler and bounds). */
+const FROM_DATA = new Set<HandlerName>(['proc_dointvec', 'proc_dointvec_minmax', 'proc_douintvec', 'proc_douintvec_minmax', 'proc_dou8vec_minmax', 'proc_doulongvec_minmax']);
+
+/**
+ * The spec from the kernel source data (src/core/kernel-data.ts) when its handler
+ * is one of the plain numeric ones and its bounds are single values; otherwise
+ * null (string sizes, vectors and custom handlers are not in the data).
+ */
+function fromKernelData(key: string, version: string): Spec | null {
+  const fact = kernelKeyFact(key, version);
+  if (!fact) return null;
+  if (fact.readOnly) return { handler: 'read_only' };
+  // A custom handler (addrconf_sysctl_forward…) may check more than the proc_do* it calls.
+  const name = fact.handler as HandlerName | null;
+  if (name === null || !FROM_DATA.has(name)) return null;
+  if ((fact.min ?? '').includes(' ') || (fact.max ?? '').includes(' ')) return null;
+  // The compact data drops a bound it could not resolve to a constant (kernel.pid_max's
+  // extra1 = &pid_max_min): a *_minmax handler is trusted only with both bounds known.
+  if (name !== 'proc_dointvec' && name !== 'proc_douintvec' && (fact.min === undefined || fact.max === undefined)) return null;
+  return { handler: name, ...(fact.min !== undefined ? { min: fact.min } : {}), ...(fact.max !== undefined ? { max: fact.max } : {}) };
 }
 
 /**
@@ -743,6 +769,8 @@ export function handlerSpecFor(key: string, version: string | null, opts: { hz?:
   }
   const dev = devinetKey(key);
   if (dev) return withHz(dev[1] === 'mc_forwarding' ? { handler: 'read_only' } : int, 'kernel-source');
-  const cat = fromCatalogue(key);
+  const extracted = version === null ? null : fromKernelData(key, version);
+  if (extracted) return withHz(extracted, 'kernel-source');
+  const cat = fromCatalogue(key, version);
   return cat ? withHz(cat, 'catalogue') : null;
 }

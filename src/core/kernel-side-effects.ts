@@ -1,148 +1,137 @@
-// Keys a write changes besides its own: the kernel copies and resets per-interface
-// IPv4 settings. Pure. Read in linux 6.18.32 net/ipv4/devinet.c and
-// include/linux/inetdevice.h (codesnas/linux-6.18.y @e3187436e):
+// What else the kernel changes when one sysctl is written. A few handlers do more
+// than store the value: they copy it to other entries, and one resets an entry to
+// a different value. knobs must know, to show it in the plan, to journal the
+// before-values of everything a write can change, and to restore them on rollback.
 //
-// - Every per-interface setting has a "written" bit (ipv4_devconf.state).
-//   devinet_conf_proc sets it on every write that reaches the handler, even a
-//   rejected one, and a write to net.ipv4.conf.default.X copies default's X
-//   (after the write) to every interface whose X bit is not set
-//   (devinet_copy_dflt_conf). So `conf.*.rp_filter = 2` with
-//   `-net.ipv4.conf.lo.rp_filter` still leaves lo at 2: the glob writes default,
-//   and lo, never written, gets the copy.
-// - A new interface copies default's values AND bits (inetdev_init: memcpy of
-//   devconf_dflt), and a new network namespace copies init_net's all/default
-//   (devinet_init_net), bits included.
-// - forwarding is handled by devinet_sysctl_forward, which sets no bit and copies
-//   nothing for default. When net.ipv4.conf.all.forwarding changes (it is the
-//   same int as net.ipv4.ip_forward), inet_forward_change sets
-//   all.accept_redirects = !on, default.forwarding = on, and every interface's
-//   forwarding = on, marking it written (IN_DEV_CONF_SET → ipv4_devconf_set).
-// - The five "flushing" settings (disable_xfrm, disable_policy,
-//   promote_secondaries, route_localnet, drop_unicast_in_l2_multicast) go
-//   through ipv4_doint_and_flush: no bit, no copy.
-// Not modelled: IPv6 (addrconf_fixup_forwarding, disable_ipv6), neighbour
-// tables (neigh_proc_update copies net.ipv4.neigh.default.* the same way).
+// Verified in Linux 6.18.32 (codesnas/linux-6.18.y e3187436ea95); the IPv4 part is
+// the same in 3.10.99, 4.19.78, 5.4.286 and 5.10.89 (net/ipv4/devinet.c):
+//  - net/ipv4/devinet.c devinet_sysctl_forward(): a write that changes
+//    conf/all/forwarding (`ip_forward` is the same int: ctl_forward_entry's .data is
+//    devconf_all's FORWARDING) calls inet_forward_change(), which sets
+//    conf/all/accept_redirects = !on, conf/default/forwarding = on and
+//    conf/<every interface>/forwarding = on. Writing the value it already has does
+//    nothing (`*valp != val`). Writing conf/<if>/forwarding or conf/default/forwarding
+//    changes nothing else.
+//  - devinet_conf_proc() (every DEVINET_SYSCTL_RW_ENTRY): a write to conf/default/X
+//    copies the value to conf/<if>/X of every interface whose X was never written
+//    explicitly (devinet_copy_dflt_conf, a `state` bit per entry that /proc/sys does
+//    not show), so knobs can only say "may change". The FLUSHING entries
+//    (disable_xfrm, disable_policy, promote_secondaries, route_localnet,
+//    drop_unicast_in_l2_multicast) use ipv4_doint_and_flush and copy nothing.
+//  - net/ipv6/addrconf.c addrconf_fixup_forwarding(): conf/all/forwarding sets
+//    conf/default/forwarding and every interface's forwarding; writing 0 also resets
+//    every interface's force_forwarding (6.17+, where that key exists). The same
+//    "all → default + every interface" for disable_ipv6 (addrconf_disable_ipv6),
+//    ignore_routes_with_linkdown (addrconf_fixup_linkdown) and addr_gen_mode; all →
+//    every interface for force_forwarding. IPv6 conf/default/X is not copied to
+//    existing interfaces.
+// Pure: the caller supplies the interface names (the entries of proc/sys/net/ipv{4,6}/conf).
 
-import { DEVINET_ATTRS, devinetKey } from './kernel-handlers.js';
-
-const FLUSHING = new Set(['disable_xfrm', 'disable_policy', 'promote_secondaries', 'route_localnet', 'drop_unicast_in_l2_multicast']);
-/** Settings handled by devinet_conf_proc: written bit and copy from default. */
-const COPIED = new Set<string>(DEVINET_ATTRS.filter((a) => a !== 'forwarding' && a !== 'mc_forwarding' && !FLUSHING.has(a)));
-
-export const IP_FORWARD = 'net.ipv4.ip_forward';
-export const ALL_FORWARDING = 'net.ipv4.conf.all.forwarding';
-
-/** What the model needs to know about per-interface settings. */
-export interface DevconfView {
-  /** Interfaces under net.ipv4.conf, without `all` and `default`. */
-  interfaces: readonly string[];
-  /** Current value of a key, when known. */
-  value(key: string): string | null | undefined;
-  /** Has this per-interface setting been written since the interface appeared? undefined when unknown. */
-  written(key: string): boolean | undefined;
-}
+import { COPIED_FROM_DEFAULT } from './boot-side-effects.js';
+import { toInt } from './values.js';
 
 export interface SideEffect {
+  /** Key whose value the write can change. */
   key: string;
+  /** The value the kernel gives it. */
   value: string;
-  /** False when the change depends on a written bit knobs cannot see (a live host). */
+  /** True when the kernel always sets it; false when it depends on state /proc/sys does not show. */
   certain: boolean;
-  /** The kernel function that makes the change, for messages and the journal. */
-  why: 'devinet_copy_dflt_conf' | 'inet_forward_change' | 'same variable';
+  /** The kernel function responsible, for the plan and the journal. */
+  via: string;
 }
 
-/** Keys that name the same kernel variable as `key` (ip_forward is conf.all.forwarding). */
-export function aliasesOf(key: string): string[] {
-  if (key === IP_FORWARD) return [ALL_FORWARDING];
-  if (key === ALL_FORWARDING) return [IP_FORWARD];
-  return [];
+export interface Interfaces {
+  /** Interface names under net/ipv4/conf (without all and default), as key components (`.` written `/`). */
+  ipv4: readonly string[];
+  ipv6: readonly string[];
+}
+
+/** Entries of net/ipv4/conf/* handled by devinet_conf_proc (copied from default to interfaces). */
+export const IPV4_COPIED_FROM_DEFAULT: readonly string[] = [...COPIED_FROM_DEFAULT];
+
+/** net/ipv6/conf/all/X written → default/X (when listed) and every interface's X. */
+const IPV6_ALL_PROPAGATES: Record<string, { toDefault: boolean; via: string }> = {
+  forwarding: { toDefault: true, via: 'addrconf_fixup_forwarding (net/ipv6/addrconf.c)' },
+  disable_ipv6: { toDefault: true, via: 'addrconf_disable_ipv6 (net/ipv6/addrconf.c)' },
+  ignore_routes_with_linkdown: { toDefault: true, via: 'addrconf_fixup_linkdown (net/ipv6/addrconf.c)' },
+  addr_gen_mode: { toDefault: true, via: 'addrconf_sysctl_addr_gen_mode (net/ipv6/addrconf.c)' },
+  force_forwarding: { toDefault: false, via: 'addrconf_force_forward_change (net/ipv6/addrconf.c)' },
+};
+
+const IP_FORWARD = 'net.ipv4.ip_forward';
+const ALL_FORWARDING = 'net.ipv4.conf.all.forwarding';
+const INET_FORWARD_CHANGE = 'inet_forward_change (net/ipv4/devinet.c)';
+
+/** Does writing `key` ever change another key? (Cheap test before listing interfaces.) */
+export function hasSideEffects(key: string): boolean {
+  if (key === IP_FORWARD || key === ALL_FORWARDING) return true;
+  const v4 = /^net\.ipv4\.conf\.default\.([^.]+)$/.exec(key);
+  if (v4) return IPV4_COPIED_FROM_DEFAULT.includes(v4[1]!);
+  const v6 = /^net\.ipv6\.conf\.all\.([^.]+)$/.exec(key);
+  return v6 !== null && Object.hasOwn(IPV6_ALL_PROPAGATES, v6[1]!);
 }
 
 /**
- * The written bits a write attempt sets (before any value check), as keys:
- * devinet_conf_proc marks the setting it writes.
+ * Keys the kernel changes when `value` is written to `key`, besides `key` itself.
+ * `previous` is the value before the write (null: unknown, assume it changes);
+ * `exists` says whether a key exists on this host (interface entries vary by kernel).
  */
-export function writtenMarks(key: string): string[] {
-  const dev = devinetKey(key);
-  return dev && COPIED.has(dev[1]) ? [key] : [];
-}
-
-function truthy(v: string): boolean {
-  return /^-?\d+$/.test(v.trim()) ? BigInt(v.trim()) !== 0n : v.trim() !== '';
-}
-
-/**
- * What a write to `key` that reached its handler changes elsewhere. `before` and
- * `after` are the key's values around the write (equal when it was rejected).
- * The caller applies the written bits of writtenMarks() itself, before calling.
- */
-export function sideEffectsOfWrite(key: string, write: { before?: string | null; after: string }, view: DevconfView): SideEffect[] {
+export function writeSideEffects(
+  key: string,
+  value: string,
+  previous: string | null,
+  ifaces: Interfaces,
+  exists: (key: string) => boolean = () => true,
+): SideEffect[] {
   const out: SideEffect[] = [];
-  for (const alias of aliasesOf(key)) out.push({ key: alias, value: write.after, certain: true, why: 'same variable' });
+  const add = (k: string, v: string, certain: boolean, via: string) => {
+    if (k !== key && exists(k)) out.push({ key: k, value: v, certain, via });
+  };
+  const n = toInt(value);
+  const unchanged = previous !== null && toInt(previous) !== undefined && toInt(previous) === n;
 
-  const dev = devinetKey(key);
-  const isForwarding = key === IP_FORWARD || (dev !== null && dev[1] === 'forwarding');
-  if (isForwarding) {
-    const iface = key === IP_FORWARD ? 'all' : dev![0];
-    const changed = write.before === undefined || write.before === null || write.before.trim() !== write.after.trim();
-    if (iface !== 'all' || !changed) return out;
-    const on = write.after.trim();
-    out.push({ key: 'net.ipv4.conf.all.accept_redirects', value: truthy(on) ? '0' : '1', certain: true, why: 'inet_forward_change' });
-    out.push({ key: 'net.ipv4.conf.default.forwarding', value: on, certain: true, why: 'inet_forward_change' });
-    for (const i of view.interfaces) out.push({ key: `net.ipv4.conf.${i}.forwarding`, value: on, certain: true, why: 'inet_forward_change' });
+  if (key === IP_FORWARD || key === ALL_FORWARDING) {
+    if (n === undefined || unchanged) return out;
+    const on = String(n);
+    add(key === IP_FORWARD ? ALL_FORWARDING : IP_FORWARD, on, true, 'the same int (devinet_sysctl_forward, net/ipv4/devinet.c)');
+    add('net.ipv4.conf.all.accept_redirects', n === 0 ? '1' : '0', true, INET_FORWARD_CHANGE);
+    add('net.ipv4.conf.default.forwarding', on, true, INET_FORWARD_CHANGE);
+    for (const i of ifaces.ipv4) add(`net.ipv4.conf.${i}.forwarding`, on, true, INET_FORWARD_CHANGE);
     return out;
   }
 
-  if (dev && dev[0] === 'default' && COPIED.has(dev[1])) {
-    for (const i of view.interfaces) {
-      const k = `net.ipv4.conf.${i}.${dev[1]}`;
-      const w = view.written(k);
-      if (w === true) continue;
-      out.push({ key: k, value: write.after, certain: w === false, why: 'devinet_copy_dflt_conf' });
+  const v4 = /^net\.ipv4\.conf\.default\.([^.]+)$/.exec(key);
+  if (v4 && IPV4_COPIED_FROM_DEFAULT.includes(v4[1]!)) {
+    // Copied on every write, changed or not, to interfaces that never had their own value written.
+    for (const i of ifaces.ipv4) add(`net.ipv4.conf.${i}.${v4[1]}`, value, false, 'devinet_copy_dflt_conf (net/ipv4/devinet.c)');
+    return out;
+  }
+
+  const v6 = /^net\.ipv6\.conf\.all\.([^.]+)$/.exec(key);
+  const rule = v6 ? IPV6_ALL_PROPAGATES[v6[1]!] : undefined;
+  if (v6 && rule) {
+    const entry = v6[1]!;
+    if (rule.toDefault) add(`net.ipv6.conf.default.${entry}`, value, true, rule.via);
+    for (const i of ifaces.ipv6) add(`net.ipv6.conf.${i}.${entry}`, value, true, rule.via);
+    if (entry === 'forwarding' && n === 0) {
+      for (const i of ifaces.ipv6) add(`net.ipv6.conf.${i}.force_forwarding`, '0', true, rule.via);
     }
   }
   return out;
 }
 
-/** Bits inet_forward_change sets: every interface's forwarding. */
-export function forwardChangeMarks(effects: readonly SideEffect[]): string[] {
-  return effects.filter((e) => e.why === 'inet_forward_change' && /^net\.ipv4\.conf\.[^.]+\.forwarding$/.test(e.key) && !e.key.startsWith('net.ipv4.conf.default.')).map((e) => e.key);
+/** Interface names from the entries of a conf directory (`eth0.200` → `eth0/200`, as in keys). */
+export function interfaceNames(confEntries: readonly string[]): string[] {
+  return confEntries.filter((n) => n !== 'all' && n !== 'default').map((n) => n.replace(/\./g, '/'));
 }
 
-/**
- * What a per-interface IPv4 setting holds before anything writes it: the
- * compiled ipv4_devconf (all) and ipv4_devconf_dflt (default, and every
- * interface, which copies default when it appears) of devinet.c 6.18.32.
- * Loopback also gets disable_xfrm and disable_policy = 1 (inetdev_event).
- */
-export function devconfDefault(key: string): string | undefined {
-  const dev = devinetKey(key);
-  if (!dev) return undefined;
-  const [iface, attr] = dev;
-  const ones = ['accept_redirects', 'send_redirects', 'secure_redirects', 'shared_media', 'arp_evict_nocarrier'];
-  if (ones.includes(attr)) return '1';
-  if (attr === 'accept_source_route') return iface === 'all' ? '0' : '1';
-  if (attr === 'igmpv2_unsolicited_report_interval') return '10000';
-  if (attr === 'igmpv3_unsolicited_report_interval') return '1000';
-  if (iface === 'lo' && (attr === 'disable_xfrm' || attr === 'disable_policy')) return '1';
-  return '0';
-}
-
-/**
- * A view of a live host from its facts, for callers that write at runtime
- * (the applier's journal records the before-values of every key a write may
- * change). Interfaces are those facts name; whether an interface's setting was
- * ever written is unknown, so copies from conf.default come back `certain: false`.
- */
-export function devconfViewFromFacts(facts: { sysctl: Record<string, { live: string | null }> }): DevconfView {
-  const ifaces = new Set<string>();
-  for (const key of Object.keys(facts.sysctl)) {
-    const dev = devinetKey(key);
-    if (dev && dev[0] !== 'all' && dev[0] !== 'default') ifaces.add(dev[0]);
-  }
-  return {
-    interfaces: [...ifaces].sort(),
-    value: (key) => facts.sysctl[key]?.live ?? undefined,
-    written: () => undefined,
-  };
+/** Globs of the keys a write of `key` can change (for reading them before a plan is made). */
+export function sideEffectGlobs(key: string): string[] {
+  if (key === IP_FORWARD || key === ALL_FORWARDING) return [IP_FORWARD, ALL_FORWARDING, 'net.ipv4.conf.all.accept_redirects', 'net.ipv4.conf.*.forwarding'];
+  const v4 = /^net\.ipv4\.conf\.default\.([^.]+)$/.exec(key);
+  if (v4 && IPV4_COPIED_FROM_DEFAULT.includes(v4[1]!)) return [`net.ipv4.conf.*.${v4[1]}`];
+  const v6 = /^net\.ipv6\.conf\.all\.([^.]+)$/.exec(key);
+  if (v6 && Object.hasOwn(IPV6_ALL_PROPAGATES, v6[1]!)) return [`net.ipv6.conf.*.${v6[1]}`, ...(v6[1] === 'forwarding' ? ['net.ipv6.conf.*.force_forwarding'] : [])];
+  return [];
 }

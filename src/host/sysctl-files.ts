@@ -18,7 +18,7 @@ import {
   type ProcTree,
 } from '../core/boot-order.js';
 import { defaultFor } from '../core/catalog.js';
-import { devconfDefault } from '../core/kernel-side-effects.js';
+import { devconfDefault } from '../core/boot-side-effects.js';
 import { fold } from '../core/values.js';
 import type { BootSource, Loader, RejectedLine, SysctlConfEntry, SysctlConfFile, SysctlConfigFacts } from '../core/types.js';
 

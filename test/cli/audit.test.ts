@@ -45,7 +45,10 @@ describe('knobs audit', () => {
     const root = fakeRoot({
       kernel: '4.4',
       sysctl: { 'net.ipv4.tcp_tw_recycle': '1' },
-      files: { '/etc/knobs/knobs.ini': '[accept]\nnet/tcp-tw-recycle = lab host, no NAT clients\n' },
+      files: {
+        '/etc/sysctl.d/10-lab.conf': 'net.ipv4.tcp_tw_recycle = 1\n',
+        '/etc/knobs/knobs.ini': '[accept]\nnet/tcp-tw-recycle = lab host, no NAT clients\n',
+      },
     });
     const r = knobs(['audit', '--root', root, '--json']);
     const f = r.json().findings.find((x: any) => x.id === 'net/tcp-tw-recycle');
