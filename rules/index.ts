@@ -26,8 +26,8 @@ import profileSysctlTarget from './profile/sysctl-target.js';
 import socketsCloseWait from './sockets/close-wait.js';
 import sysctlDrift from './sysctl/drift.js';
 import sysctlLoaderDisagreement from './sysctl/loader-disagreement.js';
-import sysctlRejectedLine from './sysctl/rejected-line.js';
 import sysctlNotPersisted from './sysctl/not-persisted.js';
+import sysctlRejectedLine from './sysctl/rejected-line.js';
 
 export const rules: readonly Rule[] = [
   fsFileMax,
@@ -55,6 +55,6 @@ export const rules: readonly Rule[] = [
   socketsCloseWait,
   sysctlDrift,
   sysctlLoaderDisagreement,
-  sysctlRejectedLine,
   sysctlNotPersisted,
+  sysctlRejectedLine,
 ] as unknown as readonly Rule[];
