@@ -27,6 +27,7 @@ import socketsCloseWait from './sockets/close-wait.js';
 import sysctlDrift from './sysctl/drift.js';
 import sysctlLoaderDisagreement from './sysctl/loader-disagreement.js';
 import sysctlNotPersisted from './sysctl/not-persisted.js';
+import sysctlRejectedLine from './sysctl/rejected-line.js';
 
 export const rules: readonly Rule[] = [
   fsFileMax,
@@ -55,4 +56,5 @@ export const rules: readonly Rule[] = [
   sysctlDrift,
   sysctlLoaderDisagreement,
   sysctlNotPersisted,
+  sysctlRejectedLine,
 ] as unknown as readonly Rule[];
