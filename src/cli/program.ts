@@ -136,19 +136,20 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       .action(run(async () => (await import('./commands/history.js')).runHistory));
 
   if (wanted('sockets'))
-    sub('sockets', 'TCP state census, CLOSE_WAIT owners, TIME_WAIT peers, port-exhaustion math')
+    sub('sockets', 'TCP state census, CLOSE_WAIT owners, TIME_WAIT peers, port-exhaustion math, socket findings')
       .option('--top <n>', 'rows per table', int('--top'), 10)
-      .option('--watch [seconds]', 'refresh every SECONDS (default 2) until Ctrl+C')
-      .option('--json', 'print one JSON document')
+      .option('--watch [seconds]', 'refresh every SECONDS (0.1 to 86400, default 2) until Ctrl+C or stdout closes')
+      .option('--json', 'print one JSON document (with --watch: one per line)')
       .option('--source <from>', 'auto (netlink sock_diag on the live host, else /proc), netlink or proc', 'auto')
+      .addOption(new Option('--fail-on <severity>', 'exit 2 when a socket finding reaches this severity (default: never)').choices(SEVERITY_CHOICES))
       .action(
         run(async () => {
-          const { runSockets } = await import('./commands/sockets.js');
-          return ((o: { watch?: string | true; root: string; top: number; json?: boolean; source: string }, io: Io) => {
-            const watch = o.watch === undefined ? undefined : o.watch === true ? 2 : Number(o.watch);
-            if (watch !== undefined && !(watch > 0)) throw new InvalidArgumentError('--watch takes a number of seconds > 0');
+          const { parseWatchSeconds, runSockets } = await import('./commands/sockets.js');
+          return ((o: { watch?: string | true; root: string; top: number; json?: boolean; source: string; failOn?: string }, io: Io) => {
+            const watch = o.watch === undefined ? undefined : parseWatchSeconds(o.watch);
             const source = o.source as SocketsOptions['source'];
-            return runSockets({ root: o.root, top: o.top, json: Boolean(o.json), source, ...(watch !== undefined ? { watch } : {}) }, io);
+            const failOn = o.failOn as SocketsOptions['failOn'];
+            return runSockets({ root: o.root, top: o.top, json: Boolean(o.json), source, ...(watch !== undefined ? { watch } : {}), ...(failOn ? { failOn } : {}) }, io);
           }) as never;
         }),
       );

@@ -8,7 +8,8 @@ import type { HostFacts, KernelFacts, SysctlFact } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
 import { readPamLimits, readSelfLimits } from './limits.js';
 import { collectProcessFacts } from './processes.js';
-import { collectSocketCensus, toSocketFacts, unavailableSocketFacts } from './sockets.js';
+import { toSocketFacts, unavailableSocketFacts } from '../core/socket-census.js';
+import { collectSocketCensus } from './sockets.js';
 import { configuredKeys, expandSysctlGlob, readSysctlConfig } from './sysctl-files.js';
 import { readLive } from './sysctl-live.js';
 

@@ -11,7 +11,12 @@ export interface KnobsConfig {
   accept: Record<string, string>;
 }
 
-export function loadConfig(host: HostFs, knownRuleIds: readonly string[]): KnobsConfig {
+/**
+ * `knownRuleIds`: the ids an accept line may name, or a test for them (`knobs sockets`
+ * loads only its own rules, and leaves the other ids to the commands that know them).
+ */
+export function loadConfig(host: HostFs, knownRuleIds: readonly string[] | ((id: string) => boolean)): KnobsConfig {
+  const known = typeof knownRuleIds === 'function' ? knownRuleIds : (id: string) => knownRuleIds.includes(id);
   const text = host.readText(CONFIG_PATH);
   if (text === null) return { accept: {} };
   const parsed = ini.parse(text) as Record<string, unknown>;
@@ -20,7 +25,7 @@ export function loadConfig(host: HostFs, knownRuleIds: readonly string[]): Knobs
   if (section && typeof section === 'object') {
     for (const [id, reason] of Object.entries(section as Record<string, unknown>)) {
       const line = text.split(/\r?\n/).findIndex((l) => l.trim().startsWith(id)) + 1 || null;
-      if (!knownRuleIds.includes(id)) throw inputError(CONFIG_PATH, line, id, 'unknown rule id in [accept]; see `knobs explain <rule-id>`');
+      if (!known(id)) throw inputError(CONFIG_PATH, line, id, 'unknown rule id in [accept]; see `knobs explain <rule-id>`');
       const why = String(reason).trim();
       if (!why || why === 'true') throw inputError(CONFIG_PATH, line, id, 'an accepted finding needs a reason: <rule-id> = <why this host accepts it>');
       accept[id] = why;
