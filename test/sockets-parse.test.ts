@@ -639,6 +639,29 @@ describe('knobs sockets command', () => {
     expect(docs[1].schemaVersion).toBe(1);
   });
 
+  it('--watch with --fail-on exits with the code of the last refresh shown', async () => {
+    const run = async (calm: 'first' | 'second') => {
+      const root = tempRoot();
+      const quiet = () => {
+        fs.writeFileSync(path.join(root, 'proc/net/netstat'), '');
+        fs.writeFileSync(path.join(root, 'proc/sys/net/ipv4/tcp_max_tw_buckets'), '262144\n');
+      };
+      const loud = () => fs.cpSync(path.join(FIXTURE, 'proc'), path.join(root, 'proc'), { recursive: true });
+      if (calm === 'first') quiet();
+      const io = captureIo(false);
+      const ac = new AbortController();
+      afterOutput(io, (n) => {
+        if (n === 1) (calm === 'first' ? loud : quiet)();
+        if (n === 2) ac.abort();
+      });
+      const code = await runSockets({ root, top: 3, json: true, watch: 0.1, failOn: 'warning', signal: ac.signal }, io);
+      const docs = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      return { code, warnings: docs.map((d) => d.advice.filter((a: { severity: string }) => a.severity === 'warning').length) };
+    };
+    expect(await run('first')).toEqual({ code: 2, warnings: [0, 3] });
+    expect(await run('second')).toEqual({ code: 0, warnings: [3, 0] });
+  });
+
   it('--watch stops on SIGINT with exit 0', async () => {
     const root = tempRoot();
     const io = captureIo(false);
