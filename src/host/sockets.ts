@@ -484,6 +484,22 @@ export function readListeningSockets(hfs: HostFs, transport?: DiagTransport): Ma
 
 /** Reads the socket tables and what the census needs around them, and takes the census. */
 export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): SocketCensus {
+  return collectSocketView(hfs, opts, []).census;
+}
+
+/** The census, and the facts the socket rules judge. */
+export interface SocketView {
+  census: SocketCensus;
+  facts: HostFacts;
+}
+
+/**
+ * The census and, for the rules under rules/sockets/, the facts around it: the
+ * census in facts.sockets.census, this kernel, and the live values of `ruleKeys`
+ * (each sysctl read once, for the census and the rules). Nothing else of the host
+ * is read (no sysctl.d, no limits): the facts are for rules that judge sockets.
+ */
+export function collectSocketView(hfs: HostFs, opts: CensusOptions, ruleKeys: readonly string[]): SocketView {
   const t0 = nowMs();
   const scan = readSocketTables(hfs, opts.source ?? 'auto', opts.diagTransport);
   const ownerScan = opts.owners === false ? { owners: new Map<number, number[]>(), uninspectable: [] } : findSocketOwners(hfs, ownerInodes(scan.acc));
@@ -491,8 +507,10 @@ export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): Sock
   for (const pids of ownerScan.owners.values()) {
     for (const pid of pids) if (!processes.has(pid)) processes.set(pid, { comm: readComm(hfs, String(pid)), cmdline: readCmdline(hfs, String(pid)) });
   }
-  const sysctl: Record<string, string | null> = {};
-  for (const key of CENSUS_SYSCTLS) sysctl[key] = readSysctl(hfs, key);
+  const sysctl: Record<string, SysctlFact> = {};
+  for (const key of new Set([...CENSUS_SYSCTLS, ...ruleKeys])) sysctl[key] = { ...readLive(hfs, key), boot: null };
+  const release = (safeText(hfs, 'proc/sys/kernel/osrelease') ?? '').trim();
+  const kernel = { release: release || 'unknown', version: release ? coerceKernelVersion(release) : null };
   const census = buildCensus({
     tally: scan.acc,
     top: opts.top ?? 10,
@@ -504,12 +522,21 @@ export function collectSocketCensus(hfs: HostFs, opts: CensusOptions = {}): Sock
     owners: ownerScan.owners,
     uninspectable: ownerScan.uninspectable,
     processes,
-    sysctl,
+    sysctl: Object.fromEntries(CENSUS_SYSCTLS.map((key) => [key, sysctl[key]!.live])),
     counters: readCounters(hfs, scan.sockstat),
-    kernelVersion: readKernelVersion(hfs),
+    kernelVersion: kernel.version,
   });
   census.elapsedMs = Math.round((nowMs() - t0) * 10) / 10;
-  return census;
+  const ruleSysctl: Record<string, SysctlFact> = {};
+  for (const key of ruleKeys) ruleSysctl[key] = sysctl[key]!;
+  const facts: HostFacts = {
+    kernel,
+    sysctl: ruleSysctl,
+    sysctlConfig: { loader: hfs.exists('run/systemd/system') ? 'systemd' : 'procps', files: [], disagreements: [] },
+    limits: { self: {}, pam: [] },
+    sockets: toSocketFacts(census, true),
+  };
+  return { census, facts };
 }
 
 /** sockstat, sockstat6 (read with the tables) and the TcpExt counters the census surfaces. */
@@ -528,44 +555,10 @@ function readCounters(hfs: HostFs, texts: SockstatTexts): Record<string, number>
   return counters;
 }
 
-function readSysctl(hfs: HostFs, key: string): string | null {
-  try {
-    const t = hfs.readText(`proc/sys/${key.replace(/\./g, '/')}`);
-    return t === null ? null : t.trim().replace(/\s+/g, ' ');
-  } catch {
-    return null;
-  }
-}
-
-function readKernelVersion(hfs: HostFs): string | null {
-  const release = safeText(hfs, 'proc/sys/kernel/osrelease')?.trim();
-  return release ? coerceKernelVersion(release) : null;
-}
-
 function safeText(hfs: HostFs, p: string): string | null {
   try {
     return hfs.readText(p);
   } catch {
     return null;
   }
-}
-
-// ---- facts for the socket rules ------------------------------------------------------
-
-/**
- * What rules/sockets/* judge: the census in facts.sockets.census, this kernel, and
- * the live values of `keys` (the rules' keys). Nothing else of the host is read
- * (no sysctl.d, no limits): only rules that need the census are meant for it.
- */
-export function socketRuleFacts(hfs: HostFs, census: SocketCensus, keys: readonly string[]): HostFacts {
-  const release = (safeText(hfs, 'proc/sys/kernel/osrelease') ?? '').trim();
-  const sysctl: Record<string, SysctlFact> = {};
-  for (const key of keys) sysctl[key] = { ...readLive(hfs, key), boot: null };
-  return {
-    kernel: { release: release || 'unknown', version: release ? coerceKernelVersion(release) : null },
-    sysctl,
-    sysctlConfig: { loader: hfs.exists('run/systemd/system') ? 'systemd' : 'procps', files: [], disagreements: [] },
-    limits: { self: {}, pam: [] },
-    sockets: toSocketFacts(census, true),
-  };
 }

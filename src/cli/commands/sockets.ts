@@ -11,7 +11,7 @@ import { fmtN, type SocketCensus, type Uninspectable } from '../../core/socket-c
 import { SEVERITIES, TCP_STATES, type Finding, type Severity, type TcpState } from '../../core/types.js';
 import { UserError } from '../../errors.js';
 import { HostFs } from '../../host/host-fs.js';
-import { SOCKET_SOURCES, collectSocketCensus, nowMs, socketRuleFacts, type SocketSourceOption } from '../../host/sockets.js';
+import { SOCKET_SOURCES, collectSocketView, nowMs, type SocketSourceOption } from '../../host/sockets.js';
 import { loadConfig } from '../../profiles/config.js';
 import { EXIT } from '../exit-codes.js';
 import { SCHEMA_VERSION, printJson, widthOf, type Io } from '../io.js';
@@ -98,19 +98,18 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
   }
 
   const sample = (): SocketsSample => {
-    let census: SocketCensus;
+    let view: ReturnType<typeof collectSocketView>;
     try {
       // Synchronous on purpose: procfs returns ~4 KiB per read() and netlink one
       // datagram (≤ 32 KiB), so thread-pool reads would cost a round trip each
       // (measured on procfs: 3× slower than readSync).
-      census = collectSocketCensus(hfs, { top: opts.top, source });
+      view = collectSocketView(hfs, { top: opts.top, source }, ruleKeys);
     } catch (err) {
       if (err instanceof UserError) throw err;
       throw new UserError((err as Error).message);
     }
-    if (census.error !== null) throw new UserError(census.error);
-    const facts = socketRuleFacts(hfs, census, ruleKeys);
-    return { census, findings: evaluate(facts, EMPTY_PROFILE, SOCKET_RULES, { accept }).findings };
+    if (view.census.error !== null) throw new UserError(view.census.error);
+    return { census: view.census, findings: evaluate(view.facts, EMPTY_PROFILE, SOCKET_RULES, { accept }).findings };
   };
   const exitFor = (s: SocketsSample) => (opts.failOn !== undefined && failing(s.findings, opts.failOn).length > 0 ? EXIT.findings : EXIT.ok);
 
