@@ -4,6 +4,7 @@
 #   ss, ip (iproute2)  netstat (net-tools)  sysctl (procps)  unshare, prlimit (util-linux)
 #   gcc (bench socket generator)  python3 (namespace helpers)  jq  /usr/bin/time (time)
 #   make, g++ (with gcc and python3: node-gyp building the sock_diag addon at npm ci)
+#   tmux, less (the wizard driven in a real 80x24 terminal, its pager)
 set -eu
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -18,6 +19,8 @@ need g++ g++
 need make make
 need python3 python3
 need jq jq
+need tmux tmux
+need less less
 [ -x /usr/bin/time ] || missing="$missing time"
 if [ -z "$missing" ]; then
   exit 0

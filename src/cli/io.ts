@@ -17,6 +17,8 @@ export interface Io {
   width?: number;
   /** stdout's reader has gone (a write failed with EPIPE): a command that loops (`--watch`) stops. */
   readonly stdoutClosed?: boolean;
+  /** Rows of the terminal (interactive commands page by it); unknown when undefined. */
+  rows?: number;
 }
 
 /** The reader of stdout went away (`knobs explain … | head -1`). */
@@ -71,6 +73,9 @@ export function nodeIo(): Io {
     },
     get stdoutClosed() {
       return stdoutGone;
+    },
+    get rows() {
+      return stdoutTTY() ? process.stdout.rows : undefined;
     },
     env,
   };

@@ -36,6 +36,7 @@ export const EXAMPLES: Record<string, string> = {
   sockets: 'knobs sockets --top 5 --watch 2',
   limits: 'knobs limits --user www-data --service nginx',
   wizard: 'knobs wizard',
+  recommend: 'knobs recommend --json',
 };
 
 /**
@@ -162,8 +163,14 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       .option('--json', 'print one JSON document')
       .action(run(async () => (await import('./commands/limits.js')).runLimits));
 
+  if (wanted('recommend'))
+    sub('recommend', 'the roles this host looks like, each with its evidence (like tuned-adm recommend)')
+      .option('--facts <file>', 'judge a snapshot from `knobs facts --json` instead of the live host')
+      .option('--json', 'print one JSON document')
+      .action(run(async () => (await import('./commands/recommend.js')).runRecommend));
+
   if (wanted('wizard'))
-    sub('wizard', 'interactive: read the host, choose roles, review findings and the diff, apply with a journal')
+    sub('wizard', 'interactive, over SSH: what knobs sees, roles with evidence, trade-off questions, each change, the diff, apply')
       .action(run(async () => (await import('./commands/wizard.js')).runWizard));
 
   return program;

@@ -53,6 +53,8 @@ export interface PlanInput {
   /** Rule ids that exist, so old rule lines of removed rules are dropped. */
   ruleIds: readonly string[];
   only: readonly string[];
+  /** Keys to leave exactly as they are, as --only leaves keys it does not match (the wizard's skipped changes). */
+  except?: readonly string[];
   services: readonly string[];
   managed: ManagedState;
   /** Current LimitNOFILE of each service as systemd would start it, for `from`. */
@@ -144,13 +146,15 @@ export function computePlan(input: PlanInput): Plan {
     refusals: [],
     followUps: [],
   };
-  const allowed = makeOnlyMatcher(input.only);
+  const only = makeOnlyMatcher(input.only);
+  const except = new Set(input.except ?? []);
+  const allowed = (key: string) => only(key) && !except.has(key);
   const sysctl = desiredSysctl(input, allowed, plan);
   planSysctlFile(input, sysctl, plan);
   planRuntime(input, sysctl, plan);
   const nrOpen = effectiveNrOpen(input.facts, sysctl);
   planLimitsFile(input, allowed, nrOpen, plan);
-  planDropIns(input, allowed, nrOpen, plan);
+  planDropIns(input, only, nrOpen, plan);
   return plan;
 }
 

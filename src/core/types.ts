@@ -165,6 +165,67 @@ export interface HostFacts {
   sysctlConfig: SysctlConfigFacts;
   limits: LimitsFacts;
   sockets: SocketFacts;
+  /** What kind of machine this is (absent in old snapshots; see src/host/system.ts). */
+  system?: SystemFacts;
+  /** What runs here: listeners and their processes, busiest destinations (see src/host/workload.ts). */
+  workload?: WorkloadFacts;
+}
+
+// ---- what kind of host, what it does (knobs recommend, the wizard) -------------
+
+export interface SystemFacts {
+  /** /etc/os-release (or /usr/lib/os-release) as key → value; null when neither exists. */
+  osRelease: Record<string, string> | null;
+  /** First field of /proc/uptime, seconds; null when unreadable. */
+  uptimeSeconds: number | null;
+  /** Those of the paths in ENVIRONMENT_PATHS (src/core/recommend.ts) that exist on this host. */
+  present: string[];
+  /** /proc/1/cgroup as read (the cgroup of PID 1 names a container runtime when inside one). */
+  initCgroup: string | null;
+  /** /run/systemd/container: what systemd detected it runs in (`docker`, `lxc`, `systemd-nspawn`…). */
+  containerManager: string | null;
+  /** Network interface names from /proc/net/dev. */
+  interfaces: string[];
+}
+
+export interface ServiceProcess {
+  pid: number;
+  comm: string | null;
+  /** systemd unit from proc/<pid>/cgroup. */
+  unit: string | null;
+  nofile: RLimit | null;
+  /** Entries in proc/<pid>/fd; null when not inspectable. */
+  open: number | null;
+}
+
+/** A listening TCP port and the processes that hold its sockets. */
+export interface ListeningService {
+  port: number;
+  /** Bound addresses (`0.0.0.0`, `[::]`, `127.0.0.1`). */
+  addresses: string[];
+  /** Owners (empty when they could not be inspected). */
+  processes: ServiceProcess[];
+}
+
+/** Connections this host opened to one remote ip:port. */
+export interface Destination {
+  peer: string;
+  /** Sockets towards it that are not in TIME_WAIT (ESTABLISHED, SYN_SENT, closing). */
+  open: number;
+  /** TIME_WAIT towards it: this host closed first. */
+  timeWait: number;
+  /** Distinct local ports in use towards it (every outgoing state). */
+  localPorts: number;
+}
+
+export interface WorkloadFacts {
+  listeners: ListeningService[];
+  /** Busiest outgoing destinations first. */
+  outbound: Destination[];
+  /** Processes holding CLOSE_WAIT sockets, most first. */
+  closeWait: { pid: number; comm: string | null; count: number }[];
+  /** TIME_WAIT sockets on listening ports: this host served and closed first. */
+  incomingTimeWait: number;
 }
 
 // ---- profiles -------------------------------------------------------------

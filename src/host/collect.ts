@@ -12,6 +12,8 @@ import { toSocketFacts, unavailableSocketFacts } from '../core/socket-census.js'
 import { collectSocketCensus } from './sockets.js';
 import { configuredKeys, expandSysctlGlob, readSysctlConfig } from './sysctl-files.js';
 import { readLive } from './sysctl-live.js';
+import { readSystemFacts } from './system.js';
+import { workloadFacts } from './workload.js';
 
 export function readKernel(fs: HostFs): KernelFacts {
   const release = (fs.readText('/proc/sys/kernel/osrelease') ?? '').trim();
@@ -23,6 +25,8 @@ export interface CollectOptions {
   keys?: readonly string[];
   /** Skip the socket table (commands that do not need it). */
   sockets?: boolean;
+  /** Also what kind of host this is and what runs on it (recommend, wizard, facts): names socket owners. */
+  workload?: boolean;
 }
 
 export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFacts {
@@ -43,7 +47,7 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
     sysctl[key] = { ...live, boot: b?.boot ?? null, ...(b && b.shadowed.length ? { shadowed: b.shadowed } : {}) };
   }
 
-  const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: false });
+  const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: Boolean(options.workload) });
   const listen = new Map((census?.listeners ?? []).map((l) => [l.inode, l.port] as const));
   return {
     kernel,
@@ -55,5 +59,6 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
       ...(options.sockets === false ? {} : { processes: collectProcessFacts(fs, listen) }),
     },
     sockets: census ? toSocketFacts(census) : unavailableSocketFacts(),
+    ...(options.workload ? { system: readSystemFacts(fs), ...(census ? { workload: workloadFacts(fs, census) } : {}) } : {}),
   };
 }

@@ -11,6 +11,7 @@ export type Need =
   | 'unshare -m'
   | 'unshare -m -n'
   | 'tmux'
+  | 'less'
   | 'prlimit'
   | 'setpriv'
   | 'su with pam_limits'
@@ -26,6 +27,7 @@ const PROBES: Record<Need, () => string | null> = {
   'unshare -m': () => (ok('unshare', ['-m', '--propagation', 'private', 'true']) ? null : 'unshare -m fails (needs root)'),
   'unshare -m -n': () => (ok('unshare', ['-m', '-n', '--propagation', 'private', 'true']) ? null : 'unshare -m -n fails (needs root)'),
   tmux: () => (ok('tmux', ['-V']) ? null : 'tmux is not installed'),
+  less: () => (ok('less', ['--version']) ? null : 'less is not installed'),
   prlimit: () => (ok('prlimit', ['--version']) ? null : 'prlimit is not installed'),
   setpriv: () => (ok('setpriv', ['--version']) ? null : 'setpriv is not installed'),
   'su with pam_limits': () => {

@@ -2,6 +2,7 @@
 // step of the wizard. Refuses without --yes when stdin is not a terminal.
 
 import os from 'node:os';
+import path from 'node:path';
 import { preflight } from '../../apply/preflight.js';
 import { executeApply } from '../../apply/transaction.js';
 import { findInterrupted } from '../../apply/history.js';
@@ -10,7 +11,8 @@ import { UserError } from '../../errors.js';
 import type { Plan } from '../../core/planner.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../format/colors.js';
-import { printJson, type Io } from '../io.js';
+import { wrapCommand } from '../format/wrap.js';
+import { printJson, widthOf, type Io } from '../io.js';
 import { buildPlan, hasChanges, planJson, renderPlan, type PlanOptions } from './plan.js';
 import { runFollowUps } from './follow-ups.js';
 
@@ -77,10 +79,20 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   return applyPlan(plan, { root, scope, json: Boolean(opts.json), restart: Boolean(opts.restart) }, io);
 }
 
+/** The exact command that undoes a transaction on this root. */
+export function rollbackCommand(root: string, transaction: string): string {
+  return `knobs ${path.resolve(root) === '/' ? '' : `--root ${shellWord(root)} `}rollback ${transaction}`;
+}
+
+/** A word the shell reads back as is (a path with spaces gets single quotes). */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Execute a computed plan as one transaction and report it; returns the exit code. */
 export async function applyPlan(
   plan: Plan,
-  opts: { root: string; scope: { persist: boolean; runtime: boolean }; json: boolean; restart: boolean },
+  opts: { root: string; scope: { persist: boolean; runtime: boolean }; json: boolean; restart: boolean; onResult?: (r: ApplyResult) => void },
   io: Io,
 ): Promise<number> {
   const c = colorsFor(io);
@@ -94,6 +106,7 @@ export async function applyPlan(
     },
     { root: opts.root },
   );
+  opts.onResult?.(result);
   if (opts.json) printJson(io, resultJson(plan, result));
   switch (result.status) {
     case 'noop':
@@ -102,7 +115,7 @@ export async function applyPlan(
     case 'applied':
       if (!opts.json) {
         io.out(c.green(`Applied transaction ${result.transaction}: ${result.files.length} file(s), ${result.sysctls.length} live value(s).\n`));
-        io.out(`Undo with: knobs rollback ${result.transaction}\n`);
+        io.out(`Undo with:\n${wrapCommand(rollbackCommand(opts.root, result.transaction), widthOf(io))}\n`);
       }
       runFollowUps(opts.root, plan, io, { restart: opts.restart, json: opts.json });
       return EXIT.ok;

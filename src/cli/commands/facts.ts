@@ -4,7 +4,7 @@ import { EXIT } from '../exit-codes.js';
 import { printJson, type Io } from '../io.js';
 
 export async function runFacts(opts: GlobalOptions, io: Io): Promise<number> {
-  const facts = collectFacts(hostFor(opts), { keys: ruleKeys() });
+  const facts = collectFacts(hostFor(opts), { keys: ruleKeys(), workload: true });
   if (opts.json) {
     printJson(io, facts);
     return EXIT.ok;

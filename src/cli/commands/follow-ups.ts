@@ -5,10 +5,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan } from '../../core/planner.js';
-import type { Io } from '../io.js';
+import { wrap } from '../format/wrap.js';
+import { widthOf, type Io } from '../io.js';
 
 export function runFollowUps(root: string, plan: Plan, io: Io, opts: { restart: boolean; json: boolean }): void {
-  const say = (t: string) => (opts.json ? io.err(t) : io.out(t));
+  // Wrapped at the terminal's width (a command in backquotes stays whole).
+  const say = (t: string) => {
+    const text = wrap(t.replace(/\n$/, ''), widthOf(io), '  ') + '\n';
+    return opts.json ? io.err(text) : io.out(text);
+  };
   const units = plan.changes.filter((c) => c.kind === 'systemd').map((c) => c.unit!);
   const systemdRunning = path.resolve(root) === '/' && fs.existsSync('/run/systemd/system');
   if (units.length && systemdRunning) {

@@ -3,6 +3,7 @@
 // nothing would change, 2 when something would, 1 when the plan is unsafe.
 
 import { createTwoFilesPatch } from 'diff';
+import { withChoices, type PlanChoices } from '../../core/choices.js';
 import { evaluate } from '../../core/engine.js';
 import { settlePlan, type Plan } from '../../core/planner.js';
 import type { HostFacts } from '../../core/types.js';
@@ -20,6 +21,8 @@ export interface PlanOptions extends GlobalOptions {
   only?: string;
   service?: string;
   facts?: string;
+  /** The wizard's decisions, change by change (src/core/choices.ts). */
+  choices?: PlanChoices;
 }
 
 export interface PlanContext {
@@ -30,7 +33,8 @@ export interface PlanContext {
 
 export function buildPlan(opts: PlanOptions): PlanContext {
   const host = hostFor(opts);
-  const { profile } = resolveProfiles(host, opts.profile);
+  const { profile: chosen } = resolveProfiles(host, opts.profile);
+  const profile = opts.choices ? withChoices(chosen, opts.choices) : chosen;
   if (!profile.names.length) throw new UserError('plan needs --profile (e.g. --profile web-node); see `knobs profiles`');
   const config = siteConfig(host);
   const facts = factsFor(host, opts.facts);
@@ -44,6 +48,7 @@ export function buildPlan(opts: PlanOptions): PlanContext {
       findings: judge(facts),
       ruleIds: rules.map((r) => r.id),
       only: splitList(opts.only),
+      except: opts.choices?.skip ?? [],
       services,
       managed: readManagedState(host, services),
     },

@@ -52,3 +52,22 @@ export function wrapBlock(text: string, width: number): string {
     })
     .join('\n');
 }
+
+/**
+ * A shell command to copy from the screen: wrapped between its words with `\`
+ * continuations (the shell reads them back as one line), continuation lines
+ * indented under `indent`. Words are already shell-quoted; none is cut.
+ */
+export function wrapCommand(command: string, width: number, indent = '  '): string {
+  const words = command.split(' ');
+  const lines: string[] = [];
+  let line = indent + words[0];
+  for (const w of words.slice(1)) {
+    if (visibleLength(line) + 1 + w.length + 2 > width) {
+      lines.push(`${line} \\`);
+      line = `${indent}  ${w}`;
+    } else line += ` ${w}`;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
