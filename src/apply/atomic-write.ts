@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfineError, FileTypeError, MAX_SYSCTL_BYTES, confinedPath, readRegular, writablePath } from '../host/confine.js';
 import { describeErrno } from '../host/host-fs.js';
 
 export function sha256(data: Buffer | string): string {
@@ -166,10 +167,15 @@ export function sysctlAbsPath(root: string, key: string): string {
   return path.join(root, sysctlRelPath(key));
 }
 
-/** Live value (folded, and as read without its final newline), or the errno code when it cannot be read. */
+/**
+ * Live value (folded, and as read without its final newline), or the errno-like code
+ * when it cannot be read. Confined to /proc/sys (links resolved inside --root), opened
+ * without blocking, regular files only, at most MAX_SYSCTL_BYTES.
+ */
 export function readSysctl(root: string, key: string): { value: string; raw: string } | { error: string } {
   try {
-    const raw = fs.readFileSync(sysctlAbsPath(root, key), 'utf8').replace(/\n$/, '');
+    const abs = confinedPath(root, sysctlRelPath(key));
+    const raw = readRegular(abs, MAX_SYSCTL_BYTES, { noFollow: path.resolve(root) !== '/' }).toString('utf8').replace(/\n$/, '');
     return { value: foldValue(raw), raw };
   } catch (err) {
     return { error: (err as NodeJS.ErrnoException).code ?? 'EIO' };
@@ -182,11 +188,15 @@ export function readSysctl(root: string, key: string): { value: string; raw: str
  * O_TRUNC without O_CREAT: a missing key must fail like it would on a kernel.
  */
 export function writeSysctl(root: string, key: string, value: string): void {
-  const abs = sysctlAbsPath(root, key);
   const want = foldValue(value);
   try {
-    const fd = fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+    // Inside /proc/sys, no link out of --root, no directory anyone else can write.
+    const abs = writablePath(root, sysctlRelPath(key), { followFinal: true });
+    const noFollow = path.resolve(root) !== '/' ? fs.constants.O_NOFOLLOW : 0;
+    const fd = fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_TRUNC | fs.constants.O_NONBLOCK | noFollow);
     try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) throw new FileTypeError('ENOTREG', 'is not a regular file');
       // One write(2): procfs parses each write on its own. The kernel accepts any
       // whitespace between fields, so the value goes as given (undo writes back the raw text).
       fs.writeSync(fd, Buffer.from(value.replace(/\n$/, '') + '\n'));
@@ -194,8 +204,9 @@ export function writeSysctl(root: string, key: string, value: string): void {
       fs.closeSync(fd);
     }
   } catch (err) {
+    if (err instanceof ConfineError) throw new SysctlWriteError(key, err.code, `${key}: cannot set "${want}": ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    const why = code === 'ENOENT' ? 'no such key on this kernel' : describeErrno(code);
+    const why = code === 'ENOENT' ? 'no such key on this kernel' : err instanceof FileTypeError ? err.message : describeErrno(code);
     const hint = code === 'EROFS' ? ' (/proc/sys is read-only here: use --persist-only)' : '';
     throw new SysctlWriteError(key, code, `${key}: cannot set "${want}": ${why}${hint}`);
   }

@@ -8,9 +8,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { FileTypeError, kindOf, readBounded } from '../host/confine.js';
 import { fsyncDir, unlinkQuiet } from './atomic-write.js';
+import { JournalUnreadableError, STATE_DIR, stateDir, stateError, trustedDir } from './journal.js';
 
-export const STATE_DIR = 'var/lib/knobs';
+export { STATE_DIR };
 
 export interface LockHolder {
   pid: number;
@@ -52,12 +54,25 @@ export interface LockOptions {
 }
 
 export function lockPath(root: string): string {
-  return path.join(root, STATE_DIR, 'lock');
+  return path.join(stateDir(root), 'lock');
 }
 
+/**
+ * Take the lock of this root, creating the state directory if needed. Every failure
+ * of the file system here (EACCES, ENOTDIR, ENOSPC, EROFS, EIO…) is one line naming
+ * the path, and an untrusted state directory is refused (journal.ts).
+ */
 export async function acquireLock(root: string, opts: LockOptions): Promise<Lock> {
-  const file = lockPath(root);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+  const dir = trustedDir(root, STATE_DIR, true)!;
+  const file = path.join(dir, 'lock');
+  try {
+    return await takeLock(file, opts);
+  } catch (err) {
+    throw err instanceof UserError ? err : stateError(file, err);
+  }
+}
+
+async function takeLock(file: string, opts: LockOptions): Promise<Lock> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   const pollMs = opts.pollMs ?? 50;
   for (;;) {
@@ -78,7 +93,15 @@ export async function acquireLock(root: string, opts: LockOptions): Promise<Lock
 
 /** The current holder, or null when nobody holds the lock (or it is stale). */
 export function readLock(root: string): LockHolder | null {
-  const holder = readLockFile(lockPath(root));
+  const file = lockPath(root);
+  let holder: LockHolder | null;
+  try {
+    holder = readLockFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code) throw new JournalUnreadableError(path.dirname(file), code);
+    throw err;
+  }
   return holder && isHolderAlive(holder) ? holder : null;
 }
 
@@ -92,7 +115,16 @@ function tryCreate(file: string, opts: LockOptions): LockHolder | null {
     startTicks: startTicks(process.pid),
   };
   const tmp = `${file}.${process.pid}.${holder.token}`;
-  fs.writeFileSync(tmp, JSON.stringify(holder) + '\n', { mode: 0o644 });
+  // O_EXCL|O_NOFOLLOW: never through a link someone planted under our temp name.
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+  try {
+    fs.writeSync(fd, JSON.stringify(holder) + '\n');
+  } catch (err) {
+    fs.closeSync(fd);
+    unlinkQuiet(tmp);
+    throw err;
+  }
+  fs.closeSync(fd);
   try {
     fs.linkSync(tmp, file);
   } catch (err) {
@@ -106,7 +138,12 @@ function tryCreate(file: string, opts: LockOptions): LockHolder | null {
 }
 
 function releaseLock(file: string, token: string): void {
-  const current = readLockFile(file);
+  let current: LockHolder | null = null;
+  try {
+    current = readLockFile(file);
+  } catch {
+    return; // not a lock we could have written: leave it
+  }
   if (current?.token === token) unlinkQuiet(file);
 }
 
@@ -135,10 +172,25 @@ function breakStale(file: string, stale: LockHolder): void {
 
 function readLockFile(file: string): LockHolder | null {
   let text: string;
+  let fd: number;
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
+    // Without blocking, and not through a link: a FIFO or a link planted as the lock must not hang or steer knobs.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw new UserError(`the lock ${file} is a symlink; knobs only creates a regular file there`, `remove ${file} if no knobs is running`);
+    throw err;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new UserError(`the lock ${file} is ${kindOf(st)}, not a regular file`, `remove ${file} if no knobs is running`);
+    text = readBounded(fd, 64 * 1024).toString('utf8');
+  } catch (err) {
+    if (err instanceof FileTypeError) throw new UserError(`the lock ${file} ${err.message}`, `remove ${file} if no knobs is running`);
+    throw err;
+  } finally {
+    fs.closeSync(fd);
   }
   try {
     const v = JSON.parse(text) as Partial<LockHolder>;

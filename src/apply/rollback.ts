@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { UserError } from '../errors.js';
+import { ConfineError, confinedPath, trustedUids, untrustedBecause, writablePath } from '../host/confine.js';
 import {
   foldValue,
   readSysctl,
@@ -20,9 +21,10 @@ import {
   writeFileAtomic,
   writeSysctl,
 } from './atomic-write.js';
-import { journalDir, listJournals, markUndoStarted, readBlob, recordError, setState } from './journal.js';
+import { cleanIncomplete, journalDir, listJournals, markUndoStarted, readBlob, recordError, setState } from './journal.js';
 import { acquireLock, guardSignals } from './lock.js';
-import type { HandEdit, Journal, JournalFile, LiveEdit, PrevKind, RollbackResult, SysctlChange, UndoFailure } from './types.js';
+import { faultsFromEnv, Hooks } from './hooks.js';
+import type { FaultPlan, HandEdit, Journal, JournalFile, LiveEdit, PrevKind, RollbackResult, SysctlChange, UndoFailure } from './types.js';
 
 export interface UndoSelection {
   /** Indexes into journal.files / journal.sysctls to undo; all when omitted (crash recovery). */
@@ -36,8 +38,12 @@ export interface UndoOutcome {
   sysctls: SysctlChange[];
 }
 
-/** Restore what the journal recorded, newest change first. Never throws for host errors. */
-export function undoJournal(root: string, journal: Journal, only: UndoSelection = {}): UndoOutcome {
+/**
+ * Restore what the journal recorded, newest change first. Never throws for host
+ * errors (they become failures); `step` is called after each item (rollback's fault
+ * hooks: `sysctl:<i>`, `file:<i>`, `dir:<i>`) and may throw.
+ */
+export function undoJournal(root: string, journal: Journal, only: UndoSelection = {}, step: (name: string) => void = () => {}): UndoOutcome {
   const out: UndoOutcome = { failures: [], files: [], sysctls: [] };
   for (let i = journal.sysctls.length - 1; i >= 0; i--) {
     if (only.sysctls && !only.sysctls.has(i)) continue;
@@ -53,38 +59,49 @@ export function undoJournal(root: string, journal: Journal, only: UndoSelection 
       });
       continue;
     }
-    if ('value' in live && live.raw === (s.previousRaw ?? s.previous)) continue;
+    if ('value' in live && live.raw === (s.previousRaw ?? s.previous)) {
+      step(`sysctl:${i}`);
+      continue;
+    }
     try {
       writeSysctl(root, s.key, s.previousRaw ?? s.previous);
       out.sysctls.push({ key: s.key, from: 'value' in live ? live.value : null, to: s.previous });
     } catch (err) {
       out.failures.push({ target: s.key, error: message(err), steps: [sysctlStep(root, s.key, s.previous)] });
+      continue;
     }
+    step(`sysctl:${i}`);
   }
   for (let i = journal.files.length - 1; i >= 0; i--) {
     if (only.files && !only.files.has(i)) continue;
     const f = journal.files[i]!;
-    const abs = path.join(root, f.path);
+    let abs = path.join(root, f.path);
     try {
+      abs = writablePath(root, f.path); // inside --root, no link out of it, no directory others can write
       unlinkQuiet(tmpPath(abs, journal.pid)); // a crash between write and rename leaves it
       restoreFile(root, journal, f, abs);
       out.files.push(f.path);
     } catch (err) {
       out.failures.push({ target: f.path, error: `${f.path}: ${message(err)}`, steps: fileSteps(root, journal, f, abs) });
+      continue;
     }
+    step(`file:${i}`);
   }
   // Directories we created, deepest first, once the files in them are gone.
   const dirs = journal.files
     .filter((_, i) => !only.files || only.files.has(i))
     .flatMap((f) => f.createdDirs)
     .sort((a, b) => b.length - a.length);
-  for (const d of new Set(dirs)) {
-    const abs = path.join(root, d);
+  for (const [i, d] of [...new Set(dirs)].entries()) {
+    let abs = path.join(root, d);
     try {
+      abs = writablePath(root, d);
       removeDirIfEmpty(abs);
     } catch (err) {
       out.failures.push({ target: d, error: `${d}: ${message(err)}`, steps: [`rmdir ${q(abs)}`] });
+      continue;
     }
+    step(`dir:${i}`);
   }
   return out;
 }
@@ -97,44 +114,99 @@ function restoreFile(root: string, journal: Journal, f: JournalFile, abs: string
       return;
     case 'symlink':
       if (now.kind === 'symlink' && now.link === f.prevLink) return;
+      checkLinkTarget(root, f.path, f.prevLink!);
       symlinkAtomic(f.prevLink!, abs);
       return;
     case 'file': {
       if (now.kind === 'file' && now.sha === f.prevSha256 && now.mode === f.prevMode) return;
-      const data = readBlob(root, journal, f.backup!);
-      writeFileAtomic(abs, data, { mode: f.prevMode ?? 0o644, uid: f.prevUid, gid: f.prevGid });
+      const data = readBlob(root, journal, f.backup!, f.prevSha256);
+      // Permission bits only (the journal schema refuses more), owner root or us (ditto).
+      writeFileAtomic(abs, data, { mode: (f.prevMode ?? 0o644) & 0o777, uid: f.prevUid, gid: f.prevGid });
       return;
     }
   }
+}
+
+/**
+ * A symlink knobs replaced is put back only if what it points to is as trustworthy as
+ * the journal: /dev/null (a mask), or a regular file owned by root (or us) that nobody
+ * else can write — a loader reads it as configuration at the next boot.
+ */
+function checkLinkTarget(root: string, hostPath: string, target: string): void {
+  if (target === '/dev/null') return;
+  const dest = target.startsWith('/') ? target : path.posix.join(path.posix.dirname(hostPath), target);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(confinedPath(root, dest));
+  } catch (err) {
+    if (err instanceof ConfineError) throw err;
+    return; // dangling: the loaders skip it, as they did before knobs replaced it
+  }
+  const why = st.isFile() ? untrustedBecause(st, dest, trustedUids()) : `${dest} is not a regular file`;
+  if (why) throw new UserError(`refusing to restore the symlink ${hostPath} -> ${target}: ${why}`);
 }
 
 // ---- rollback -----------------------------------------------------------------
 
 export interface RollbackOptions {
   root: string;
-  /** Transaction id (or a unique prefix); default: the latest applied or interrupted one. */
+  /** Transaction id (or a unique prefix); default: the latest applied or interrupted one, or an unfinished rollback. */
   id?: string;
   /** Overwrite files edited by hand since knobs wrote them. */
   force?: boolean;
   user: string;
   lockTimeoutMs?: number;
   now?: () => Date;
+  /** Fault injection; when absent, KNOBS_TEST_{CRASH,FAIL,SIGNAL,PAUSE}_AT are read from the environment. */
+  faults?: FaultPlan;
+  /** Observer called with each step name as it completes. */
+  onStep?: (step: string) => void;
 }
 
 /**
  * Restore the host to its state before transaction `id`, undoing every later applied
  * (or interrupted) transaction first, newest to oldest.
+ *
+ * Rollback has apply's discipline. Before touching anything it marks every applied
+ * transaction of the chain `undo-started.<lock token>` (durably): from then on they
+ * show as `rolling-back` until each is marked rolled-back. A rollback that fails
+ * (exit 3) or is killed leaves them so: every command warns, apply refuses, and the
+ * next `knobs rollback` (no id needed) finishes them — undo is idempotent.
+ * SIGINT/SIGTERM/SIGHUP do not stop it: finishing is the safer outcome.
+ *
+ * Steps (fault hooks): rollback:locked, rollback:marked, then per transaction k of the
+ * chain (0 = newest) rollback:<k>:sysctl:<i>, rollback:<k>:file:<i>, rollback:<k>:dir:<i>,
+ * rollback:<k>:done (marked rolled-back).
  */
 export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
   const root = path.resolve(opts.root);
   const now = opts.now ?? (() => new Date());
+  const hooks = new Hooks(opts.faults ?? faultsFromEnv(process.env), opts.onStep);
   const lock = await acquireLock(root, { user: opts.user, timeoutMs: opts.lockTimeoutMs, now });
   const signals = guardSignals(); // finishing a rollback is always the safer outcome
   try {
+    try {
+      hooks.step('rollback:locked');
+    } catch (err) {
+      throw new UserError(`rollback failed before changing anything: ${message(err)}`);
+    }
+    cleanIncomplete(root);
     const all = listJournals(root);
-    // We hold the lock, so every pending journal is an interrupted one.
+    // We hold the lock, so every pending journal is an interrupted one, and every
+    // applied one with an undo marker is a rollback that did not finish.
     const open = all.filter((j) => j.state === 'applied' || j.state === 'pending');
-    const target = opts.id === undefined ? open.at(-1) : findById(all, opts.id);
+    const unfinished = open.filter((j) => j.undoStarted !== undefined);
+    let target: Journal | undefined;
+    if (opts.id === undefined) target = unfinished[0] ?? open.at(-1);
+    else {
+      target = findById(all, opts.id);
+      if (unfinished[0] && target.seq > unfinished[0].seq && open.includes(target)) {
+        throw new UserError(
+          `the rollback of transaction ${unfinished[0].id} did not finish; finish it first`,
+          `run \`knobs rollback\` (or \`knobs rollback ${unfinished[0].id}\`)`,
+        );
+      }
+    }
     if (!target) return { status: 'noop', exitCode: 0, message: 'nothing to roll back' };
     if (target.state === 'rolled-back') throw new UserError(`transaction ${target.id} was already rolled back`);
     if (target.state === 'failed') throw new UserError(`transaction ${target.id} failed and was already undone`);
@@ -158,12 +230,28 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       }
     }
 
+    // Durably, before the first change: these are now rolling back. A failure here has changed nothing.
+    try {
+      for (const j of chain) if (j.state === 'applied') markUndoStarted(root, j, lock.holder.token);
+    } catch (err) {
+      throw new UserError(`cannot start the rollback: ${journalDir(root, chain[0]!.id)}: ${message(err)}; nothing was changed`);
+    }
+
     const done: string[] = [];
     const files = new Set<string>();
     const sysctls = new Map<string, SysctlChange>();
-    for (const j of chain) {
-      if (j.state === 'applied' && !j.undoStarted) markUndoStarted(root, j);
-      const r = undoJournal(root, j);
+    for (const [k, j] of chain.entries()) {
+      let r: UndoOutcome;
+      try {
+        if (k === 0) hooks.step('rollback:marked');
+        r = undoJournal(root, j, {}, (s) => hooks.step(`rollback:${k}:${s}`));
+        if (r.failures.length === 0) {
+          setState(root, j, 'rolled-back');
+          hooks.step(`rollback:${k}:done`);
+        }
+      } catch (err) {
+        r = { failures: [{ target: j.id, error: message(err), steps: [`knobs rollback ${j.id}   # run again once the cause is fixed`] }], files: [], sysctls: [] };
+      }
       r.files.forEach((f) => files.add(f));
       for (const s of r.sysctls) sysctls.set(s.key, { key: s.key, from: sysctls.get(s.key)?.from ?? s.from, to: s.to });
       if (r.failures.length > 0) {
@@ -177,10 +265,9 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
           journal: journalDir(root, j.id),
           error,
           undoFailures: r.failures,
-          manualSteps: r.failures.flatMap((f) => f.steps),
+          manualSteps: [...r.failures.flatMap((f) => f.steps), 'knobs rollback   # finishes the rollback once the cause is fixed'],
         };
       }
-      setState(root, j, 'rolled-back');
       done.push(j.id);
     }
     return { status: 'rolled-back', exitCode: 0, transactions: done, files: [...files], sysctls: [...sysctls.values()] };
@@ -251,10 +338,9 @@ export function handEdits(root: string, chain: Journal[]): HandEdit[] {
     for (const f of j.files) {
       if (seen.has(f.path)) continue;
       seen.add(f.path);
-      const abs = path.join(root, f.path);
-      const now = fingerprint(abs);
+      const now = fingerprint(confinedPath(root, f.path, { followFinal: false }));
       if (isWritten(f, now) || (halfway && isPrevious(f, now))) continue;
-      const written = f.written ? readBlob(root, j, f.written).toString('utf8') : '';
+      const written = f.written ? readBlob(root, j, f.written, f.newSha256).toString('utf8') : '';
       const current = now.kind === 'file' ? now.content!.toString('utf8') : now.kind === 'symlink' ? `(symlink to ${now.link})\n` : '';
       edits.push({
         path: f.path,

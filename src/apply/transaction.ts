@@ -11,7 +11,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { isManagedPath, mayKnobsSet } from '../core/managed-paths.js';
 import { UserError } from '../errors.js';
+import { ConfineError, confinedPath, kindOf, trustedUids, writablePath } from '../host/confine.js';
 import { describeErrno } from '../host/host-fs.js';
 import {
   foldValue,
@@ -25,15 +27,15 @@ import {
   writeSysctl,
 } from './atomic-write.js';
 import { findInterrupted } from './history.js';
-import { createJournal, discardIncomplete, journalDir, newJournalId, nextSeq, recordError, setState, type JournalBlob } from './journal.js';
+import { cleanIncomplete, createJournal, discardIncomplete, journalDir, newJournalId, nextSeq, recordError, setState, type JournalBlob } from './journal.js';
 import { acquireLock, guardSignals, type SignalGuard } from './lock.js';
+import { faultsFromEnv, Hooks } from './hooks.js';
 import { preflight } from './preflight.js';
 import { undoJournal } from './rollback.js';
 import type {
   ApplyOptions,
   ApplyRequest,
   ApplyResult,
-  FaultPlan,
   FileChange,
   Journal,
   JournalFile,
@@ -45,7 +47,8 @@ import type {
 
 const DEFAULT_MODE = 0o644;
 
-export async function executeApply(req: ApplyRequest, opts: ApplyOptions): Promise<ApplyResult> {
+export async function executeApply(request: ApplyRequest, opts: ApplyOptions): Promise<ApplyResult> {
+  let req = request;
   validate(req);
   const root = path.resolve(opts.root);
   const now = opts.now ?? (() => new Date());
@@ -59,8 +62,14 @@ export async function executeApply(req: ApplyRequest, opts: ApplyOptions): Promi
   const lock = await acquireLock(root, { user: req.user, timeoutMs: opts.lockTimeoutMs, now });
   try {
     hooks.step('locked');
+    cleanIncomplete(root); // debris of an apply killed while writing its journal: nothing was touched
     const stuck = findInterrupted(root);
     if (stuck) throw new UserError(stuck.message, 'then run the apply again');
+    // The plan was made before the lock was ours: make it again from the host as it is now.
+    if (opts.replan) {
+      req = opts.replan();
+      validate(req);
+    }
 
     const files = req.scope.persist ? inspectFiles(root, req.files).filter((f) => f.change !== null) : [];
     const sysctls = req.scope.runtime ? inspectSysctls(root, req.sysctls).filter((s) => s.previous !== foldValue(s.value)) : [];
@@ -77,16 +86,7 @@ export async function executeApply(req: ApplyRequest, opts: ApplyOptions): Promi
   }
 }
 
-/** KNOBS_TEST_CRASH_AT / _FAIL_AT / _SIGNAL_AT=<step>, KNOBS_TEST_PAUSE_AT=<step>@<ms>. */
-export function faultsFromEnv(env: NodeJS.ProcessEnv): FaultPlan {
-  const f: FaultPlan = {};
-  if (env.KNOBS_TEST_CRASH_AT) f.crashAt = env.KNOBS_TEST_CRASH_AT;
-  if (env.KNOBS_TEST_FAIL_AT) f.failAt = env.KNOBS_TEST_FAIL_AT;
-  if (env.KNOBS_TEST_SIGNAL_AT) f.signalAt = env.KNOBS_TEST_SIGNAL_AT;
-  const pause = env.KNOBS_TEST_PAUSE_AT?.match(/^(.+)@(\d+)$/);
-  if (pause) f.pauseAt = { step: pause[1]!, ms: Number(pause[2]) };
-  return f;
-}
+export { faultsFromEnv } from './hooks.js';
 
 // ---- inspection -----------------------------------------------------------------
 
@@ -111,9 +111,20 @@ interface SysctlWork {
   previousRaw: string | null;
 }
 
+/** Where a planned file goes, confined to --root (links out of it and directories others can write are refused). */
+function target(root: string, hostPath: string): string {
+  try {
+    return writablePath(root, hostPath);
+  } catch (err) {
+    if (err instanceof ConfineError) throw new UserError(err.message, 'knobs writes only inside --root, through directories only root can change');
+    throw err;
+  }
+}
+
 function inspectFiles(root: string, planned: PlannedFile[]): FileWork[] {
+  const uids = trustedUids();
   return planned.map((p) => {
-    const abs = path.join(root, p.path);
+    const abs = target(root, p.path);
     const mode = p.mode ?? DEFAULT_MODE;
     const w: FileWork = {
       planned: p, abs, mode, prevKind: 'absent', prevContent: null, prevLink: null,
@@ -124,13 +135,17 @@ function inspectFiles(root: string, planned: PlannedFile[]): FileWork[] {
       w.prevKind = 'symlink';
       w.prevLink = fs.readlinkSync(abs);
     } else if (st?.isFile()) {
+      if (!uids.has(st.uid)) {
+        throw new UserError(`${p.path} is owned by uid ${st.uid}, not by root; knobs will not take it over`, `check who wrote it; \`chown root:root\` it if it is knobs' file`);
+      }
       w.prevKind = 'file';
       w.prevContent = fs.readFileSync(abs);
-      w.prevMode = st.mode & 0o7777;
+      // Permission bits only: a setuid/setgid bit on a config file is never restored.
+      w.prevMode = st.mode & 0o777;
       w.prevUid = st.uid;
       w.prevGid = st.gid;
     } else if (st) {
-      throw new UserError(`${p.path} exists and is not a regular file; knobs will not replace it`);
+      throw new UserError(`${p.path} exists and is ${kindOf(st)}, not a regular file; knobs will not replace it`);
     }
     if (p.content === null) {
       w.change = w.prevKind === 'absent' ? null : 'remove';
@@ -149,7 +164,13 @@ function inspectFiles(root: string, planned: PlannedFile[]): FileWork[] {
 function missingDirs(root: string, hostPath: string): string[] {
   const out: string[] = [];
   for (let d = path.posix.dirname(hostPath); d !== '/'; d = path.posix.dirname(d)) {
-    const st = fs.statSync(path.join(root, d), { throwIfNoEntry: false });
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(confinedPath(root, d), { throwIfNoEntry: false });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
+      continue; // an ancestor is not a directory: the loop reaches it and says so
+    }
     if (st?.isDirectory()) break;
     if (st) throw new UserError(`${d} exists and is not a directory; cannot write ${hostPath}`);
     out.unshift(d);
@@ -172,22 +193,6 @@ function inspectSysctls(root: string, planned: { key: string; value: string }[])
 class Interrupted extends Error {
   constructor(readonly signal: NodeJS.Signals) {
     super(`interrupted by ${signal}`);
-  }
-}
-
-class Hooks {
-  constructor(
-    private readonly faults: FaultPlan,
-    private readonly onStep?: (step: string) => void,
-  ) {}
-
-  step(name: string): void {
-    this.onStep?.(name);
-    const f = this.faults;
-    if (f.pauseAt?.step === name) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, f.pauseAt.ms);
-    if (f.signalAt === name) process.kill(process.pid, 'SIGTERM');
-    if (f.crashAt === name) process.kill(process.pid, 'SIGKILL');
-    if (f.failAt === name) throw new Error(`injected failure after step ${name}`);
   }
 }
 
@@ -293,7 +298,7 @@ class Transaction {
     this.touchedFiles.add(i);
     if (f.createdDirs.length > 0) {
       try {
-        for (const d of f.createdDirs) mkdirDurable(path.join(this.root, d));
+        for (const d of f.createdDirs) mkdirDurable(writablePath(this.root, d));
       } catch (err) {
         throw new Failure(`${f.planned.path}: cannot create its directory: ${errText(err)}`, err);
       }
@@ -382,10 +387,10 @@ function validate(req: ApplyRequest): void {
     if (!p.startsWith('/') || path.posix.normalize(p) !== p || p.endsWith('/') || p.split('/').includes('..')) {
       throw new UserError(`invalid file path in plan: ${p} (absolute, normalised host paths only)`);
     }
-    if (p.startsWith('/proc/') || p.startsWith('/sys/') || p.startsWith('/var/lib/knobs/')) {
-      throw new UserError(`refusing to write ${p}: knobs only writes configuration files`);
+    if (!isManagedPath(p)) {
+      throw new UserError(`refusing to write ${p}: knobs only writes its own files (NN-knobs.conf in sysctl.d, limits.d and unit drop-in directories)`);
     }
-    if (f.mode !== undefined && !(Number.isInteger(f.mode) && f.mode >= 0 && f.mode <= 0o7777)) {
+    if (f.mode !== undefined && !(Number.isInteger(f.mode) && f.mode >= 0 && f.mode <= 0o777)) {
       throw new UserError(`invalid mode for ${p}: ${f.mode}`);
     }
     if (paths.has(p)) throw new UserError(`the plan names ${p} twice`);
@@ -398,6 +403,7 @@ function validate(req: ApplyRequest): void {
     } catch {
       throw new UserError(`invalid sysctl key in plan: ${s.key}`);
     }
+    if (!mayKnobsSet(s.key)) throw new UserError(`refusing to set ${s.key}: not a key knobs manages (see \`knobs explain\`)`);
     if (keys.has(s.key)) throw new UserError(`the plan sets ${s.key} twice`);
     keys.add(s.key);
     if (/[\n\0]/.test(s.value)) throw new UserError(`invalid value for ${s.key}: contains a newline`);

@@ -68,6 +68,12 @@ export interface ApplyOptions {
   handleSignals?: boolean;
   /** Clock, for tests. */
   now?: () => Date;
+  /**
+   * Called once the lock is held: the request to execute, made again from the host as
+   * it is now (a plan computed before the lock may be stale: another knobs may have
+   * applied meanwhile). May throw a UserError to refuse.
+   */
+  replan?: () => ApplyRequest;
 }
 
 // ---- journal (on disk, var/lib/knobs/journal/<id>/journal.json) ----------------
@@ -136,6 +142,8 @@ export interface Journal {
   error?: string;
   /** Set (durably) before `rollback` starts undoing an applied transaction, so an interrupted rollback can resume. */
   undoStarted?: string;
+  /** Lock tokens of the rollbacks that started undoing it (from the undo-started.<token> markers; not in journal.json). */
+  undoTokens?: string[];
 }
 
 // ---- results ------------------------------------------------------------------
@@ -242,7 +250,11 @@ export type RollbackResult =
       manualSteps: string[];
     };
 
-export type HistoryState = 'applied' | 'rolled-back' | 'interrupted' | 'failed' | 'in-progress';
+/**
+ * `rolling-back`: a rollback started undoing it and has not finished (running now, or
+ * it failed or was killed: then `knobs rollback` finishes it).
+ */
+export type HistoryState = 'applied' | 'rolled-back' | 'interrupted' | 'failed' | 'in-progress' | 'rolling-back';
 
 export interface HistoryEntry {
   id: string;
@@ -251,7 +263,7 @@ export interface HistoryEntry {
   profiles: string[];
   keys: string[];
   files: string[];
-  /** Contract states plus `failed` (apply failed and was undone) and `in-progress` (another knobs is running it). */
+  /** Contract states plus `failed` (apply failed and was undone), `in-progress` (another knobs is running it) and `rolling-back`. */
   state: HistoryState;
   error?: string;
 }

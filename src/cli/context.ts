@@ -7,7 +7,9 @@ import { EMPTY_PROFILE } from '../core/combine.js';
 import type { HostFacts, ResolvedProfile } from '../core/types.js';
 import { UserError } from '../errors.js';
 import { collectFacts } from '../host/collect.js';
-import { HostFs } from '../host/host-fs.js';
+import { checkFacts } from '../core/facts-schema.js';
+import { FileTypeError, readBounded } from '../host/confine.js';
+import { describeErrno, HostFs } from '../host/host-fs.js';
 import { loadConfig, type KnobsConfig } from '../profiles/config.js';
 import { ProfileSet, splitList } from '../profiles/load.js';
 import { rules } from '../../rules/index.js';
@@ -20,7 +22,7 @@ export interface GlobalOptions {
 
 export function hostFor(opts: GlobalOptions): HostFs {
   const root = opts.root ?? '/';
-  if (!fs.existsSync(root)) throw new UserError(`--root ${root}: no such directory`);
+  if (root === '' || !fs.existsSync(root)) throw new UserError(`--root ${root}: no such directory`);
   return new HostFs(root);
 }
 
@@ -44,25 +46,52 @@ export function siteConfig(host: HostFs): KnobsConfig {
 
 /** Live facts, or a snapshot written by `knobs facts --json`. */
 export function factsFor(host: HostFs, factsFile: string | undefined): HostFacts {
-  if (!factsFile) return collectFacts(host, { keys: ruleKeys() });
+  if (factsFile === undefined) return collectFacts(host, { keys: ruleKeys() });
   return readFactsFile(factsFile);
 }
 
+const FACTS_HINT = 'write one with: knobs facts --json > FILE';
+/** A snapshot is a few MB at most; more is not one. */
+const MAX_FACTS_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Read and validate a snapshot (`-` = stdin). It is the user's own input, so a pipe
+ * (`--facts <(ssh host knobs facts --json)`) is fine; it is checked against the
+ * written-down schema (src/core/facts-schema.ts) and the first bad field is named by
+ * its JSON path.
+ */
 export function readFactsFile(file: string): HostFacts {
-  let doc: unknown;
+  if (file === '') throw new UserError('--facts: empty file name', FACTS_HINT);
+  let text: string;
   try {
-    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const fd = file === '-' ? 0 : fs.openSync(file, 'r');
+    try {
+      const st = fs.fstatSync(fd);
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      text = readBounded(fd, MAX_FACTS_BYTES).toString('utf8');
+    } finally {
+      if (fd !== 0) fs.closeSync(fd);
+    }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new UserError(`${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code ? e.code : `not valid JSON (${e.message})`}`, 'write one with: knobs facts --json > FILE');
+    const why = e instanceof FileTypeError ? e.message : e.code === 'ENOENT' ? 'no such file' : describeErrno(e.code ?? 'EIO');
+    throw new UserError(`${file === '-' ? 'stdin' : file}: ${why}`, FACTS_HINT);
   }
-  const d = doc as Partial<HostFacts> & { schemaVersion?: number };
-  if (typeof d !== 'object' || d === null || d.schemaVersion === undefined || !d.kernel || !d.sysctl || !d.sysctlConfig || !d.limits || !d.sockets) {
-    throw new UserError(`${file}: not a knobs facts snapshot (expected schemaVersion, kernel, sysctl, sysctlConfig, limits, sockets)`, 'write one with: knobs facts --json > FILE');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`, FACTS_HINT);
+  }
+  const d = doc as { schemaVersion?: unknown } | null;
+  if (typeof d !== 'object' || d === null || Array.isArray(d) || d.schemaVersion === undefined) {
+    throw new UserError(`${file}: not a knobs facts snapshot (no schemaVersion)`, FACTS_HINT);
   }
   if (d.schemaVersion !== SCHEMA_VERSION) {
-    throw new UserError(`${file}: snapshot schemaVersion ${d.schemaVersion}; this knobs reads ${SCHEMA_VERSION}`);
+    throw new UserError(`${file}: snapshot schemaVersion ${JSON.stringify(d.schemaVersion)}; this knobs reads ${SCHEMA_VERSION}`);
   }
-  const { schemaVersion: _ignored, ...facts } = d;
-  return facts as HostFacts;
+  const { schemaVersion: _ignored, ...rest } = d;
+  const checked = checkFacts(rest);
+  if ('problem' in checked) throw new UserError(`${file}: ${checked.problem}`, `not a snapshot this knobs wrote; ${FACTS_HINT}`);
+  return checked.facts;
 }

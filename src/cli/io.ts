@@ -21,8 +21,9 @@ export interface Io {
   rows?: number;
 }
 
-/** The reader of stdout went away (`knobs explain … | head -1`). */
+/** The reader of stdout went away (`knobs explain … | head -1`), or stdout itself failed. */
 let stdoutGone = false;
+let stderrGone = false;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
@@ -31,9 +32,14 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * start-up; more on a TTY). A descriptor left non-blocking by whoever started knobs
  * gets EAGAIN: wait 1 ms and go on. A closed pipe (EPIPE) is the reader's choice,
  * not an error of knobs: stdout stops quietly, the exit code stays the command's.
+ * Any other error (EIO from a dropped SSH session, ENOSPC on a redirected file) ends
+ * output the same way, with one line on stderr: by then a transaction may have been
+ * committed, and the exit code must say what happened to the host, not to the
+ * terminal (the journal holds the rest: `knobs history`).
  */
 function writeAll(fd: 1 | 2, text: string): void {
   if (fd === 1 && stdoutGone) return;
+  if (fd === 2 && stderrGone) return;
   const buf = Buffer.from(text);
   let off = 0;
   while (off < buf.length) {
@@ -44,8 +50,17 @@ function writeAll(fd: 1 | 2, text: string): void {
       if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
       else if (code === 'EPIPE') {
         if (fd === 1) stdoutGone = true;
+        else stderrGone = true;
         return;
-      } else throw err;
+      } else {
+        if (fd === 2) {
+          stderrGone = true;
+          return;
+        }
+        stdoutGone = true;
+        writeAll(2, `knobs: cannot write to standard output (${code ?? 'error'}); the rest of the output is lost, the exit code still tells what happened (\`knobs history\` shows transactions)\n`);
+        return;
+      }
     }
   }
 }

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { UserError } from '../errors.js';
 import type { Io } from './io.js';
 import type { SocketsOptions } from './commands/sockets.js';
 
@@ -63,12 +64,21 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
     const root = program.opts().root ?? '/';
     if (!existsSync(join(root, 'var/lib/knobs/journal'))) return;
     const { findInterrupted } = await import('../apply/history.js');
-    const hit = findInterrupted(root);
-    if (hit) io.err(`knobs: warning: ${hit.message}\n`);
+    const { JournalUnreadableError } = await import('../apply/journal.js');
+    try {
+      const hit = findInterrupted(root);
+      if (hit) io.err(`knobs: warning: ${hit.message}\n`);
+    } catch (err) {
+      // Not root: the journal is root's to read, and this command does not need it.
+      if (err instanceof JournalUnreadableError) return;
+      // An untrusted or damaged journal: say so here; apply, rollback and history refuse it.
+      io.err(`knobs: warning: ${(err as Error).message}\n`);
+    }
   });
   const run = (load: () => Promise<(opts: never, io: Io) => Promise<number>>) =>
     async function (this: Command, ...args: unknown[]) {
       const cmd = args[args.length - 1] as Command;
+      rejectEmpty(program, cmd);
       const opts = { ...cmd.optsWithGlobals(), args: cmd.args };
       setExit(await (await load())(opts as never, io));
     };
@@ -177,3 +187,20 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
 }
 
 export const VERSION = '0.1.0';
+
+/**
+ * An empty value given on the command line is an error, never "not given": a CI
+ * variable that is unset must not turn `audit --facts "$F"` into an audit of the
+ * live host, nor `rollback "$ID"` into a rollback of the latest transaction.
+ */
+function rejectEmpty(program: Command, cmd: Command): void {
+  for (const c of [program, cmd]) {
+    for (const o of c.options) {
+      const name = o.attributeName();
+      if (c.getOptionValueSource(name) === 'cli' && c.getOptionValue(name) === '') {
+        throw new UserError(`${o.long ?? o.flags}: empty value`, `give a value, or leave the option out`);
+      }
+    }
+  }
+  if (cmd.args.some((a) => a === '')) throw new UserError(`${cmd.name()}: empty argument`, `see \`knobs ${cmd.name()} --help\``);
+}

@@ -58,9 +58,13 @@ function limitValue(l: LimitTarget): number {
   return comparableLimit(l.item, l.value, Infinity) ?? NaN;
 }
 
+/** Deepest `include` chain followed: far more than a real profile needs; a 10,000-deep chain must not overflow the stack. */
+export const MAX_INCLUDE_DEPTH = 16;
+
 /** Flatten one profile with its includes; the including profile overrides. */
 function flatten(name: string, byName: (n: string) => Profile, seen: string[] = []): { sysctl: Map<string, SysctlTarget>; limits: Map<string, LimitTarget> } {
   if (seen.includes(name)) throw new Error(`include cycle: ${[...seen, name].join(' → ')}`);
+  if (seen.length > MAX_INCLUDE_DEPTH) throw new Error(`include chain deeper than ${MAX_INCLUDE_DEPTH} profiles: ${seen[0]} → … → ${name}`);
   const p = byName(name);
   const sysctl = new Map<string, SysctlTarget>();
   const limits = new Map<string, LimitTarget>();

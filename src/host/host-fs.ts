@@ -5,6 +5,10 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  ConfineError, FileTypeError, MAX_SYSCTL_BYTES, MAX_TEXT_BYTES, PROC_SYS,
+  confinedPath, isProcSysPath, isUnder, openRegular, readRegular, resolveInRoot, untrustedBecause,
+} from './confine.js';
 
 export class HostReadError extends Error {
   constructor(
@@ -19,33 +23,71 @@ export class HostReadError extends Error {
 
 export class HostFs {
   readonly root: string;
+  /** Resolved directories (host path → host path), for roots other than `/`. */
+  private readonly dirs = new Map<string, string>();
 
   constructor(root = '/') {
     this.root = path.resolve(root);
   }
 
-  /** Absolute path on this machine for a host path (`/etc/x` or `etc/x`). */
-  resolve(hostPath: string): string {
-    return path.join(this.root, hostPath.replace(/^\/+/, ''));
+  /**
+   * Absolute path on this machine for a host path (`/etc/x` or `etc/x`), confined
+   * (see confine.ts): symlinks resolved as inside `chroot --root`, /proc/sys paths
+   * kept in /proc/sys. Throws ConfineError.
+   */
+  resolve(hostPath: string, followFinal = true): string {
+    if (this.root === '/') return confinedPath('/', hostPath);
+    const norm = path.posix.normalize('/' + hostPath);
+    if (hostPath.split('/').includes('..') || norm === '/') return confinedPath(this.root, hostPath, { followFinal });
+    const dir = path.posix.dirname(norm);
+    let rdir = this.dirs.get(dir);
+    if (rdir === undefined) {
+      rdir = resolveInRoot(this.root, dir, { followFinal: true });
+      this.dirs.set(dir, rdir);
+    }
+    const joined = path.posix.join(rdir, path.posix.basename(norm));
+    // The last component: a link there is resolved from its directory, like any other.
+    const host = followFinal && this.isLink(joined) ? resolveInRoot(this.root, joined, { followFinal: true }) : joined;
+    if (isProcSysPath(norm) && !isUnder(host, PROC_SYS)) {
+      throw new ConfineError(hostPath, 'ECONFINE', `${hostPath}: leads to ${host}, outside /proc/sys`);
+    }
+    return path.join(this.root, host);
   }
 
-  /** File text, or null when it does not exist. Other errors are raised with the host path. */
-  readText(hostPath: string): string | null {
+  private isLink(host: string): boolean {
     try {
-      return fs.readFileSync(this.resolve(hostPath), 'utf8');
+      return fs.lstatSync(path.join(this.root, host)).isSymbolicLink();
+    } catch {
+      return false;
+    }
+  }
+
+  /** File text, or null when it does not exist. Other errors (a FIFO, a device, too large) are raised with the host path. */
+  readText(hostPath: string, max = isProcSysPath(hostPath) ? MAX_SYSCTL_BYTES : MAX_TEXT_BYTES): string | null {
+    try {
+      return readRegular(this.resolve(hostPath), max).toString('utf8');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      const code = errCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-      throw new HostReadError(hostPath, code, `${hostPath}: ${describeErrno(code)}`);
+      throw new HostReadError(hostPath, code, `${hostPath}: ${errText(err)}`);
     }
   }
 
   /** Like readText but reports why a file could not be read instead of throwing. */
-  tryReadText(hostPath: string): { text: string } | { error: string } {
+  tryReadText(hostPath: string, max = isProcSysPath(hostPath) ? MAX_SYSCTL_BYTES : MAX_TEXT_BYTES): { text: string } | { error: string } {
     try {
-      return { text: fs.readFileSync(this.resolve(hostPath), 'utf8') };
+      return { text: readRegular(this.resolve(hostPath), max).toString('utf8') };
     } catch (err) {
-      return { error: (err as NodeJS.ErrnoException).code ?? 'EIO' };
+      return { error: errCode(err) };
+    }
+  }
+
+  /** An open descriptor on a regular file (opened without blocking), for callers that stream it. Throws HostReadError. */
+  openRegular(hostPath: string): number {
+    try {
+      return openRegular(this.resolve(hostPath));
+    } catch (err) {
+      throw new HostReadError(hostPath, errCode(err), `${hostPath}: ${errText(err)}`);
     }
   }
 
@@ -54,15 +96,15 @@ export class HostFs {
     try {
       return fs.readdirSync(this.resolve(hostPath)).sort(byteOrder);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-      throw new HostReadError(hostPath, code ?? 'EIO', `${hostPath}: ${describeErrno(code ?? 'EIO')}`);
+      throw new HostReadError(hostPath, code, `${hostPath}: ${errText(err)}`);
     }
   }
 
   lstat(hostPath: string): fs.Stats | null {
     try {
-      return fs.lstatSync(this.resolve(hostPath));
+      return fs.lstatSync(this.resolve(hostPath, false));
     } catch {
       return null;
     }
@@ -83,10 +125,22 @@ export class HostFs {
   /** Symlink target as stored, or null when not a symlink. */
   readlink(hostPath: string): string | null {
     try {
-      return fs.readlinkSync(this.resolve(hostPath));
+      return fs.readlinkSync(this.resolve(hostPath, false));
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Refuse configuration that someone other than root (or the user running knobs)
+   * could have written: knobs acts on it as root (a user profile replaces a shipped
+   * one by name; the accept list silences findings). Absent is fine.
+   */
+  assertTrusted(hostPath: string): void {
+    const st = this.stat(hostPath);
+    if (!st) return;
+    const why = untrustedBecause(st, hostPath);
+    if (why) throw new HostReadError(hostPath, 'EUNSAFE', `${hostPath}: refusing to read it: ${why} (knobs trusts only configuration root can change)`);
   }
 
   /**
@@ -96,6 +150,17 @@ export class HostFs {
   resolveLink(hostPath: string, target: string): string {
     return target.startsWith('/') ? path.posix.normalize(target) : path.posix.join(path.posix.dirname(hostPath), target);
   }
+}
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException)?.code ?? 'EIO';
+}
+
+/** What went wrong, to follow `<host path>: `. */
+function errText(err: unknown): string {
+  if (err instanceof FileTypeError) return err.message;
+  if (err instanceof ConfineError) return err.message.startsWith(`${err.hostPath}: `) ? err.message.slice(err.hostPath.length + 2) : err.message;
+  return describeErrno(errCode(err));
 }
 
 /** C-locale (byte) order, which is what systemd, procps and pam_limits sort by. */
@@ -116,6 +181,12 @@ export function describeErrno(code: string): string {
       return 'no space left on device';
     case 'EINVAL':
       return 'invalid argument (the kernel rejected the value)';
+    case 'ENOTREG':
+      return 'not a regular file';
+    case 'EFBIG':
+      return 'too large';
+    case 'ECONFINE':
+      return 'not under /proc/sys';
     default:
       return code;
   }

@@ -13,6 +13,7 @@
 // IPv4 lines are space-padded to 149 characters, IPv6 lines are not.
 
 import fs from 'node:fs';
+import { openRegular } from './confine.js';
 // The socket record it fills and the address codec are pure: src/core/tcp-record.ts.
 import { HEX, hexAt, type TcpEntry } from '../core/tcp-record.js';
 
@@ -236,7 +237,7 @@ export function readLineChunks<T>(
   family: 4 | 6,
   onChunk: (state: T, buf: Buffer, end: number, family: 4 | 6) => void,
 ): void {
-  const fd = fs.openSync(absPath, 'r');
+  const fd = openRegular(absPath); // never blocks on a FIFO; refuses anything but a regular file
   try {
     const runs = new LineRuns(state, family, onChunk);
     for (;;) {

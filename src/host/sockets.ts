@@ -387,9 +387,10 @@ export function findSocketOwners(hfs: HostFs, wanted: Set<number>): OwnerScan {
 
   function walk(pidText: string): void {
     const pid = Number(pidText);
-    const fdDir = hfs.resolve(`proc/${pidText}/fd`);
     let fds: string[];
+    let fdDir: string;
     try {
+      fdDir = hfs.resolve(`proc/${pidText}/fd`);
       fds = fs.readdirSync(fdDir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'EIO';

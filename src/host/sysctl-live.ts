@@ -24,6 +24,7 @@ export function readLive(fs: HostFs, key: string): LiveValue {
     const readOnly = st !== null && (st.mode & 0o222) === 0;
     return { live: fold(r.text), state: 'present', ...(readOnly ? { readOnly: true } : {}) };
   }
-  if (r.error === 'ENOENT' || r.error === 'ENOTDIR' || r.error === 'EISDIR') return { live: null, state: 'absent' };
+  // ECONFINE: a key whose path leaves /proc/sys (`net/../../etc/shadow`) names no sysctl.
+  if (r.error === 'ENOENT' || r.error === 'ENOTDIR' || r.error === 'EISDIR' || r.error === 'ECONFINE') return { live: null, state: 'absent' };
   return { live: null, state: 'unreadable' };
 }

@@ -4,6 +4,7 @@
 import ini from 'ini';
 import { inputError } from '../errors.js';
 import type { HostFs } from '../host/host-fs.js';
+import { rejectReservedNames, scanLines } from './parse.js';
 
 export const CONFIG_PATH = '/etc/knobs/knobs.ini';
 
@@ -17,8 +18,11 @@ export interface KnobsConfig {
  */
 export function loadConfig(host: HostFs, knownRuleIds: readonly string[] | ((id: string) => boolean)): KnobsConfig {
   const known = typeof knownRuleIds === 'function' ? knownRuleIds : (id: string) => knownRuleIds.includes(id);
+  host.assertTrusted('/etc/knobs');
+  host.assertTrusted(CONFIG_PATH);
   const text = host.readText(CONFIG_PATH);
   if (text === null) return { accept: {} };
+  rejectReservedNames(CONFIG_PATH, scanLines(text), text);
   const parsed = ini.parse(text) as Record<string, unknown>;
   const accept: Record<string, string> = {};
   const section = parsed.accept;

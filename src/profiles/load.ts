@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { combineProfiles } from '../core/combine.js';
+import { combineProfiles, MAX_INCLUDE_DEPTH } from '../core/combine.js';
 import type { Profile, ResolvedProfile } from '../core/types.js';
 import { UserError } from '../errors.js';
 import type { HostFs } from '../host/host-fs.js';
@@ -12,6 +12,7 @@ import { parseProfile } from './parse.js';
 
 export const SHIPPED_DIR = path.join(packageRoot(), 'profiles');
 export const USER_DIR = '/etc/knobs/profiles';
+export { MAX_INCLUDE_DEPTH };
 
 export interface ProfileSource {
   name: string;
@@ -27,9 +28,19 @@ export function listProfileSources(host: HostFs): Map<string, ProfileSource> {
     const full = path.join(SHIPPED_DIR, f);
     out.set(f.slice(0, -4), { name: f.slice(0, -4), file: `profiles/${f}`, origin: 'shipped', read: () => fs.readFileSync(full, 'utf8') });
   }
+  host.assertTrusted('/etc/knobs');
+  host.assertTrusted(USER_DIR);
   for (const f of (host.readdir(USER_DIR) ?? []).filter((f) => f.endsWith('.ini'))) {
     const hostPath = `${USER_DIR}/${f}`;
-    out.set(f.slice(0, -4), { name: f.slice(0, -4), file: hostPath, origin: 'user', read: () => host.readText(hostPath) ?? '' });
+    out.set(f.slice(0, -4), {
+      name: f.slice(0, -4),
+      file: hostPath,
+      origin: 'user',
+      read: () => {
+        host.assertTrusted(hostPath);
+        return host.readText(hostPath) ?? '';
+      },
+    });
   }
   return out;
 }
@@ -43,9 +54,12 @@ export class ProfileSet {
     return new ProfileSet(listProfileSources(host));
   }
 
-  get(name: string, includedFrom?: string): Profile {
+  get(name: string, includedFrom?: string, depth = 0): Profile {
     const hit = this.cache.get(name);
     if (hit) return hit;
+    if (depth > MAX_INCLUDE_DEPTH) {
+      throw new UserError(`${includedFrom}: include: chain deeper than ${MAX_INCLUDE_DEPTH} profiles (at "${name}")`, 'flatten the includes');
+    }
     const src = this.sources.get(name);
     if (!src) {
       const known = [...this.sources.keys()].join(', ');
@@ -56,7 +70,7 @@ export class ProfileSet {
     }
     const profile = parseProfile(name, src.file, src.read());
     this.cache.set(name, profile);
-    for (const inc of profile.includes) this.get(inc, src.file);
+    for (const inc of profile.includes) this.get(inc, src.file, depth + 1);
     return profile;
   }
 

@@ -98,9 +98,29 @@ function distance(a: string, b: string): number {
 
 const DOMAIN = /^(\*|@?[A-Za-z_][A-Za-z0-9_.-]*\$?|%[A-Za-z_][A-Za-z0-9_.-]*|@?\d*:\d*)$/;
 
+/** Names the `ini` parser drops without a word (prototype pollution guard): refused instead, with their line. */
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function rejectReservedNames(file: string, lines: Map<string, Map<string, LineInfo>>, text: string): void {
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const sec = /^\s*\[(.+)\]\s*$/.exec(raw);
+    if (sec && [...RESERVED].some((r) => sec[1]!.trim().split('.').includes(r))) {
+      throw inputError(file, i + 1, `[${sec[1]!.trim()}]`, 'reserved name; expected [main], [sysctl] or [limits]');
+    }
+  });
+  for (const [section, keys] of lines) {
+    for (const [key, info] of keys) {
+      if (RESERVED.has(key) || RESERVED.has(key.replace(/\[\]$/, ''))) {
+        throw inputError(file, info.line, key, `reserved name in [${section}]; not a sysctl key, limit or setting`);
+      }
+    }
+  }
+}
+
 export function parseProfile(name: string, file: string, text: string): Profile {
   const parsed = ini.parse(text) as Record<string, unknown>;
   const lines = scanLines(text);
+  rejectReservedNames(file, lines, text);
   const where = (section: string, key: string) => lines.get(section)?.get(key)?.line ?? null;
   const section = (s: string): Record<string, string> => {
     const v = parsed[s];

@@ -77,7 +77,7 @@ describe('kill -9 at each step of apply', () => {
     // Simulate a rollback killed after restoring one file: mark it started, restore a file by hand.
     const { listJournals, markUndoStarted } = await import('../../src/apply/journal.js');
     const j = listJournals(root)[0]!;
-    markUndoStarted(root, j);
+    markUndoStarted(root, j, 'dead0dead');
     fs.copyFileSync(path.join(root, 'var/lib/knobs/journal', j.id, 'files/0'), path.join(root, 'etc/sysctl.d/90-knobs.conf'));
     fs.chmodSync(path.join(root, 'etc/sysctl.d/90-knobs.conf'), 0o640);
     expect((await rollback({ root, user: 't' })).status).toBe('rolled-back'); // not "refused: edited by hand"
@@ -125,7 +125,7 @@ describe('two concurrent applies', () => {
 
   it('history shows a running transaction as in-progress, not interrupted', async () => {
     const root = tree();
-    const child = runChild([{ op: 'apply', request: request([{ path: '/etc/x.conf', content: 'x\n' }], []), options: { root } }], {
+    const child = runChild([{ op: 'apply', request: request([{ path: '/etc/sysctl.d/99-knobs.conf', content: 'x\n' }], []), options: { root } }], {
       KNOBS_TEST_PAUSE_AT: 'file:0@1500',
     });
     let seen: string | undefined;

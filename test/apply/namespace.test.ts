@@ -45,7 +45,7 @@ describe.skipIf(MOUNT.skip)(MOUNT.title('full disk (64k tmpfs)'), () => {
         { op: 'listing', name: 'after', root },
         { op: 'interrupted', root },
       ];
-      const mount = ['unshare', '-m', '--propagation', 'private', 'sh', '-ec', 'mount -t tmpfs -o size=64k tmpfs "$0"; exec "$@"', root];
+      const mount = ['unshare', '-m', '--propagation', 'private', 'sh', '-ec', 'mount -t tmpfs -o size=64k,mode=755 tmpfs "$0"; exec "$@"', root];
       const child = await runChild(ops, {}, mount);
       const { out } = child;
       if (out.error?.message?.includes('ENOSPC') || out.error?.message?.includes('no space')) {
@@ -94,10 +94,10 @@ describe.skipIf(NET.skip)(NET.title('real kernel, inside unshare -m -n'), () => 
     };
     // tmpfs over everything the apply writes, inside the namespace only.
     const script = [
-      'mount -t tmpfs tmpfs /etc/sysctl.d',
-      'mount -t tmpfs tmpfs /etc/security',
+      'mount -t tmpfs -o mode=755 tmpfs /etc/sysctl.d',
+      'mount -t tmpfs -o mode=755 tmpfs /etc/security',
       'mkdir /etc/security/limits.d',
-      'mount -t tmpfs tmpfs /var/lib',
+      'mount -t tmpfs -o mode=755 tmpfs /var/lib',
       'exec "$@"',
     ].join('; ');
     const ops: Op[] = [

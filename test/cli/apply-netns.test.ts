@@ -23,7 +23,7 @@ describe.skipIf(NEEDS.skip)(NEEDS.title('apply on a real kernel, in a namespace'
     const script = `
 set -e
 mount --make-rprivate /
-for d in /etc/sysctl.d /etc/security/limits.d /var/lib; do mount -t tmpfs tmpfs "$d"; done
+for d in /etc/sysctl.d /etc/security/limits.d /var/lib; do mount -t tmpfs -o mode=755 tmpfs "$d"; done
 ip link set lo up
 ${snap('fresh')}
 node ${BIN} apply --profile web-node,db-client --only 'net.*' --yes --json > ${out}/apply.json

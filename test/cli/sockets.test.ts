@@ -76,15 +76,43 @@ describe('knobs sockets --fail-on', () => {
   });
 });
 
+describe('the socket rules in audit', () => {
+  it('run where the census is taken: audit lists them as not applicable, and keeps sockets/close-wait', () => {
+    const r = root();
+    const doc = knobs(['audit', '--root', r, '--json']).json();
+    const na = Object.fromEntries(doc.notApplicable.map((n: { id: string; reason: string }) => [n.id, n.reason]));
+    for (const id of SOCKET_RULES.map((x) => x.id).filter((id) => id !== 'sockets/close-wait')) {
+      expect(na[id], id).toBe('judges the socket census, which `knobs sockets` takes');
+    }
+    expect(doc.findings.find((f: { id: string }) => f.id === 'sockets/close-wait')).toMatchObject({ severity: 'info', current: '5' });
+  });
+
+  it('a --facts snapshot cannot smuggle in a census for them (one line, exit 1)', () => {
+    const r = root();
+    const facts = knobs(['facts', '--root', r, '--json']).json();
+    expect(facts.sockets.census).toBeUndefined();
+    facts.sockets.census = { ports: 'x' };
+    write(r, '/snap.json', JSON.stringify(facts));
+    const res = knobs(['audit', '--root', r, '--facts', path.join(r, 'snap.json')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/sockets\.census/);
+    expect(res.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    noStack(res.stderr);
+  });
+});
+
 describe('knobs sockets --watch', () => {
   it('refuses an interval outside 0.1 to 86400 seconds, or not a number, with one line (exit 1)', () => {
     const r = root();
-    for (const bad of ['0', 'abc', '1e-300', '99999999999', '0.05', '-1', '', '2s', '86400.5']) {
+    for (const bad of ['0', 'abc', '1e-300', '99999999999', '0.05', '-1', '2s', '86400.5', ' ']) {
       const res = knobs(['sockets', '--root', r, `--watch=${bad}`]);
       expect(res.code, bad).toBe(1);
       expect(res.stdout, bad).toBe('');
       expect(res.stderr, bad).toMatch(/^knobs: --watch takes a number of seconds between 0\.1 and 86400 \(got "[^"]*"\)\n {2}hint: for example: knobs sockets --watch 2\n$/);
     }
+    const empty = knobs(['sockets', '--root', r, '--watch=']);
+    expect([empty.code, empty.stdout]).toEqual([1, '']);
+    expect(empty.stderr).toMatch(/^knobs: --watch/);
     expect(knobs(['sockets', '--help']).stdout).toMatch(/--watch \[seconds\]\s+refresh every SECONDS \(0\.1 to 86400, default 2\)/);
   });
 

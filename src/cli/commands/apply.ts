@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { preflight } from '../../apply/preflight.js';
 import { executeApply } from '../../apply/transaction.js';
-import { findInterrupted } from '../../apply/history.js';
+import { findInterrupted, journalStamp } from '../../apply/history.js';
 import type { ApplyResult } from '../../apply/types.js';
 import { UserError } from '../../errors.js';
 import type { Plan } from '../../core/planner.js';
@@ -48,6 +48,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   const root = opts.root ?? '/';
   const interrupted = findInterrupted(root);
   if (interrupted) throw new UserError(interrupted.message, `journal: ${interrupted.journal}`);
+  const stamp = journalStamp(root);
 
   const { plan } = buildPlan(opts);
   const c = colorsFor(io);
@@ -76,7 +77,23 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
       return EXIT.error;
     }
   }
-  return applyPlan(plan, { root, scope, json: Boolean(opts.json), restart: Boolean(opts.restart) }, io);
+  return applyPlan(plan, { root, scope, json: Boolean(opts.json), restart: Boolean(opts.restart), replan: () => (journalStamp(root) === stamp ? plan : buildPlan(opts).plan), reviewed: !opts.yes }, io);
+}
+
+/** The same files with the same content and the same live values: what the operator approved. */
+function samePlan(a: Plan, b: Plan): boolean {
+  const key = (p: Plan) => JSON.stringify([p.files.map((f) => [f.path, f.after]), p.runtime.map((r) => [r.key, r.to])]);
+  return key(a) === key(b);
+}
+
+function requestOf(plan: Plan, user: string, scope: { persist: boolean; runtime: boolean }) {
+  return {
+    files: plan.files.map((f) => ({ path: f.path, content: f.after, afterSysctls: f.afterSysctls })),
+    sysctls: plan.runtime.map((r) => ({ key: r.key, value: r.to })),
+    profiles: plan.profiles,
+    user,
+    scope,
+  };
 }
 
 /** The exact command that undoes a transaction on this root. */
@@ -91,21 +108,38 @@ export function shellWord(s: string): string {
 
 /** Execute a computed plan as one transaction and report it; returns the exit code. */
 export async function applyPlan(
-  plan: Plan,
-  opts: { root: string; scope: { persist: boolean; runtime: boolean }; json: boolean; restart: boolean; onResult?: (r: ApplyResult) => void },
+  shown: Plan,
+  opts: {
+    root: string;
+    scope: { persist: boolean; runtime: boolean };
+    json: boolean;
+    restart: boolean;
+    /** Make the plan again (called under the lock: another knobs may have changed the host since `shown` was made). */
+    replan?: () => Plan;
+    /** The operator approved `shown` at a prompt: a different plan under the lock is refused, not applied. */
+    reviewed?: boolean;
+    onResult?: (r: ApplyResult) => void;
+  },
   io: Io,
 ): Promise<number> {
   const c = colorsFor(io);
-  const result = await executeApply(
-    {
-      files: plan.files.map((f) => ({ path: f.path, content: f.after, afterSysctls: f.afterSysctls })),
-      sysctls: plan.runtime.map((r) => ({ key: r.key, value: r.to })),
-      profiles: plan.profiles,
-      user: currentUser(io.env),
-      scope: opts.scope,
-    },
-    { root: opts.root },
-  );
+  const user = currentUser(io.env);
+  let plan = shown;
+  const replan = opts.replan;
+  const result = await executeApply(requestOf(shown, user, opts.scope), {
+    root: opts.root,
+    ...(replan && {
+      replan: () => {
+        const fresh = replan();
+        if (fresh.refusals.length) throw new UserError(`refused: ${fresh.refusals.map((r) => r.message).join('; ')}`);
+        if (opts.reviewed && !samePlan(fresh, shown)) {
+          throw new UserError('the host changed after the plan was shown (another knobs apply?); nothing was applied', 'run the apply again to review the new plan');
+        }
+        plan = fresh;
+        return requestOf(fresh, user, opts.scope);
+      },
+    }),
+  });
   opts.onResult?.(result);
   if (opts.json) printJson(io, resultJson(plan, result));
   switch (result.status) {

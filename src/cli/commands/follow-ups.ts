@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan } from '../../core/planner.js';
+import { isValidUnitName } from '../../core/unit-name.js';
 import { wrap } from '../format/wrap.js';
 import { widthOf, type Io } from '../io.js';
 
@@ -21,7 +22,13 @@ export function runFollowUps(root: string, plan: Plan, io: Io, opts: { restart: 
     say(r.status === 0 ? 'Ran systemctl daemon-reload.\n' : `systemctl daemon-reload failed: ${(r.stderr || r.error?.message || '').trim()}\n`);
     if (opts.restart) {
       for (const u of units) {
-        const rr = spawnSync('systemctl', ['restart', u], { encoding: 'utf8' });
+        // Validated when --service was read; checked again here because this is where it becomes an argument.
+        if (!isValidUnitName(u)) {
+          say(`not restarting ${JSON.stringify(u)}: not a valid unit name\n`);
+          continue;
+        }
+        // `--`: a unit name is never taken for an option.
+        const rr = spawnSync('systemctl', ['restart', '--', u], { encoding: 'utf8' });
         say(rr.status === 0 ? `Restarted ${u}.\n` : `systemctl restart ${u} failed: ${(rr.stderr || '').trim()}\n`);
       }
     }

@@ -13,6 +13,7 @@ import { readListeningSockets } from '../../host/sockets.js';
 import { resolvePamLimits, type PamIdentity, type ValueSource } from '../../core/pam-resolve.js';
 import { builtinDefaultNofile, effectiveNofile, normalizeUnitName, resolveSetting } from '../../core/systemd-unit.js';
 import { inputError, UserError } from '../../errors.js';
+import { checkedUnitName } from '../../core/unit-name.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type Io } from '../io.js';
 
@@ -297,6 +298,15 @@ export async function runLimits(opts: LimitsOptions, io: Io): Promise<number> {
       return EXIT.error;
     }
   }
+  // Unit names become paths under etc/systemd/system: validated as systemd does (`../../x` is not a unit).
+  for (const s of opts.service ?? []) {
+    try {
+      checkedUnitName(s);
+    } catch (err) {
+      throw new UserError(`--service: ${(err as Error).message}`, 'a systemd unit name such as nginx or nginx.service');
+    }
+  }
+  if (opts.user === '') throw new UserError('--user: empty value');
   const hfs = new HostFs(opts.root);
   const { user, service, pid } = opts;
   const report = collectLimits(hfs, { ...(user !== undefined ? { user } : {}), ...(service ? { service } : {}), ...(pid ? { pid } : {}) });

@@ -15,6 +15,7 @@ import { EXIT } from '../exit-codes.js';
 import { colorsFor, type Colors } from '../format/colors.js';
 import { printJson, type Io } from '../io.js';
 import { UserError } from '../../errors.js';
+import { checkedUnitName } from '../../core/unit-name.js';
 
 export interface PlanOptions extends GlobalOptions {
   profile?: string;
@@ -40,7 +41,7 @@ export function buildPlan(opts: PlanOptions): PlanContext {
   const facts = factsFor(host, opts.facts);
   const rules = allRules();
   const judge = (f: HostFacts) => evaluate(f, profile, rules, { accept: config.accept }).findings;
-  const services = splitList(opts.service);
+  const services = serviceList(opts.service);
   const plan = settlePlan(
     {
       facts,
@@ -55,6 +56,20 @@ export function buildPlan(opts: PlanOptions): PlanContext {
     judge,
   );
   return { host, facts, plan };
+}
+
+/**
+ * `--service nginx,api@1` → unit names, each validated as systemd's unit_name_is_valid
+ * does (src/core/unit-name.ts) before it becomes a path or a line of a drop-in.
+ */
+export function serviceList(value: string | undefined): string[] {
+  return splitList(value).map((s) => {
+    try {
+      return checkedUnitName(s);
+    } catch (err) {
+      throw new UserError(`--service: ${(err as Error).message}`, 'a systemd unit name such as nginx or nginx.service');
+    }
+  });
 }
 
 /** `--- a/etc/sysctl.d/90-knobs.conf` / `+++ b/etc/...`: paths as on the host. */

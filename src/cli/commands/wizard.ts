@@ -43,6 +43,7 @@ import { applyPlan, rollbackCommand } from './apply.js';
 import { runExplain } from './explain.js';
 import { buildPlan, hasChanges } from './plan.js';
 import { renderDiff, renderLook, renderQuestion, renderRecommendation, renderStep, stepsOf, type Step } from '../wizard/screens.js';
+import { ConfineError, writablePath } from '../../host/confine.js';
 
 type Decision = { action: 'accept' } | { action: 'skip' } | { action: 'enter'; value: string };
 
@@ -464,7 +465,13 @@ async function offerSave(s: Session, set: ProfileSet, roles: string[], choices: 
   const text = toProfileIni(name, summary, set.resolve(roles), choices);
   parseProfile(name, file, text); // what is written must load: an error here is a bug, not a half-written file
   s.check();
-  const abs = path.join(s.root, file);
+  let abs: string;
+  try {
+    abs = writablePath(s.root, file); // inside --root, never through a link out of it (src/host/confine.ts)
+  } catch (err) {
+    if (err instanceof ConfineError) throw new UserError(err.message);
+    throw err;
+  }
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   writeFileAtomic(abs, text, { mode: 0o644 });
   s.say(`Saved ${file}. Other hosts use it once the file is in their ${USER_DIR}/: knobs apply --profile ${name}`);
