@@ -11,6 +11,7 @@ import { fmtN, type SocketCensus, type Uninspectable } from '../../core/socket-c
 import { SEVERITIES, TCP_STATES, type Finding, type Severity, type TcpState } from '../../core/types.js';
 import { UserError } from '../../errors.js';
 import { HostFs } from '../../host/host-fs.js';
+import { SockDiagError } from '../../host/sock-diag.js';
 import { SOCKET_SOURCES, collectSocketView, nowMs, type SocketSourceOption } from '../../host/sockets.js';
 import { loadConfig } from '../../profiles/config.js';
 import { EXIT } from '../exit-codes.js';
@@ -105,8 +106,13 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
       // (measured on procfs: 3× slower than readSync).
       view = collectSocketView(hfs, { top: opts.top, source }, ruleKeys);
     } catch (err) {
+      // netlink refused or unusable, or a table the kernel would not let us read: an
+      // expected failure, one line. Anything else is a bug and keeps its stack.
       if (err instanceof UserError) throw err;
-      throw new UserError((err as Error).message);
+      if (err instanceof SockDiagError || typeof (err as NodeJS.ErrnoException).code === 'string') {
+        throw new UserError((err as Error).message);
+      }
+      throw err;
     }
     if (view.census.error !== null) throw new UserError(view.census.error);
     return { census: view.census, findings: evaluate(view.facts, EMPTY_PROFILE, SOCKET_RULES, { accept }).findings };
