@@ -1,7 +1,9 @@
 // `npm run bench`: every figure side by side with the standard tools.
 // A benchmark, never a timed unit test: numbers depend on the machine.
+import { benchAnsible } from './ansible.js';
 import { benchApply } from './apply.js';
 import { benchCli } from './cli.js';
+import { benchReport } from './report.js';
 import { benchSockets } from './sockets.js';
 
 const only = process.argv[2];
@@ -9,6 +11,8 @@ const sections: [string, () => Promise<void>][] = [
   ['cli', benchCli],
   ['apply', benchApply],
   ['sockets', benchSockets],
+  ['report', benchReport],
+  ['ansible', benchAnsible],
 ];
 for (const [name, run] of sections) {
   if (only && only !== name) continue;

@@ -3,8 +3,11 @@
 import type { Rule } from '../src/core/define-rule.js';
 import fsFileMax from './fs/file-max.js';
 import limitsNofileAboveNrOpen from './limits/nofile-above-nr-open.js';
+import limitsPamLockout from './limits/pam-lockout.js';
+import limitsPamSyntax from './limits/pam-syntax.js';
 import limitsProcessNofile from './limits/process-nofile.js';
 import limitsServiceSoftNofile from './limits/service-soft-nofile.js';
+import limitsSystemdSyntax from './limits/systemd-syntax.js';
 import netBufferMax from './net/buffer-max.js';
 import netConntrack from './net/conntrack.js';
 import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
@@ -30,12 +33,16 @@ import socketsTwBucketsNearLimit from './sockets/tw-buckets-near-limit.js';
 import socketsTwOverflow from './sockets/tw-overflow.js';
 import sysctlDrift from './sysctl/drift.js';
 import sysctlLoaderDisagreement from './sysctl/loader-disagreement.js';
+import sysctlNotPersisted from './sysctl/not-persisted.js';
 
 export const rules: readonly Rule[] = [
   fsFileMax,
   limitsNofileAboveNrOpen,
+  limitsPamLockout,
+  limitsPamSyntax,
   limitsProcessNofile,
   limitsServiceSoftNofile,
+  limitsSystemdSyntax,
   netBufferMax,
   netConntrack,
   netEphemeralPortExhaustion,
@@ -61,4 +68,5 @@ export const rules: readonly Rule[] = [
   socketsTwOverflow,
   sysctlDrift,
   sysctlLoaderDisagreement,
+  sysctlNotPersisted,
 ] as unknown as readonly Rule[];

@@ -6,7 +6,14 @@
 // start-up dominates. One CommonJS bundle skips both resolving ~60 ES modules and
 // the ES module loader itself; the code cache skips parsing and compiling it
 // (see src/launcher.ts). tsc still type-checks and emits dist/src for the tests.
+//
+// The bundles hold every npm dependency: only Node.js built-in modules stay
+// outside (checked below), so the npm package has no dependencies to install and
+// the single executable (scripts/dist.mjs, src/sea-launcher.ts) runs the same
+// files. dist/bundled-packages.json and dist/THIRD-PARTY-LICENSES.txt list what
+// went in, with each package's licence.
 import { build } from 'esbuild';
+import { builtinModules } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,8 +25,11 @@ fs.rmSync('dist/chunks', { recursive: true, force: true });
 fs.rmSync('dist/cli.js', { force: true });
 for (const f of fs.readdirSync('dist')) if (/^knobs-.*\.(cjs|cache)$|^knobs-cli\.[a-z]+\.cache$/.test(f)) fs.rmSync(path.join('dist', f));
 
+const isBuiltin = (id) => builtinModules.includes(id.replace(/^node:/, '')) || id.startsWith('node:');
+
 const common = {
   bundle: true,
+  metafile: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
@@ -52,13 +62,48 @@ const lazyChildProcessForCommander = {
   },
 };
 
+// src/ loads some dependencies on first use, as `createRequire(import.meta.url)('semver/…')`
+// (ES modules have no require). esbuild does not follow that call, which would
+// leave the package outside the bundle: it becomes a plain require(), which esbuild
+// bundles and still runs on first use.
+const bundleLazyRequires = {
+  name: 'bundle-lazy-requires',
+  setup(b) {
+    b.onLoad({ filter: /[\\/](src|rules)[\\/].*\.ts$/ }, (args) => {
+      const text = fs.readFileSync(args.path, 'utf8');
+      const contents = text.replace(/createRequire\(import\.meta\.url\)\((['"])([^'"]+)\1\)/g, (call, q, id) =>
+        isBuiltin(id) ? call : `require(${q}${id}${q})`,
+      );
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+// @inquirer/prompts costs ≈80 ms to load and only the wizard and confirmations need
+// it: it is a bundle of its own, dist/knobs-prompts.cjs (or the single executable's
+// asset), loaded on the first prompt (src/shipped.ts).
+const PROMPTS_BUNDLE = 'knobs-prompts.cjs';
+const promptsOnFirstUse = {
+  name: 'prompts-on-first-use',
+  setup(b) {
+    b.onResolve({ filter: /^@inquirer\/prompts$/ }, () => ({ path: 'prompts', namespace: 'prompts-bundle' }));
+    b.onLoad({ filter: /.*/, namespace: 'prompts-bundle' }, () => ({
+      contents: `module.exports = require(${JSON.stringify(path.resolve('src/shipped.ts'))}).requireShippedBundle(${JSON.stringify(PROMPTS_BUNDLE)}, __dirname);`,
+      loader: 'js',
+      resolveDir: process.cwd(),
+    }));
+  },
+};
+
 // A command's own bundle: main() declares only the command being run, so the other
 // command modules (imported lazily by src/cli/program.ts) are left out.
 const onlyCommand = (command) => ({
   name: `only-${command}`,
   setup(b) {
     b.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) =>
-      args.importer.endsWith(path.join('src', 'cli', 'program.ts')) && args.path !== `./commands/${command}.js`
+      // program.ts imports the commands; main.ts's worker entry imports report.js (src/cli/report-workers.ts)
+      (args.importer.endsWith(path.join('src', 'cli', 'program.ts')) || args.importer.endsWith(path.join('src', 'cli', 'main.ts'))) &&
+      args.path !== `./commands/${command}.js`
         ? { path: args.path, namespace: 'left-out' }
         : undefined,
     );
@@ -74,13 +119,21 @@ const cliBundle = (outfile, plugins) =>
     ...common,
     entryPoints: ['src/cli/main.ts'],
     outfile,
-    // ≈80 ms to load and only the wizard and confirmations need it: required from node_modules on first use.
-    external: ['@inquirer/prompts'],
-    plugins: [lazyChildProcessForCommander, ...plugins],
+    plugins: [lazyChildProcessForCommander, bundleLazyRequires, promptsOnFirstUse, ...plugins],
   });
 const bundles = [{ file: bundleFor('dist', undefined), command: undefined }];
 for (const command of OWN_BUNDLE_COMMANDS) bundles.push({ file: bundleFor('dist', command), command });
-for (const { file, command } of bundles) await cliBundle(file, command ? [onlyCommand(command)] : []);
+const metafiles = [];
+for (const { file, command } of bundles) metafiles.push((await cliBundle(file, command ? [onlyCommand(command)] : [])).metafile);
+metafiles.push(
+  (
+    await build({
+      ...common,
+      stdin: { contents: "module.exports = require('@inquirer/prompts');", resolveDir: process.cwd(), loader: 'js' },
+      outfile: path.join('dist', PROMPTS_BUNDLE),
+    })
+  ).metafile,
+);
 // esbuild escapes non-ASCII characters in strings and regular expressions but not in
 // the comments it keeps; escaping those too keeps the bundle pure ASCII, which the
 // loader reads as a one-byte string (src/bundle-loader.ts: ~2 ms less per start).
@@ -89,24 +142,68 @@ for (const { file, command } of bundles) await cliBundle(file, command ? [onlyCo
 // __toESM, which copies every export into a getter (node:fs: ~100, ~0.1 ms per
 // import, ~30 imports). A builtin is a plain object: one whose prototype is the
 // module (default: the module) reads the same values, in O(1).
-function finishBundle(file) {
+function finishBundle(file, { builtinImports = true } = {}) {
   const text = fs.readFileSync(file, 'utf8');
   const builtinImport = /__toESM\((require\("node:[a-z_/]+"\)), ?1\)/g;
-  if (!builtinImport.test(text)) throw new Error(`${file}: no __toESM(require("node:…"), 1) left to rewrite: has esbuild's output changed?`);
+  if (builtinImports && !builtinImport.test(text)) throw new Error(`${file}: no __toESM(require("node:…"), 1) left to rewrite: has esbuild's output changed?`);
   const out = text
     .replace(builtinImport, '__nodeBuiltin($1)')
     .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   fs.writeFileSync(file, out);
 }
 for (const { file } of bundles) finishBundle(file);
-await build({
-  ...common,
-  entryPoints: ['src/launcher.ts'],
-  outfile: 'dist/knobs.cjs',
-  banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
-});
+finishBundle(path.join('dist', PROMPTS_BUNDLE), { builtinImports: false });
+metafiles.push(
+  (
+    await build({
+      ...common,
+      entryPoints: ['src/launcher.ts'],
+      outfile: 'dist/knobs.cjs',
+      banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+    })
+  ).metafile,
+);
 finishBundle('dist/knobs.cjs');
 fs.chmodSync('dist/knobs.cjs', 0o755);
+// The single executable's main script (scripts/dist.mjs makes the executable).
+metafiles.push((await build({ ...common, entryPoints: ['src/sea-launcher.ts'], outfile: 'dist/knobs-sea.cjs' })).metafile);
+finishBundle('dist/knobs-sea.cjs');
+
+// Nothing but Node.js built-ins may stay outside the bundles: the npm package
+// installs no dependencies and the single executable can require nothing else.
+for (const meta of metafiles)
+  for (const [out, { imports }] of Object.entries(meta.outputs))
+    for (const imp of imports)
+      if (imp.external && !isBuiltin(imp.path) && !(imp.kind === 'require-call' && imp.path === 'child_process'))
+        throw new Error(`${out} requires ${imp.path} at run time: bundle it, or load it as src/shipped.ts does`);
+writeBundledPackages(metafiles);
+
+/** dist/bundled-packages.json and dist/THIRD-PARTY-LICENSES.txt: every npm package inside the bundles. */
+function writeBundledPackages(metas) {
+  const dirs = new Set();
+  for (const meta of metas)
+    for (const input of Object.keys(meta.inputs)) {
+      const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+      if (m) dirs.add(m[1]);
+    }
+  const packages = [...dirs]
+    .map((dir) => {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      const licenseFile = fs.readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+      if (!licenseFile) throw new Error(`${dir}: no LICENSE file to ship with it`);
+      const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+      return { name: pkg.name, version: pkg.version, license: pkg.license, repository: repo ?? null, licenseFile: path.join(dir, licenseFile) };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  fs.writeFileSync('dist/bundled-packages.json', JSON.stringify(packages, null, 2) + '\n');
+  const notices = packages.map(
+    (p) => `${p.name} ${p.version} (${p.license})${p.repository ? `\n${p.repository}` : ''}\n\n${fs.readFileSync(p.licenseFile, 'utf8').trim()}\n`,
+  );
+  fs.writeFileSync(
+    'dist/THIRD-PARTY-LICENSES.txt',
+    'The knobs bundles in this directory contain the following npm packages.\n\n' + notices.join('\n' + '-'.repeat(78) + '\n\n'),
+  );
+}
 
 // The code cache: run the common paths once (output discarded) against a small
 // fake host, so the cache holds the functions they compile, not just the top level.

@@ -36,21 +36,29 @@ export function bundleFor(distDir: string, command: string | undefined): string 
 
 export function loadBundle(bundlePath: string, cacheFile = `${bundlePath}.cache`): LoadedBundle {
   const bundle = path.resolve(bundlePath);
-  const source = sourceText(fs.readFileSync(bundle));
   let cachedData: Buffer | undefined;
   try {
     cachedData = fs.readFileSync(cacheFile);
   } catch {
     // no cache: compile as usual
   }
+  return runBundle(fs.readFileSync(bundle), cachedData, bundle, createRequire(bundle));
+}
+
+/**
+ * Runs a bundle's text as Node's CommonJS loader would, with `require` for its
+ * requires: from a file (above), or from the single executable's assets
+ * (src/sea-launcher.ts).
+ */
+export function runBundle(bytes: Buffer, cachedData: Buffer | undefined, filename: string, require: NodeJS.Require): LoadedBundle {
   // The CommonJS wrapper, as Node's own loader would add it.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: bundle,
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${sourceText(bytes)}\n})`, {
+    filename,
     ...(cachedData ? { cachedData } : {}),
   });
   const mod = { exports: {} as { main?: Main } };
-  (script.runInThisContext() as (...args: unknown[]) => void)(mod.exports, createRequire(bundle), mod, bundle, path.dirname(bundle));
-  if (typeof mod.exports.main !== 'function') throw new Error(`${bundle}: no main export (rebuild with npm run build)`);
+  (script.runInThisContext() as (...args: unknown[]) => void)(mod.exports, require, mod, filename, path.dirname(filename));
+  if (typeof mod.exports.main !== 'function') throw new Error(`${filename}: no main export (rebuild with npm run build)`);
   const cache = cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted';
   return { main: mod.exports.main, script, cache };
 }

@@ -13,6 +13,17 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A refused plan or apply. The command already printed the plan (with `--json`, one
+ * document with `status: "refused"` and `refusals[]`); main prints the one line.
+ */
+export class RefusedError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'RefusedError';
+  }
+}
+
 /** The command already printed what happened; exit with this code. */
 export class ExitError extends Error {
   constructor(readonly exitCode: number) {

@@ -47,7 +47,7 @@ describe('plan choices', () => {
   });
 
   it('skipping login limits keeps the LimitNOFILE drop-in of a chosen service; entered limits are used', () => {
-    const root = fakeRoot({ kernel: '6.1' });
+    const root = fakeRoot({ kernel: '6.1', files: { '/lib/systemd/system/nginx.service': '[Service]\nExecStart=/usr/sbin/nginx\n' } });
     const skip = buildPlan({ root, profile: 'web-node', service: 'nginx', choices: choices({ skip: ['limits.nofile'] }) }).plan;
     expect(skip.changes.map((c) => c.kind)).not.toContain('limit');
     expect(skip.changes.find((c) => c.kind === 'systemd')?.to).toBe('65536:524288');

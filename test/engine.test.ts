@@ -11,7 +11,7 @@ describe('engine', () => {
     const forward = ev.findings.filter((f) => f.key === 'net.ipv4.ip_forward');
     expect(forward.map((f) => f.id)).toEqual(['net/conntrack']);
     // Other unmet targets of the profile are still reported by the generic rule.
-    expect(ev.findings.some((f) => f.id === 'profile/sysctl-target' && f.key === 'net.ipv4.tcp_keepalive_time')).toBe(true);
+    expect(ev.findings.some((f) => f.id === 'profile/sysctl-target' && f.key === 'net.netfilter.nf_conntrack_tcp_timeout_established')).toBe(true);
   });
 
   it('is deterministic and sorts by severity, then id', () => {

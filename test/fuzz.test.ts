@@ -14,7 +14,7 @@ import { checkFacts } from '../src/core/facts-schema.js';
 import { evaluate } from '../src/core/engine.js';
 import { parseLimitsConf } from '../src/core/limits-conf.js';
 import { globMatch } from '../src/core/only.js';
-import { settlePlan } from '../src/core/planner.js';
+import { makePlan } from '../src/core/plan-judge.js';
 import { parseProcLimits } from '../src/core/proc-limits.js';
 import { parseSysctlConf } from '../src/core/sysctl-conf.js';
 import { parseUnitFile } from '../src/core/systemd-unit.js';
@@ -139,7 +139,7 @@ describe('--facts: schema-checked, then evaluated without a crash', () => {
         }
         const judge = (f: HostFacts) => evaluate(f, profile, rules, { accept: {} }).findings;
         const findings = judge(r.facts);
-        settlePlan({ facts: r.facts, profile, findings, ruleIds: rules.map((x) => x.id), only: [], services: [], managed: { sysctl: [], limits: [], dropIns: {} } }, judge);
+        makePlan({ facts: r.facts, profile, findings, ruleIds: rules.map((x) => x.id), only: [], services: [], managed: { sysctl: [], limits: [], dropIns: {} } }, judge);
       }),
       { numRuns: RUNS * 2 },
     );

@@ -88,25 +88,29 @@ describe('parseLimitsConf hand-made cases', () => {
     expect(r.problems[0]?.message).toMatch(/maxlogins only/);
   });
 
-  it('malformed lines are reported with their number and left out', () => {
+  it('malformed lines are reported with their number; dropped ones are left out', () => {
     const t = [
       'alice soft nofile', // 3 fields
       'alice', // 1 field
       'alice sfot nofile 10', // bad type
       'alice soft nofiles 10', // bad item
       'alice soft nofile lots', // bad value
-      'alice soft nofile -5', // negative
+      'alice soft nofile -5', // negative: strtoull reads 2^64-5, the line applies
       'a:b soft nofile 10', // bad range
       ': soft nofile 10', // bad range
       'bob hard nofile 20',
     ].join('\n');
     const r = parseLimitsConf(t, '/etc/security/limits.d/x.conf');
-    expect(r.lines.map((l) => [l.line, l.domain])).toEqual([[9, 'bob']]);
+    expect(r.lines.map((l) => [l.line, l.domain])).toEqual([[6, 'alice'], [9, 'bob']]);
     expect(r.problems.map((p) => p.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(r.problems[0]?.message).toMatch(/3 fields/);
+    expect(r.problems[0]?.logged).toBe('warning');
     expect(r.problems[2]?.message).toMatch(/type 'sfot'/);
+    expect(r.problems[2]?.logged).toBe('debug');
     expect(r.problems[3]?.message).toMatch(/unknown item 'nofiles'/);
-    expect(r.problems[6]?.message).toMatch(/invalid uid\/gid range 'a:b'/);
+    expect(r.problems[5]?.message).toMatch(/18446744073709551611/);
+    expect(r.problems[5]?.kind).toBe('misread');
+    expect(r.problems[6]?.message).toMatch(/invalid uid range 'a:b'/);
   });
 
   it('trailing garbage after digits is read like strtoul, with a warning; extra fields warned', () => {
@@ -157,5 +161,28 @@ describe('parseProcLimits', () => {
     const l = parseProcLimits(fs.readFileSync('/proc/self/limits', 'utf8'));
     expect(Object.keys(l)).toHaveLength(16);
     expect(typeof l.nofile?.soft).toBe('number');
+  });
+});
+
+describe('the parsers never throw, whatever the bytes', () => {
+  it('limits.conf in every dialect, systemd unit files, and the number readers', async () => {
+    const fc = (await import('fast-check')).default;
+    const { parseUnitFile, parseRlimitSetting } = await import('../src/core/systemd-unit.js');
+    const { pamValue } = await import('../src/core/limits-conf.js');
+    const text = fc.oneof(
+      fc.string({ maxLength: 400 }),
+      fc.array(fc.constantFrom('*', '@g', '%', ':', '1:', 'a:b', 'hard', 'soft', '-', 'nofile', 'maxlogins', 'chroot', '-1', '0x1', '\t', ' ', '\r', '\n', '#', '[Service]', 'LimitNOFILE=', '\\', '\0', '\u00ff', '99999999999999999999'), { maxLength: 60 }).map((a) => a.join('')),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        for (const split of ['sscanf', 'rest-of-line', 'rest-of-line-trimmed'] as const) parseLimitsConf(t, '/x', { split, chroot: null });
+        parseUnitFile(t);
+        parseUnitFile(Buffer.from(t, 'latin1'));
+        parseRlimitSetting(t);
+        pamValue('nofile', t);
+        pamValue('maxlogins', t);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { collectLimits, runLimits, type LimitsReport } from '../src/cli/commands/limits.js';
+import { collectLimits, renderText, runLimits, type LimitsReport } from '../src/cli/commands/limits.js';
 import { HostFs } from '../src/host/host-fs.js';
 import { readPamLimits, readSelfLimits } from '../src/host/limits.js';
 import { UserError } from '../src/errors.js';
@@ -75,7 +75,9 @@ describe('logins', () => {
       soft: { value: 8192, source: '/etc/security/limits.d/90-web.conf:1' },
       hard: { value: 20000, source: '/etc/security/limits.conf:70' },
     });
-    expect(r.logins.nproc.hard).toEqual({ value: 95000, source: 'inherited from /proc/1/limits (Debian pam_limits starts from PID 1)' });
+    expect(r.logins.nproc.hard).toEqual({ value: 95000, source: expect.stringMatching(/^inherited from \/proc\/1\/limits \(Debian pam_limits starts from PID 1/) });
+    expect(r.logins.pam).toMatchObject({ debianPatches: true, epermFatal: false });
+    expect(r.logins.session).toEqual({ opens: true, failures: [] });
     expect(r.warnings).toContainEqual({ id: 'limits.conf-invalid-line', file: '/etc/security/limits.d/90-web.conf', line: 2, message: expect.stringMatching(/got 2 fields/) });
     expect(r.logins.lines.find((l) => l.line === 68)).toMatchObject({ verdict: 'overridden' });
   });
@@ -95,6 +97,44 @@ describe('logins', () => {
   it('unknown user is an input error', () => {
     expect(() => report(root, { user: 'nosuch' })).toThrow(UserError);
     expect(() => report(root, { user: 'nosuch' })).toThrow('/etc/passwd: nosuch: no such user');
+  });
+});
+
+describe('what this host\'s pam_limits does (detected under --root)', () => {
+  const DEBIAN_STATUS = 'Package: libpam-modules\nStatus: install ok installed\nVersion: 1.5.2-6+deb12u1\n';
+  const base = (extra: Record<string, string>) => ({ ...BASE_FILES, 'etc/pam.d/su': 'session required pam_limits.so\n', ...extra });
+
+  it('Debian 12: a hard nofile above fs.nr_open opens the session with the limit NOT applied', () => {
+    const root = tree(base({ 'var/lib/dpkg/status': DEBIAN_STATUS, 'etc/security/limits.conf': '* hard nofile 2000000\n', 'proc/9/comm': 'sshd\n', 'proc/9/limits': limitsFile([1024, 524288]) }));
+    const r = report(root, { user: 'alice' });
+    expect(r.logins.pam).toMatchObject({ debianPatches: true, epermFatal: false });
+    expect(r.logins.pam.summary).toMatch(/Debian\/Ubuntu build 1\.5\.2-6\+deb12u1/);
+    expect(r.logins.session.opens).toBe(true);
+    expect(r.logins.requestedNofile?.hard).toMatchObject({ value: 2000000, source: '/etc/security/limits.conf:1' });
+    expect(r.logins.nofile.hard).toEqual({ value: 524288, source: expect.stringMatching(/not applied: setrlimit fails with EPERM and this pam_limits skips it; the session keeps the login service's own limits \(sshd, pid 9\)/) });
+    expect(r.warnings.map((w) => w.id)).toContain('limits.nofile-not-applied');
+  });
+
+  it('RHEL 9: the same line refuses the session', () => {
+    const root = tree(base({ 'etc/os-release': 'ID="rhel"\nVERSION_ID="9.3"\n', 'etc/security/limits.conf': '* hard nofile 2000000\n' }));
+    const r = report(root, { user: 'alice' });
+    expect(r.logins.pam).toMatchObject({ debianPatches: false, epermFatal: true, unlimitedNofileIsNrOpen: true });
+    expect(r.logins.session).toMatchObject({ opens: false, failures: [{ id: 'nofile-eperm', file: '/etc/security/limits.conf', line: 1 }] });
+    const text = renderText(r, { bold: (x) => x, dim: (x) => x, yellow: (x) => x, cyan: (x) => x });
+    expect(text).toMatch(/! the session FAILS: hard nofile 2000000 \(\/etc\/security\/limits\.conf:1\) is above fs\.nr_open/);
+  });
+
+  it('unknown build: the outcome is unknown, and both are said', () => {
+    const root = tree({ ...BASE_FILES, 'etc/os-release': '', 'etc/security/limits.conf': '* hard nofile 2000000\n' });
+    const r = report(root, { user: 'alice' });
+    expect(r.logins.pam.debianPatches).toBeNull();
+    expect(r.logins.session.opens).toBeNull();
+  });
+
+  it('lock-outs: a missing limits.conf, maxlogins 0, soft nofile 0', () => {
+    expect(report(tree(base({ 'var/lib/dpkg/status': DEBIAN_STATUS })), { user: 'alice' }).logins.session.failures[0]).toMatchObject({ id: 'config-unreadable', file: '/etc/security/limits.conf' });
+    const r = report(tree(base({ 'var/lib/dpkg/status': DEBIAN_STATUS, 'etc/security/limits.conf': '@dev - maxlogins 0\n* soft nofile 0\n' })), { user: 'alice' });
+    expect(r.logins.session.failures.map((f) => f.id)).toEqual(['nofile-too-low', 'maxlogins-zero']);
   });
 });
 
@@ -154,11 +194,9 @@ describe('services', () => {
     });
     expect(svc(r, 'dirsrv@other.service').nofile).toMatchObject({ soft: 8192, source: '/lib/systemd/system/dirsrv@.service:2' });
   });
-  it('empty LimitNOFILE= resets to the manager default', () => {
-    expect(svc(r, 'redis.service').nofile).toEqual({
-      soft: 4096, hard: 8192, raw: null,
-      source: 'DefaultLimitNOFILE (/etc/systemd/system.conf.d/10-limits.conf:2); LimitNOFILE= reset at /etc/systemd/system/redis.service.d/reset.conf:2',
-    });
+  it('an empty LimitNOFILE= is a parse error that keeps the earlier value (not a reset)', () => {
+    expect(svc(r, 'redis.service').nofile).toEqual({ soft: 10000, hard: 10000, raw: '10000', source: expect.stringMatching(/redis\.service:\d+$/) });
+    expect(r.warnings).toContainEqual(expect.objectContaining({ id: 'systemd.invalid-value', file: '/etc/systemd/system/redis.service.d/reset.conf', line: 2 }));
   });
   it('docker 1048576, infinity = nr_open, no setting = default; PAMName reads limits.conf', () => {
     expect(svc(r, 'docker.service').nofile).toMatchObject({ soft: 1048576, hard: 1048576, source: '/lib/systemd/system/docker.service:16' });

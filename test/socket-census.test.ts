@@ -168,5 +168,7 @@ describe('limits and facts', () => {
   it('formats counts and reads tcp_tw_reuse', () => {
     expect([fmtN(0), fmtN(999), fmtN(1000), fmtN(-1234567)]).toEqual(['0', '999', '1,000', '-1,234,567']);
     expect([0, 1, 2, null].map((v) => twReuseScope(v, '6.1.0'))).toEqual(['off', 'all', 'loopback', null]);
+    // before 4.18 there is no "loopback only": any non-zero value reuses towards every destination
+    expect([0, 1, 2, 7].map((v) => twReuseScope(v, '4.15.0'))).toEqual(['off', 'all', 'all', 'all']);
   });
 });

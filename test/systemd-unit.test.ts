@@ -24,8 +24,8 @@ describe('real unit files', () => {
     const l = layer('debian-docker.io__docker.service');
     const r = nofile([l]);
     expect(r.winner).toMatchObject({ setting: { soft: 1048576, hard: 1048576 }, line: 16, raw: '1048576' });
-    expect(resolveSetting([l], 'Service', 'LimitNPROC', 'NPROC').winner?.setting).toEqual({ soft: null, hard: null });
-    expect(resolveSetting([l], 'Service', 'LimitCORE', 'CORE').winner?.setting).toEqual({ soft: null, hard: null });
+    expect(resolveSetting([l], 'Service', 'LimitNPROC', 'NPROC').winner?.setting).toMatchObject({ soft: null, hard: null });
+    expect(resolveSetting([l], 'Service', 'LimitCORE', 'CORE').winner?.setting).toMatchObject({ soft: null, hard: null });
   });
 
   it('mariadb: 32768 in a file with tabs and continued ExecStart', () => {
@@ -35,17 +35,18 @@ describe('real unit files', () => {
     // `# LimitCore=` is a comment; nothing named LimitCore/LimitCORE exists.
     expect(p.entries.some((e) => /^LimitCore$/i.test(e.key))).toBe(false);
     const exec = p.entries.find((e) => e.key === 'ExecStart' && e.value.includes('galera_recovery'))!;
-    expect(exec.line).toBe(84);
+    // systemd reports a continued assignment under its LAST physical line (config_parse's `line`).
+    expect(exec.line).toBe(86);
     expect(exec.value).toContain('exec /usr/sbin/mariadbd $MYSQLD_OPTS');
     expect(exec.value).not.toContain('\\\n');
   });
 
   it('varnish: continuations join into one ExecStart, LimitNOFILE=131072', () => {
     const p = parseUnitFile(fs.readFileSync(path.join(CORPUS, 'debian-varnish__varnish.service'), 'utf8'));
-    expect(nofile([{ file: 'v', entries: p.entries }]).winner?.setting).toEqual({ soft: 131072, hard: 131072 });
+    expect(nofile([{ file: 'v', entries: p.entries }]).winner?.setting).toMatchObject({ soft: 131072, hard: 131072 });
     const exec = p.entries.filter((e) => e.key === 'ExecStart');
     expect(exec).toHaveLength(1);
-    expect(exec[0]!.line).toBe(16);
+    expect(exec[0]!.line).toBe(23);
     expect(exec[0]!.value.replace(/\s+/g, ' ')).toBe(
       '/usr/sbin/varnishd -j unix,user=vcache -F -a :6081 -T localhost:6082 -f /etc/varnish/default.vcl -S /etc/varnish/secret -s malloc,256m',
     );
@@ -57,7 +58,7 @@ describe('real unit files', () => {
     const l = layer('opensearch__opensearch.service');
     expect(nofile([l]).winner).toMatchObject({ setting: { soft: 65535, hard: 65535 }, line: 45 });
     expect(l.entries.filter((e) => e.key === 'ProtectControlGroups').map((e) => e.value)).toEqual(['true', 'yes']);
-    expect(resolveSetting([l], 'Service', 'LimitAS', 'AS').winner?.setting).toEqual({ soft: null, hard: null });
+    expect(resolveSetting([l], 'Service', 'LimitAS', 'AS').winner?.setting).toMatchObject({ soft: null, hard: null });
   });
 
   it('CachyOS system.conf.d: DefaultLimitNOFILE=2048:2097152', () => {
@@ -100,21 +101,22 @@ describe('parser details', () => {
 
 describe('values and precedence', () => {
   it('parseRlimitSetting', () => {
-    expect(parseRlimitSetting('65536')).toEqual({ soft: 65536, hard: 65536 });
-    expect(parseRlimitSetting('1024:524288')).toEqual({ soft: 1024, hard: 524288 });
-    expect(parseRlimitSetting('infinity')).toEqual({ soft: null, hard: null });
-    expect(parseRlimitSetting('4096:infinity')).toEqual({ soft: 4096, hard: null });
-    expect(parseRlimitSetting('')).toEqual({ reset: true });
+    expect(parseRlimitSetting('65536')).toMatchObject({ soft: 65536, hard: 65536 });
+    expect(parseRlimitSetting('1024:524288')).toMatchObject({ soft: 1024, hard: 524288 });
+    expect(parseRlimitSetting('infinity')).toMatchObject({ soft: null, hard: null });
+    expect(parseRlimitSetting('4096:infinity')).toMatchObject({ soft: 4096, hard: null });
+    // test-rlimit-util.c: rlimit_parse(RLIMIT_NOFILE, "") is -EINVAL — an error, not a reset.
+    expect(parseRlimitSetting('')).toHaveProperty('error');
     expect(parseRlimitSetting('9:3')).toHaveProperty('error');
     expect(parseRlimitSetting('lots')).toHaveProperty('error');
-    expect(parseRlimitSetting('8M', 'MEMLOCK')).toEqual({ soft: 8388608, hard: 8388608 });
+    expect(parseRlimitSetting('8M', 'MEMLOCK')).toMatchObject({ soft: 8388608, hard: 8388608 });
   });
-  it('later layer wins, empty resets, invalid is ignored', () => {
+  it('later layer wins; an empty value and an invalid one are ignored (the earlier setting stays)', () => {
     const L = (file: string, v: string): UnitLayer => ({ file, entries: [{ section: 'Service', key: 'LimitNOFILE', value: v, line: 1 }] });
     expect(nofile([L('u', '100'), L('a', '200')]).winner?.file).toBe('a');
-    const reset = nofile([L('u', '100'), L('a', '')]);
-    expect(reset.winner).toBeNull();
-    expect(reset.resetBy).toEqual({ file: 'a', line: 1 });
+    const empty = nofile([L('u', '100'), L('a', '')]);
+    expect(empty.winner?.file).toBe('u');
+    expect(empty.invalid[0]?.message).toMatch(/Failed to parse resource value, ignoring/);
     expect(nofile([L('u', '100'), L('a', ''), L('b', '300')]).winner?.file).toBe('b');
     const bad = nofile([L('u', '100'), L('a', 'x')]);
     expect(bad.winner?.file).toBe('u');
@@ -124,8 +126,37 @@ describe('values and precedence', () => {
     expect(effectiveNofile({ soft: null, hard: null }, 1048576)).toEqual({ soft: 1048576, hard: 1048576 });
     expect(effectiveNofile({ soft: 4096, hard: null }, 1048576)).toEqual({ soft: 4096, hard: 1048576 });
   });
-  it('drop-in names: instance, template, dash prefixes, type', () => {
-    expect(dropinNames('dirsrv@main.service')).toEqual(['dirsrv@main.service', 'dirsrv@.service', 'service']);
-    expect(dropinNames('foo-bar-baz.service')).toEqual(['foo-bar-baz.service', 'foo-bar-.service', 'foo-.service', 'service']);
+  it('drop-in names within one directory: instance, template (and its prefixes), dash prefixes', () => {
+    expect(dropinNames('dirsrv@main.service')).toEqual(['dirsrv@main.service', 'dirsrv@.service']);
+    expect(dropinNames('foo-bar-baz.service')).toEqual(['foo-bar-baz.service', 'foo-bar-.service', 'foo-.service']);
+    // src/shared/dropin.c: the template's prefixes come before the instance's.
+    expect(dropinNames('foo-bar@x.service')).toEqual(['foo-bar@x.service', 'foo-bar@.service', 'foo-.service', 'foo-@x.service', 'foo-@.service']);
+    expect(dropinNames('foo-.service')).toEqual(['foo-.service']);
+    expect(dropinNames('-foo.service')).toEqual(['-foo.service']);
+  });
+  it('numbers by systemd\'s rules (safe_atou64, rlimit_parse)', () => {
+    const ok = (v: string) => parseRlimitSetting(v);
+    expect(ok('0x100')).toMatchObject({ soft: 256, hard: 256 });
+    expect(ok('010')).toMatchObject({ soft: 8, hard: 8 });
+    expect(ok('0b101')).toMatchObject({ soft: 5, hard: 5 });
+    expect(ok('0o17')).toMatchObject({ soft: 15, hard: 15 });
+    expect(ok('-0')).toMatchObject({ soft: 0, hard: 0 });
+    expect(ok('4096: 8192')).toMatchObject({ soft: 4096, hard: 8192 });
+    expect(ok('4096:8192:')).toMatchObject({ soft: 4096, hard: 8192 });
+    expect(ok('4\\096')).toMatchObject({ soft: 4096, hard: 4096 });
+    for (const bad of ['4096 : 8192', '4096 :8192', '08', '0x', '-5', '+-5', '18446744073709551615', '99999999999999999999', '4096:', ':4096', '1:2:3', '4096\\', '"4096"', 'INFINITY', '5:4']) {
+      expect(ok(bad), bad).toHaveProperty('error');
+    }
+    expect(ok('18446744073709551614')).toMatchObject({ exact: { soft: '18446744073709551614', hard: '18446744073709551614' } });
+    expect(ok('+5')).toMatchObject({ soft: 5, hard: 5 });
+  });
+  it('lines end at \\n, \\r, \\r\\n, \\n\\r and NUL; a fatal error stops the file', () => {
+    const p = parseUnitFile('[Service]\rLimitNOFILE=5\r\nLimitNPROC=6\n\nX=1\0Y=2\n');
+    expect(p.entries.map((e) => [e.key, e.line])).toEqual([['LimitNOFILE', 2], ['LimitNPROC', 3], ['X', 5], ['Y', 6]]);
+    const f = parseUnitFile('[Service]\nLimitNOFILE=5\n[Service\nLimitNOFILE=6\n');
+    expect(f.fatalAt).toBe(3);
+    expect(f.entries.map((e) => e.value)).toEqual(['5']);
+    const u = parseUnitFile(Buffer.from('[Service]\nLimitNOFILE=\xff\nLimitNOFILE=7\n', 'latin1'));
+    expect(u.fatalAt).toBe(2);
   });
 });

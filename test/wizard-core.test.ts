@@ -88,9 +88,9 @@ describe('trade-off questions', () => {
     expect(decide(['web-node'], { 'nat-gateway': 'yes' })).toMatchObject({ addRoles: ['nat-facing'] });
     expect(decide(['web-node'], { 'nat-gateway': 'no', 'clients-behind-nat': 'unsure', 'backends-close-first': 'unsure' })).toEqual({ addRoles: [], borrow: [], skipByDefault: {}, keep: {} });
     const nat = decide(['web-node'], { 'clients-behind-nat': 'yes' });
-    expect(nat.borrow).toEqual([{ from: 'nat-facing', keys: ['net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'], why: 'clients reach this host through NAT' }]);
+    expect(nat.borrow).toEqual([{ from: 'db-client', keys: ['net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'], why: 'clients reach this host through NAT' }]);
     expect(Object.keys(nat.keep)).toEqual(['net.ipv4.tcp_tw_recycle']);
-    expect(decide(['web-node', 'nat-facing'], { 'clients-behind-nat': 'yes' }).borrow).toEqual([]); // nat-facing has them already
+    expect(decide(['web-node', 'db-client'], { 'clients-behind-nat': 'yes' }).borrow).toEqual([]); // db-client has them already
     expect(Object.keys(decide(['db-client'], { 'backends-close-first': 'yes' }).skipByDefault)).toEqual(['net.ipv4.tcp_tw_reuse', 'net.ipv4.ip_local_port_range']);
   });
 

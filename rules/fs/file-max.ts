@@ -22,7 +22,10 @@ export default defineRule({
     'fs.file-nr reports allocated handles, 0, and the maximum; above 80% use the table is close to full. The default ' +
     'is about one file per 10 KiB of RAM, and systemd may raise it at boot.',
   tradeoffs: 'A file structure is a few hundred bytes of kernel memory and only costs when used: raising the cap is cheap; it is a safety net against one runaway process, not a quota.',
-  history: ['fs.file-nr: the second field is always 0 since 2.6 (sysctl/fs).'],
+  history: [
+    'fs.file-nr: the second field is always 0 since 2.6 (Documentation/admin-guide/sysctl/fs.rst).',
+    '4.19: fs.file-max accepts 0..LONG_MAX (2^63−1) (kernel/sysctl.c@4.19.78); systemd ≥ 240 writes LONG_MAX at boot (bump_file_max_and_nr_open(), src/core/main.c@v240), compared here as an exact integer.',
+  ],
   references: ['https://docs.kernel.org/admin-guide/sysctl/fs.html', 'man 5 proc'],
   messages: {
     belowHardNofile:
@@ -33,7 +36,8 @@ export default defineRule({
   check({ facts, profile, report }) {
     const version = facts.kernel.version;
     const live = facts.sysctl[KEY]?.live ?? null;
-    const fileMax = toInt(live);
+    // systemd writes LONG_MAX (2^63−1): compare as exact integers, never as JavaScript numbers.
+    const fileMax = live !== null && /^\d+$/.test(live.trim()) ? BigInt(live.trim()) : undefined;
     if (fileMax === undefined) return;
     const nrOpen = toInt(facts.sysctl[NR_OPEN]?.live) ?? 1048576;
     let hard = 0;
@@ -63,16 +67,21 @@ export default defineRule({
         source = 'this session\'s hard limit';
       }
     }
-    const withChange = (value: number) => {
-      const s = String(value);
+    const withChange = (value: bigint) => {
+      const s = value.toString();
       const ok = rejectReason(KEY, s, version) === null;
       return { key: KEY, current: live, recommended: s, ...(ok ? { change: { kind: 'sysctl' as const, key: KEY, value: s } } : {}) };
     };
-    if (hard > fileMax) report('belowHardNofile', { fileMax, hard, source }, withChange(hard));
+    if (BigInt(hard) > fileMax) report('belowHardNofile', { fileMax: fileMax.toString(), hard, source }, withChange(BigInt(hard)));
     const nr = fields(facts.sysctl[NR]?.live ?? '');
     const allocated = toInt(nr[0]);
-    if (allocated !== undefined && fileMax > 0 && allocated / fileMax > 0.8) {
-      report('nearlyFull', { percent: Math.round((allocated / fileMax) * 100), allocated, fileMax }, withChange(Math.max(fileMax * 2, hard)));
+    if (allocated !== undefined && fileMax > 0n && BigInt(allocated) * 10n > fileMax * 8n) {
+      const doubled = fileMax * 2n;
+      report(
+        'nearlyFull',
+        { percent: Math.round((allocated / Number(fileMax)) * 100), allocated, fileMax: fileMax.toString() },
+        withChange(doubled > BigInt(hard) ? doubled : BigInt(hard)),
+      );
     }
   },
 });

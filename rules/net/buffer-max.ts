@@ -27,7 +27,7 @@ export default defineRule({
     'applications (QUIC, DNS) also use it. Kernel-wide TCP memory is still bounded by tcp_mem (in pages).',
   history: [
     '6.16: tcp_rmem[2] default cap 6 MiB → 32 MiB (572be9bf9d0d).',
-    '6.18: rmem_max/wmem_max default 212992 → 4 MiB ("net: set net.core.rmem_max and net.core.wmem_max to 4 MB").',
+    '6.18: rmem_max/wmem_max default 212992 → 4 MiB ("net: set net.core.rmem_max and net.core.wmem_max to 4 MB"; SK_RMEM_MAX in net/core/sock.c@7.1.3).',
   ],
   myth: '"net.core.rmem_max limits the TCP window" — it only limits SO_RCVBUF requests; autotuning is bounded by tcp_rmem[2].',
   references: ['https://docs.kernel.org/networking/ip-sysctl.html', 'https://docs.kernel.org/admin-guide/sysctl/net.html', 'man 7 socket', 'man 7 tcp'],

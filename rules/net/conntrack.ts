@@ -26,7 +26,7 @@ export default defineRule({
     'ip_forward=1 makes the host a router: changing it resets per-interface settings to router defaults (ip-sysctl).',
   history: [
     '5.13: nf_conntrack_max is read-only in non-initial network namespaces (2671fa4dc010); set it on the host.',
-    'Default nf_conntrack_max = nf_conntrack_buckets (262144 on 64-bit hosts with more than 4 GiB RAM).',
+    'Default nf_conntrack_max = nf_conntrack_buckets × max_factor: 4 before 5.15, 1 from 5.15 (net/netfilter/nf_conntrack_core.c@5.10.89 vs @5.15.135); 8 when the hashsize module parameter is given. 262144 on 64-bit hosts with more than 4 GiB RAM either way; 65536 on 3.10.',
   ],
   references: [
     'https://docs.kernel.org/networking/nf_conntrack-sysctl.html',

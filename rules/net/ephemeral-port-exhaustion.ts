@@ -1,5 +1,5 @@
 // TIME_WAIT towards one destination eating the ephemeral port range: connect() starts failing with EADDRNOTAVAIL.
-import { rejectReason } from '../../src/core/catalog.js';
+import { rejectReason, tcpTwReuseMode } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { fields, fold, toInt } from '../../src/core/values.js';
 
@@ -32,7 +32,9 @@ export default defineRule({
     'this host closes first, the 4-tuple stays in TIME_WAIT for 60 s (fixed), so towards ONE destination ip:port ' +
     'at most (ports in ip_local_port_range − reserved ports) ÷ 60 s new connections per second can be opened ' +
     'without reuse: 28,232 ÷ 60 ≈ 470/s with the default range. Beyond it connect() fails with EADDRNOTAVAIL. ' +
-    'Other destinations can reuse the same local ports. This rule compares the TIME_WAIT count per destination ' +
+    'Other destinations can reuse the same local ports — for a plain connect(); a socket bound to an address with ' +
+    'port 0 before connect() (nginx proxy_bind, HAProxy source, many clients) reserves its port against every ' +
+    'destination unless it sets IP_BIND_ADDRESS_NO_PORT (4.2). This rule compares the TIME_WAIT count per destination ' +
     '(outgoing connections only) with the pool: more than 50% is a warning, more than 90% critical.',
   tradeoffs:
     'Fixes, best first: connection pooling / HTTP keep-alive (no TIME_WAIT per request); tcp_tw_reuse=1 (outgoing ' +
@@ -43,7 +45,8 @@ export default defineRule({
   history: [
     'TIME_WAIT length is TCP_TIMEWAIT_LEN = 60 s, not tunable (include/net/tcp.h).',
     '4.2: default range 32768–60999 (28,232 ports) (07f4c90062f8).',
-    '4.18: tcp_tw_reuse default 2 = loopback only, so remote destinations get no reuse by default (79e9fed46038).',
+    '4.18: tcp_tw_reuse default 2 = loopback only, so remote destinations get no reuse by default (79e9fed46038); before 4.18 any non-zero value means all destinations.',
+    '4.2: IP_BIND_ADDRESS_NO_PORT defers the port choice of bind(addr, 0) to connect() (include/uapi/linux/in.h: absent@4.1.5, present@4.2.8).',
   ],
   myth: '"TIME_WAIT sockets waste memory" — 10,000 of them cost about 2.5 MB; the real limit is 4-tuples per destination.',
   references: [
@@ -65,13 +68,14 @@ export default defineRule({
     if (ports <= 0) return;
     const reuse = toInt(facts.sysctl[REUSE]?.live);
     const ts = toInt(facts.sysctl[TS]?.live);
+    const mode = tcpTwReuseMode(reuse, facts.kernel.version);
     const reuseNote =
-      reuse === 1
+      mode === 'all'
         ? ts === 0
           ? ' (already 1, but tcp_timestamps is 0, so it cannot work)'
-          : ' (already 1: this destination may not send timestamps, or connections are opened faster than 1 s reuse allows)'
-        : ` (now ${reuse ?? 'unknown'})`;
-    const canSetReuse = reuse !== 1 && ts !== 0 && rejectReason(REUSE, '1', facts.kernel.version) === null;
+          : ` (already ${reuse}${reuse === 1 ? '' : ', which on this kernel means all destinations'}: this destination may not send timestamps, or connections are opened faster than 1 s reuse allows)`
+        : ` (now ${reuse ?? 'unknown'}${mode === 'loopback' ? ', loopback only' : ''})`;
+    const canSetReuse = mode !== 'all' && ts !== 0 && rejectReason(REUSE, '1', facts.kernel.version) === null;
     const rate = Math.floor(ports / TIME_WAIT_SECONDS);
     const sorted = [...facts.sockets.timeWaitByDestination].sort((a, b) => b.count - a.count || a.peer.localeCompare(b.peer));
     for (const { peer, count } of sorted) {

@@ -43,7 +43,7 @@ export default defineRule({
   keys: [KEY, RESERVED, UNPRIV],
   severity: 'warning',
   requires: [KEY],
-  summary: 'The ephemeral port range is rejected by the kernel, overlaps listening ports, or has an odd size',
+  summary: 'The ephemeral port range (or the unprivileged port start) is rejected by the kernel, overlaps listening ports, or has an odd size',
   explanation:
     'ip_local_port_range is the pool connect() and bind(port 0) draw local ports from, for TCP and UDP. The kernel ' +
     'rejects a write unless low <= high and, since ip_unprivileged_port_start exists (4.11), low >= ' +
@@ -59,8 +59,8 @@ export default defineRule({
     'use; reserve those. Reserved ports shrink the pool by their number.',
   history: [
     '4.2: default 32768–61000 → 32768–60999 for an even count; connect() prefers the parity of the low end (07f4c90062f8).',
-    '4.6: bind(0) prefers the opposite parity (commit hash ea8add2b1903 UNVERIFIED).',
-    '4.11: ip_unprivileged_port_start added; the range handler rejects a low end below it (net/ipv4/sysctl_net_ipv4.c ipv4_local_port_range()).',
+    '4.6: bind(0) prefers the opposite parity (ea8add2b1903 "tcp/dccp: better use of ephemeral ports in bind()"; inet_csk_find_open_port(): absent@4.4.155, present@4.6.2).',
+    '4.11: ip_unprivileged_port_start added; the range handler rejects a low end below it, and its own handler rejects a value above the range\'s low end (net/ipv4/sysctl_net_ipv4.c ipv4_local_port_range(), ipv4_privileged_ports()@4.12.0).',
   ],
   myth: '"Set ip_local_port_range = 1024 65535 for more ports" — it works, but puts every service port from 1024 up in the pool unless reserved, and an odd count (64512 is even; 1024 65000 is not) skews the parity halves.',
   references: [
@@ -74,6 +74,8 @@ export default defineRule({
       'ip_local_port_range is {value}: a single ephemeral port, so only one outgoing connection per destination can exist at a time and each one blocks the next for 60 s in TIME_WAIT',
     oddCount:
       'ip_local_port_range {value} holds an odd number of ports ({count}); the kernel documentation says "better these numbers have different parity": connect() uses ports of the low end\'s parity first and bind(0) the other, so the halves are unequal. Use {recommended}',
+    unprivAboveRange:
+      '{file}:{line} sets ip_unprivileged_port_start = {value}, which the kernel rejects while ip_local_port_range starts at {low} (ipv4_privileged_ports() refuses a value above the low end of the range): the write fails at boot and the value stays {live}',
     listenInRange:
       'listening port(s) {ports} lie inside ip_local_port_range {range} and are not in ip_local_reserved_ports: an outgoing connection can take one of them and the service then fails to bind it (EADDRINUSE) when it restarts; reserve them (ip_local_reserved_ports = {reserved})',
   },
@@ -89,6 +91,13 @@ export default defineRule({
         reason = `the low end ${low} is below ip_unprivileged_port_start ${unpriv}`;
       }
       if (reason) report('rejectedLine', { file, line: e.line, value: v, reason, live: live ?? 'unknown' }, { key: KEY, current: v });
+    }
+
+    const liveLow = live === null ? undefined : toInt(fields(live)[0]);
+    for (const { file, entry: e } of configLines(facts, UNPRIV)) {
+      const v = toInt(e.value);
+      if (v === undefined || liveLow === undefined || v <= liveLow || rejectReason(UNPRIV, String(v), version) !== null) continue;
+      report('unprivAboveRange', { file, line: e.line, value: v, low: liveLow, live: facts.sysctl[UNPRIV]?.live ?? 'unknown' }, { key: UNPRIV, current: String(v) });
     }
 
     if (live === null) return;

@@ -24,9 +24,9 @@ export default defineRule({
     'Deleting the line costs nothing: the setting it names has no effect on this kernel. For TIME_WAIT pressure on ' +
     'outgoing connections see net/ephemeral-port-exhaustion (pooling, tcp_tw_reuse=1, a wider port range).',
   history: [
-    '4.10: per-connection timestamp offsets (95a22caee396) make tcp_tw_recycle drop SYNs from every kind of client.',
+    '4.10: per-connection timestamp offsets (95a22caee396); the 4396e46187ca commit message calls tw_recycle "broken for all types of connections" after it.',
     '4.12: removed (4396e46187ca "tcp: remove tcp_tw_recycle"); writing the key fails with ENOENT.',
-    'systemd-sysctl treats a missing key as "ignoring" (logged); procps sysctl reports an error and a non-zero exit.',
+    'systemd-sysctl logs a missing key as "Couldn\'t write …, ignoring" at notice (v239), info (v245–v250) or warning (v252+) level, and fails only with --strict (src/sysctl/sysctl.c at those tags); procps sysctl reports an error and a non-zero exit.',
   ],
   myth: '"Add net.ipv4.tcp_tw_recycle = 1 to sysctl.conf to fix TIME_WAIT" — the key is gone since 4.12 and broke NAT clients before that.',
   references: [
@@ -37,7 +37,7 @@ export default defineRule({
   ],
   messages: {
     removedKey:
-      '{file}:{line} sets tcp_tw_recycle = {value}, but the key was removed in Linux 4.12 and this kernel ({release}) has none: this line makes `sysctl -p`/`sysctl --system` fail and is logged as an error at every boot; delete it',
+      '{file}:{line} sets tcp_tw_recycle = {value}, but the key was removed in Linux 4.12 and this kernel ({release}) has none: this line makes `sysctl -p`/`sysctl --system` fail and is logged at every boot by systemd-sysctl (a warning from systemd 252, info or notice before; an error only with --strict); delete it',
     ignoredLine:
       '{file}:{line} sets -tcp_tw_recycle = {value}: the key was removed in Linux 4.12, and the leading "-" only hides the failure; the line does nothing, delete it',
   },

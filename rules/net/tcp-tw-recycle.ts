@@ -15,13 +15,16 @@ export default defineRule({
     'tcp_tw_recycle shortened TIME_WAIT to about 3.5×RTO and remembered the last TCP timestamp seen from each ' +
     'remote IP address, dropping any SYN whose timestamp was older. Hosts behind one NAT address have unrelated ' +
     'timestamp clocks, so all but the one with the fastest clock see their SYNs silently dropped: intermittent ' +
-    'connect timeouts that only affect some clients. Since Linux 4.10 randomises timestamp offsets per connection, ' +
-    'it misfires even without NAT.',
+    'connect timeouts that only affect some clients. Clients whose own stack randomises the timestamp offset per ' +
+    'connection are dropped even without NAT: Linux 4.10.0, Linux 7.x and recent 6.12.y/6.18.y stable kernels, and ' +
+    'other systems (Linux 4.11 through 6.17 use one offset per address pair, which tw_recycle tolerates).',
   tradeoffs:
     'Turning it off costs nothing but the shortcut: TIME_WAIT lasts its fixed 60 s again. For port exhaustion on ' +
     'outgoing connections use tcp_tw_reuse=1 (safe with NAT), connection pooling, or a wider ip_local_port_range.',
   history: [
-    '4.10: per-connection timestamp offsets (95a22caee396) make it drop SYNs for every kind of client.',
+    '4.10: per-connection timestamp offsets (95a22caee396); the 4396e46187ca commit message calls tw_recycle "broken for all types of connections" after it.',
+    '4.11: offsets per source/destination address pair again (28ee1b746f49), so a single client without NAT is not dropped by a 4.11 server.',
+    '4.11: per network namespace (net/ipv4/sysctl_net_ipv4.c: ipv4_table@4.10.1, ipv4_net_table@4.11.0).',
     '4.12: removed (4396e46187ca "tcp: remove tcp_tw_recycle").',
   ],
   myth: '"tcp_tw_recycle = 1 fixes TIME_WAIT" — it breaks clients behind NAT and was removed from the kernel.',

@@ -44,6 +44,12 @@ const SYSCTL = v.strictObject({
   value: TEXT,
 });
 
+/** A key the kernel changed by itself when `sideEffectOf` (one of the journal's sysctls) was written. */
+const SIDE_EFFECT = v.strictObject({
+  ...SYSCTL.entries,
+  sideEffectOf: v.string(),
+});
+
 const JOURNAL = v.strictObject({
   version: v.literal(1),
   id: v.pipe(v.string(), v.regex(JOURNAL_ID, 'a transaction id (20261122T010203Z-ab12)')),
@@ -57,6 +63,7 @@ const JOURNAL = v.strictObject({
   state: v.literal('pending'),
   files: v.array(FILE),
   sysctls: v.array(SYSCTL),
+  sideEffects: v.optional(v.array(SIDE_EFFECT)),
   updated: v.pipe(v.string(), v.isoTimestamp()),
 });
 
@@ -89,6 +96,12 @@ export function checkJournal(doc: unknown, dirName: string, uids: ReadonlySet<nu
   for (const [i, s] of j.sysctls.entries()) {
     if (keys.has(s.key)) return { problem: `$.sysctls[${i}].key: ${s.key} is named twice` };
     keys.add(s.key);
+  }
+  const effects = new Set<string>();
+  for (const [i, s] of (j.sideEffects ?? []).entries()) {
+    if (effects.has(s.key)) return { problem: `$.sideEffects[${i}].key: ${s.key} is named twice` };
+    effects.add(s.key);
+    if (!keys.has(s.sideEffectOf ?? '')) return { problem: `$.sideEffects[${i}].sideEffectOf: ${s.sideEffectOf} is not one of the journal's sysctls` };
   }
   return { journal: j };
 }

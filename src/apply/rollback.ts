@@ -21,6 +21,7 @@ import {
   writeFileAtomic,
   writeSysctl,
 } from './atomic-write.js';
+import { hasSideEffects } from '../core/kernel-side-effects.js';
 import { cleanIncomplete, journalDir, listJournals, markUndoStarted, readBlob, recordError, setState } from './journal.js';
 import { acquireLock, guardSignals } from './lock.js';
 import { faultsFromEnv, Hooks } from './hooks.js';
@@ -72,6 +73,7 @@ export function undoJournal(root: string, journal: Journal, only: UndoSelection 
     }
     step(`sysctl:${i}`);
   }
+  restoreSideEffects(root, journal, only, out);
   for (let i = journal.files.length - 1; i >= 0; i--) {
     if (only.files && !only.files.has(i)) continue;
     const f = journal.files[i]!;
@@ -104,6 +106,39 @@ export function undoJournal(root: string, journal: Journal, only: UndoSelection 
     step(`dir:${i}`);
   }
   return out;
+}
+
+/**
+ * Keys the kernel changed by itself when the transaction wrote others (ip_forward
+ * resets conf.all.accept_redirects and every conf.*.forwarding). Restoring the cause
+ * makes the kernel reset them again, so they are put back afterwards; keys whose
+ * writes have side effects of their own go first. Only values that differ are
+ * written: a conf.<if>.X write marks X as set on that interface (devinet_conf_proc),
+ * so conf.default.X would no longer reach it.
+ */
+function restoreSideEffects(root: string, journal: Journal, only: UndoSelection, out: UndoOutcome): void {
+  const causes = only.sysctls ? new Set(journal.sysctls.filter((_, i) => only.sysctls!.has(i)).map((s) => s.key)) : null;
+  const entries = (journal.sideEffects ?? []).filter((s) => !causes || causes.has(s.sideEffectOf ?? ''));
+  const ordered = [...entries.filter((s) => hasSideEffects(s.key)), ...entries.filter((s) => !hasSideEffects(s.key))];
+  for (const s of ordered) {
+    const live = readSysctl(root, s.key);
+    if (s.previous === null) {
+      if (!('value' in live)) continue;
+      out.failures.push({
+        target: s.key,
+        error: `${s.key}: the kernel changed it when ${s.sideEffectOf} was written, and its previous value could not be read, so it cannot be restored`,
+        steps: [`# set ${s.key} back to its pre-${journal.id} value by hand`],
+      });
+      continue;
+    }
+    if ('value' in live && live.value === s.previous) continue;
+    try {
+      writeSysctl(root, s.key, s.previousRaw ?? s.previous);
+      out.sysctls.push({ key: s.key, from: 'value' in live ? live.value : null, to: s.previous });
+    } catch (err) {
+      out.failures.push({ target: s.key, error: message(err), steps: [sysctlStep(root, s.key, s.previous)] });
+    }
+  }
 }
 
 function restoreFile(root: string, journal: Journal, f: JournalFile, abs: string): void {

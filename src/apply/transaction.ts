@@ -32,6 +32,7 @@ import { acquireLock, guardSignals, type SignalGuard } from './lock.js';
 import { faultsFromEnv, Hooks } from './hooks.js';
 import { preflight } from './preflight.js';
 import { undoJournal } from './rollback.js';
+import { inspectSideEffects } from './side-effects.js';
 import type {
   ApplyOptions,
   ApplyRequest,
@@ -74,10 +75,11 @@ export async function executeApply(request: ApplyRequest, opts: ApplyOptions): P
     const files = req.scope.persist ? inspectFiles(root, req.files).filter((f) => f.change !== null) : [];
     const sysctls = req.scope.runtime ? inspectSysctls(root, req.sysctls).filter((s) => s.previous !== foldValue(s.value)) : [];
     if (files.length === 0 && sysctls.length === 0) return { status: 'noop', exitCode: 0 };
+    const sideEffects = inspectSideEffects(root, sysctls);
 
     const signals = opts.handleSignals === false ? null : guardSignals();
     try {
-      return await new Transaction(root, req, files, sysctls, hooks, signals, lock.holder.token, now).run();
+      return await new Transaction(root, req, files, sysctls, sideEffects, hooks, signals, lock.holder.token, now).run();
     } finally {
       signals?.dispose();
     }
@@ -206,6 +208,7 @@ class Transaction {
     private readonly req: ApplyRequest,
     private readonly files: FileWork[],
     private readonly sysctls: SysctlWork[],
+    private readonly sideEffects: JournalSysctl[],
     private readonly hooks: Hooks,
     private readonly signals: SignalGuard | null,
     private readonly lockToken: string,
@@ -233,7 +236,18 @@ class Transaction {
       journal: journalDir(this.root, j.id),
       files: this.files.map((f) => ({ path: f.planned.path, action: f.change! })),
       sysctls: this.sysctls.map((s): SysctlChange => ({ key: s.key, from: s.previous, to: s.value })),
+      sideEffects: this.changedSideEffects(),
     };
+  }
+
+  /** Keys the kernel changed by itself, as they are now (for the report; the journal has their old values). */
+  private changedSideEffects(): SysctlChange[] {
+    const out: SysctlChange[] = [];
+    for (const s of this.sideEffects) {
+      const now = readSysctl(this.root, s.key);
+      if ('value' in now && now.value !== s.previous) out.push({ key: s.key, from: s.previous, to: now.value });
+    }
+    return out;
   }
 
   /** Let queued signals reach the guard, then stop if one came. */
@@ -282,6 +296,7 @@ class Transaction {
       state: 'pending',
       files,
       sysctls,
+      ...(this.sideEffects.length ? { sideEffects: this.sideEffects } : {}),
       updated: now.toISOString(),
     };
     try {

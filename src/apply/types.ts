@@ -115,8 +115,13 @@ export interface JournalSysctl {
   previous: string | null;
   /** The previous text as read, minus the final newline: written back on undo, so a --root tree is restored byte for byte. */
   previousRaw: string | null;
-  /** Value knobs set (folded). */
+  /** Value knobs set (folded); for a side effect, the value the kernel gives it. */
   value: string;
+  /**
+   * Set on the entries of `Journal.sideEffects`: the key whose write makes the kernel
+   * change this one too (net.ipv4.ip_forward → conf.*.forwarding, conf.all.accept_redirects…).
+   */
+  sideEffectOf?: string;
 }
 
 export interface Journal {
@@ -136,6 +141,12 @@ export interface Journal {
   state: JournalState;
   files: JournalFile[];
   sysctls: JournalSysctl[];
+  /**
+   * Before-values of keys the kernel changes as a side effect of writing `sysctls`
+   * (src/core/kernel-side-effects.ts); undo restores them after the keys themselves.
+   * Absent in journals written before knobs recorded side effects.
+   */
+  sideEffects?: JournalSysctl[];
   /** ISO time of the last state change (the marker's mtime). */
   updated: string;
   /** Why it failed, or why its undo failed (the `error` file, best effort). */
@@ -176,6 +187,8 @@ export type ApplyResult =
       journal: string;
       files: FileChange[];
       sysctls: SysctlChange[];
+      /** Keys the kernel changed by itself because of those writes (restored by rollback too). */
+      sideEffects: SysctlChange[];
     }
   | {
       /** The apply failed (or was interrupted by a signal) and everything was put back. */

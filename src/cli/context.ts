@@ -5,24 +5,39 @@ import fs from 'node:fs';
 import type { Rule } from '../core/define-rule.js';
 import { EMPTY_PROFILE } from '../core/combine.js';
 import type { HostFacts, ResolvedProfile } from '../core/types.js';
-import { UserError } from '../errors.js';
+import { inputError, UserError } from '../errors.js';
+import { profileProblems } from '../core/write-checks.js';
 import { collectFacts } from '../host/collect.js';
 import { checkFacts } from '../core/facts-schema.js';
 import { FileTypeError, readBounded } from '../host/confine.js';
 import { describeErrno, HostFs } from '../host/host-fs.js';
-import { loadConfig, type KnobsConfig } from '../profiles/config.js';
+import { loadConfig, today, type KnobsConfig } from '../profiles/config.js';
+
+export { today };
 import { ProfileSet, splitList } from '../profiles/load.js';
 import { rules } from '../../rules/index.js';
 import { SCHEMA_VERSION } from './io.js';
+import { checkRoot } from './root.js';
 
 export interface GlobalOptions {
   root?: string;
   json?: boolean;
 }
 
-export function hostFor(opts: GlobalOptions): HostFs {
+
+/**
+ * The host under --root. Commands that read the live host need `proc/sys` there: an
+ * empty directory or a tree without it is a mistake, and auditing it would find nothing.
+ */
+export function hostFor(opts: GlobalOptions, need: { procSys?: boolean } = {}): HostFs {
   const root = opts.root ?? '/';
-  if (root === '' || !fs.existsSync(root)) throw new UserError(`--root ${root}: no such directory`);
+  checkRoot(root);
+  if (need.procSys !== false && !fs.statSync(`${root}/proc/sys`, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserError(
+      `--root ${root}: no proc/sys under it, so there is no host to read`,
+      root === '/' ? 'is /proc mounted?' : 'point --root at a directory laid out like / (proc/sys, etc, var/lib), or use --facts FILE',
+    );
+  }
   return new HostFs(root);
 }
 
@@ -34,19 +49,29 @@ export function ruleKeys(): string[] {
   return [...new Set(rules.flatMap((r) => [...r.keys, ...(r.requires ?? []), ...(r.requiresAbsent ?? [])]))];
 }
 
+/** `--profile` as given: absent is no profile; given but empty (an unset variable in a script) is an error. */
+export function profileNames(profileOption: string | undefined): string[] {
+  if (profileOption === undefined) return [];
+  const names = splitList(profileOption);
+  if (!names.length) {
+    throw new UserError(`--profile "${profileOption}" names no profile`, 'give one or more names, e.g. --profile web-node (see `knobs profiles`), or leave the option out');
+  }
+  return names;
+}
+
 export function resolveProfiles(host: HostFs, profileOption: string | undefined): { set: ProfileSet; profile: ResolvedProfile } {
   const set = ProfileSet.load(host);
-  const names = splitList(profileOption);
+  const names = profileNames(profileOption);
   return { set, profile: names.length ? set.resolve(names) : EMPTY_PROFILE };
 }
 
 export function siteConfig(host: HostFs): KnobsConfig {
-  return loadConfig(host, rules.map((r) => r.id));
+  return loadConfig(host, rules.map((r) => r.id), today());
 }
 
 /** Live facts, or a snapshot written by `knobs facts --json`. */
-export function factsFor(host: HostFs, factsFile: string | undefined): HostFacts {
-  if (factsFile === undefined) return collectFacts(host, { keys: ruleKeys() });
+export function factsFor(host: HostFs, factsFile: string | undefined, extraKeys: readonly string[] = []): HostFacts {
+  if (factsFile === undefined) return collectFacts(host, { keys: [...ruleKeys(), ...extraKeys] });
   return readFactsFile(factsFile);
 }
 
@@ -62,6 +87,7 @@ const MAX_FACTS_BYTES = 256 * 1024 * 1024;
  */
 export function readFactsFile(file: string): HostFacts {
   if (file === '') throw new UserError('--facts: empty file name', FACTS_HINT);
+  const label = file === '-' ? 'stdin' : file;
   let text: string;
   try {
     const fd = file === '-' ? 0 : fs.openSync(file, 'r');
@@ -75,23 +101,36 @@ export function readFactsFile(file: string): HostFacts {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e instanceof FileTypeError ? e.message : e.code === 'ENOENT' ? 'no such file' : describeErrno(e.code ?? 'EIO');
-    throw new UserError(`${file === '-' ? 'stdin' : file}: ${why}`, FACTS_HINT);
+    throw new UserError(`${label}: ${why}`, FACTS_HINT);
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`, FACTS_HINT);
+    throw new UserError(`${label}: not valid JSON (${(err as Error).message})`, FACTS_HINT);
   }
   const d = doc as { schemaVersion?: unknown } | null;
   if (typeof d !== 'object' || d === null || Array.isArray(d) || d.schemaVersion === undefined) {
-    throw new UserError(`${file}: not a knobs facts snapshot (no schemaVersion)`, FACTS_HINT);
+    throw new UserError(`${label}: not a knobs facts snapshot (no schemaVersion)`, FACTS_HINT);
   }
   if (d.schemaVersion !== SCHEMA_VERSION) {
-    throw new UserError(`${file}: snapshot schemaVersion ${JSON.stringify(d.schemaVersion)}; this knobs reads ${SCHEMA_VERSION}`);
+    throw new UserError(`${label}: snapshot schemaVersion ${JSON.stringify(d.schemaVersion)}; this knobs reads ${SCHEMA_VERSION}`);
   }
   const { schemaVersion: _ignored, ...rest } = d;
   const checked = checkFacts(rest);
-  if ('problem' in checked) throw new UserError(`${file}: ${checked.problem}`, `not a snapshot this knobs wrote; ${FACTS_HINT}`);
+  if ('problem' in checked) throw new UserError(`${label}: ${checked.problem}`, `not a snapshot this knobs wrote; ${FACTS_HINT}`);
   return checked.facts;
+}
+
+/** Profile targets this kernel would reject are input errors, named by file and line. */
+export function checkProfileOnHost(profile: ResolvedProfile, facts: HostFacts): void {
+  const bad = profileProblems(profile, facts)[0];
+  if (!bad) return;
+  throw inputError(
+    bad.file ?? `profile ${profile.names.join(',')}`,
+    bad.line,
+    bad.key,
+    `"${bad.value}" is rejected by this kernel (${facts.kernel.release}): ${bad.reason}`,
+    'a line with this value would fail at every boot; change the profile',
+  );
 }

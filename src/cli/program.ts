@@ -3,10 +3,11 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import type { Io } from './io.js';
 import type { SocketsOptions } from './commands/sockets.js';
+import { checkRoot } from './root.js';
 
 const SEVERITY_CHOICES = ['critical', 'warning', 'info'];
 
@@ -38,6 +39,35 @@ export const EXAMPLES: Record<string, string> = {
   limits: 'knobs limits --user www-data --service nginx',
   wizard: 'knobs wizard',
   recommend: 'knobs recommend --json',
+  completion: 'knobs completion bash > /etc/bash_completion.d/knobs',
+  report: 'knobs report hosts/ --html fleet.html',
+  set: 'knobs set net.core.somaxconn=8192 --reason "accept queue overflows (OPS-12)" --yes',
+  unset: 'knobs unset net.core.somaxconn --yes',
+  persist: 'knobs persist net.ipv4.tcp_fin_timeout --yes',
+};
+
+/**
+ * What each exit code means, per command: shown by `knobs <command> --help`, in the
+ * man page and in the README's command table (src/cli/reference/).
+ */
+export const EXIT_CODES: Record<string, string> = {
+  audit: '0 no finding at or above --fail-on, 2 findings at or above it, 1 error',
+  explain: '0 done, 1 unknown key or rule, or error',
+  profiles: '0 done, 1 invalid profile or error',
+  facts: '0 done, 1 error',
+  plan: '0 nothing to change, 2 changes pending, 1 error or refused',
+  apply: '0 applied or nothing to change, 1 refused, or failed and rolled back, 3 manual action needed',
+  rollback: '0 restored, 1 refused or error (nothing changed), 3 manual action needed',
+  history: '0 done, 1 error',
+  sockets: '0 done, 2 a socket finding at or above --fail-on, 1 error',
+  limits: '0 done, 1 error',
+  wizard: '0 done or quit, 1 error or end of input, 3 manual action needed after a failed apply, 130 Ctrl+C',
+  recommend: '0 done, 1 error',
+  completion: '0 done, 1 unknown shell',
+  report: '0 done, 2 a host has a finding at or above --fail-on, 1 error',
+  set: '0 applied or nothing to change, 1 refused, or failed and rolled back, 3 manual action needed; with --dry-run: 0 nothing to change, 2 changes pending, 1 error or refused',
+  unset: '0 applied or nothing to change, 1 refused, or failed and rolled back, 3 manual action needed; with --dry-run: 0 nothing to change, 2 changes pending, 1 error or refused',
+  persist: '0 applied or nothing to change, 1 refused, or failed and rolled back, 3 manual action needed; with --dry-run: 0 nothing to change, 2 changes pending, 1 error or refused',
 };
 
 /**
@@ -50,8 +80,8 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
     .description('Linux sysctl and limits tuning advisor: audit, explain, plan, apply, roll back')
     .version(VERSION)
     .option('--root <dir>', 'read and write every host path under DIR (test trees, chroots)', '/')
-    .showHelpAfterError('(run knobs --help for usage)')
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    // Usage errors are thrown (exitOverride) and printed by main in the one error format.
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => {} })
     .exitOverride();
   program.addHelpText(
     'after',
@@ -60,8 +90,9 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
   );
   // An interrupted apply must be visible from any command, not only from history.
   program.hook('preAction', async (_program, action) => {
-    if (action.name() === 'rollback') return;
     const root = program.opts().root ?? '/';
+    checkRoot(root);
+    if (action.name() === 'rollback') return;
     if (!existsSync(join(root, 'var/lib/knobs/journal'))) return;
     const { findInterrupted } = await import('../apply/history.js');
     const { JournalUnreadableError } = await import('../apply/journal.js');
@@ -83,14 +114,18 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       setExit(await (await load())(opts as never, io));
     };
   const sub = (name: string, description: string) =>
-    program.command(name).description(description).addHelpText('after', `\nExample:\n  ${EXAMPLES[name]}\n`).exitOverride();
+    program
+      .command(name)
+      .description(description)
+      .addHelpText('after', `${EXIT_CODES[name] ? `\nExit: ${EXIT_CODES[name]}\n` : ''}\nExample:\n  ${EXAMPLES[name]}\n`)
+      .exitOverride();
   const wanted = (name: string) => only === undefined || only === name;
 
   if (wanted('audit'))
     sub('audit', 'read the host, evaluate the rules (and profiles), print findings grouped by severity')
       .option('--profile <names>', 'comma-separated role profiles to check against')
       .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 2').choices(SEVERITY_CHOICES).default('warning'))
-      .option('--facts <file>', 'evaluate a snapshot from `knobs facts --json` instead of the live host')
+      .option('--facts <file>', 'evaluate a snapshot from `knobs facts --json` instead of the live host (- reads stdin)')
       .option('--json', 'print one JSON document')
       .option('--verbose', 'also list rules that passed or do not apply')
       .action(run(async () => (await import('./commands/audit.js')).runAudit));
@@ -110,22 +145,27 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
   if (wanted('facts'))
     sub('facts', 'print the host snapshot the rules see')
       .option('--json', 'print one JSON document')
+      .option('--profile <names>', 'record the profiles this host is meant to have (knobs report judges it against them)')
       .action(run(async () => (await import('./commands/facts.js')).runFacts));
 
   if (wanted('plan'))
     sub('plan', 'dry run: unified diff of every file knobs would write, runtime changes, warnings')
-      .requiredOption('--profile <names>', 'comma-separated role profiles')
+      .option('--profile <names>', 'comma-separated role profiles')
       .option('--only <globs>', 'touch only matching keys: sysctl globs (net.*) and limits.<item>')
       .option('--service <units>', 'also write a LimitNOFILE= drop-in for these systemd units')
-      .option('--facts <file>', 'plan against a snapshot from `knobs facts --json`')
+      .option('--pin', 'also write targets the host already meets at boot, with the target\'s own value')
+      .addOption(new Option('--drift <action>', 'live values that differ from boot: persist them, or restore the boot value').choices(['persist', 'restore']))
+      .option('--facts <file>', 'plan against a snapshot from `knobs facts --json` (- reads stdin)')
       .option('--json', 'print one JSON document')
       .action(run(async () => (await import('./commands/plan.js')).runPlan));
 
   if (wanted('apply'))
     sub('apply', 'write the files atomically, set live values, journal it (refuses without --yes off a TTY)')
-      .requiredOption('--profile <names>', 'comma-separated role profiles')
+      .option('--profile <names>', 'comma-separated role profiles')
       .option('--only <globs>', 'touch only matching keys: sysctl globs (net.*) and limits.<item>')
       .option('--service <units>', 'also write a LimitNOFILE= drop-in for these systemd units')
+      .option('--pin', 'also write targets the host already meets at boot, with the target\'s own value')
+      .addOption(new Option('--drift <action>', 'live values that differ from boot: persist them, or restore the boot value').choices(['persist', 'restore']))
       .option('--yes', 'do not ask (required when stdin is not a terminal)')
       .option('--persist-only', 'write the files only; leave live values for the next boot (read-only /proc/sys)')
       .option('--runtime-only', 'set live values only; write no files (lost at reboot)')
@@ -151,7 +191,7 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       .option('--top <n>', 'rows per table', int('--top'), 10)
       .option('--watch [seconds]', 'refresh every SECONDS (0.1 to 86400, default 2) until Ctrl+C or stdout closes')
       .option('--json', 'print one JSON document (with --watch: one per line)')
-      .option('--source <from>', 'auto (netlink sock_diag on the live host, else /proc), netlink or proc', 'auto')
+      .addOption(new Option('--source <from>', 'auto (netlink sock_diag on the live host, else /proc), netlink or proc').choices(['auto', 'netlink', 'proc']).default('auto'))
       .addOption(new Option('--fail-on <severity>', 'exit 2 when a socket finding reaches this severity (default: never)').choices(SEVERITY_CHOICES))
       .action(
         run(async () => {
@@ -175,13 +215,61 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
 
   if (wanted('recommend'))
     sub('recommend', 'the roles this host looks like, each with its evidence (like tuned-adm recommend)')
-      .option('--facts <file>', 'judge a snapshot from `knobs facts --json` instead of the live host')
+      .option('--facts <file>', 'judge a snapshot from `knobs facts --json` instead of the live host (- reads stdin)')
       .option('--json', 'print one JSON document')
       .action(run(async () => (await import('./commands/recommend.js')).runRecommend));
+
+  const keyOptions = (c: Command, what: { reason?: boolean; limits?: boolean } = {}) => {
+    if (what.reason) c.option('--reason <text>', "why: written as the line's comment");
+    if (what.limits) {
+      c.option('--domain <domain>', "limits.* keys: the limits.conf domain (*, a user, @group; default '*')");
+      c.option('--service <units>', 'limits.nofile: the LimitNOFILE= of these systemd units instead of login limits');
+    }
+    return c
+      .option('--persist-only', 'write the files only; live values change at the next boot')
+      .option('--dry-run', 'show the plan (as knobs plan does) and change nothing; exit 2 when something would change')
+      .option('--yes', 'do not ask (required when stdin is not a terminal)')
+      .option('--json', 'print one JSON document');
+  };
+
+  if (wanted('set'))
+    keyOptions(
+      sub('set', 'write KEY=VALUE into the managed sysctl.d (or limits.d) file and set it live, journaled like apply')
+        .argument('<pairs...>', 'net.core.somaxconn=8192, or limits.nofile=SOFT:HARD (one value sets both)'),
+      { reason: true, limits: true },
+    ).action(run(async () => (await import('./commands/keys.js')).runSet));
+
+  if (wanted('unset'))
+    keyOptions(
+      sub('unset', "remove knobs' line for KEY; the live value goes back to what the boot files give")
+        .argument('[keys...]', 'sysctl keys, or limits.<item>')
+        .option('--all', 'every line of every file knobs manages'),
+      { limits: true },
+    ).action(run(async () => (await import('./commands/keys.js')).runUnset));
+
+  if (wanted('persist'))
+    keyOptions(
+      sub('persist', 'adopt the live value of KEY into the managed sysctl.d file (it survives the next boot)').argument('<keys...>', 'sysctl keys'),
+      { reason: true },
+    ).action(run(async () => (await import('./commands/keys.js')).runPersist));
+
+  if (wanted('report'))
+    sub('report', 'many `knobs facts --json` snapshots: which hosts fail each rule, how values spread, odd ones out')
+      .argument('<paths...>', 'snapshot files, or directories of *.json snapshots (one per host, named after it)')
+      .option('--profile <names>', "judge every host against these profiles (default: each snapshot's own)")
+      .option('--html <file>', 'also write one self-contained HTML page (a host-by-rule matrix, value distributions)')
+      .addOption(new Option('--fail-on <severity>', 'exit 2 when any host has a finding at or above this').choices(SEVERITY_CHOICES))
+      .option('--json', 'print one JSON document')
+      .action(run(async () => (await import('./commands/report.js')).runReport));
 
   if (wanted('wizard'))
     sub('wizard', 'interactive, over SSH: what knobs sees, roles with evidence, trade-off questions, each change, the diff, apply')
       .action(run(async () => (await import('./commands/wizard.js')).runWizard));
+
+  if (wanted('completion'))
+    sub('completion', 'print a completion script for bash or zsh: commands, options, profiles, rules, keys, transactions')
+      .addArgument(new Argument('<shell>', 'the shell to complete for').choices(['bash', 'zsh']))
+      .action(run(async () => (await import('./commands/completion.js')).runCompletion));
 
   return program;
 }

@@ -4,7 +4,8 @@
 
 import { renderMessage, type Rule } from './define-rule.js';
 import { versionSatisfies } from './kernel-version.js';
-import type { Evaluation, Finding, HostFacts, ResolvedProfile, Severity } from './types.js';
+import { globMatches, isGlob } from './sysctl-conf.js';
+import type { AcceptEntry, Evaluation, Finding, HostFacts, ResolvedProfile, Severity } from './types.js';
 
 const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
@@ -34,8 +35,22 @@ export function notApplicableReason(rule: Rule, facts: HostFacts): string | null
 }
 
 export interface EvaluateOptions {
-  /** rule id → reason, from `[accept]` in etc/knobs/knobs.ini. */
-  accept?: Record<string, string>;
+  /** `[accept]` of etc/knobs/knobs.ini (or rule id → reason). */
+  accept?: readonly AcceptEntry[] | Record<string, string>;
+  /** Entries whose date has passed: their findings are marked, and count. */
+  expired?: readonly AcceptEntry[];
+}
+
+/** The entry that accepts a finding of `rule` about `key`: a key entry before a rule-wide one. */
+export function acceptFor(list: readonly AcceptEntry[], rule: string, key: string | null): AcceptEntry | undefined {
+  const forKey = (e: AcceptEntry) => e.rule === rule && e.key !== null && key !== null && (isGlob(e.key) ? globMatches(e.key, key) : e.key === key);
+  return list.find(forKey) ?? list.find((e) => e.rule === rule && e.key === null);
+}
+
+function acceptList(accept: EvaluateOptions['accept']): readonly AcceptEntry[] {
+  if (!accept) return [];
+  if (Array.isArray(accept)) return accept;
+  return Object.entries(accept).map(([rule, reason]) => ({ rule, key: null, reason, until: null, line: 0 }));
 }
 
 export function evaluate(
@@ -44,6 +59,7 @@ export function evaluate(
   rules: readonly Rule[],
   options: EvaluateOptions = {},
 ): Evaluation {
+  const accept = acceptList(options.accept);
   const findings: Finding[] = [];
   const notApplicable: Evaluation['notApplicable'] = [];
   const passed: string[] = [];
@@ -70,8 +86,12 @@ export function evaluate(
           messageId,
         };
         if (extra.change) finding.change = extra.change;
-        const accepted = options.accept?.[rule.id];
-        if (accepted !== undefined) finding.accepted = accepted;
+        const accepted = acceptFor(accept, rule.id, finding.key);
+        if (accepted) finding.accepted = accepted.reason;
+        else {
+          const expired = acceptFor(options.expired ?? [], rule.id, finding.key);
+          if (expired?.until) finding.acceptExpired = expired.until;
+        }
         findings.push(finding);
       },
     });

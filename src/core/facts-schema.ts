@@ -71,6 +71,40 @@ const LIMIT_LINE = v.looseObject({
   value: NAME,
 });
 
+const PAM_CONFIG = v.looseObject({
+  module: v.looseObject({
+    family: v.nullable(v.picklist(['debian', 'upstream'])),
+    version: v.nullable(NAME),
+    packageVersion: v.nullable(NAME),
+    distro: v.nullable(v.looseObject({ id: NAME, versionId: NAME })),
+    evidence: v.array(TEXT),
+    binary: v.optional(NAME),
+    markers: v.array(NAME),
+  }),
+  services: v.optional(v.nullable(v.array(NAME))),
+  files: v.array(v.looseObject({
+    path: NAME,
+    state: v.picklist(['read', 'missing', 'loop', 'directory', 'special', 'unreadable']),
+    target: v.optional(NAME),
+    error: v.optional(NAME),
+  })),
+  exempt: v.array(v.looseObject({ file: NAME, line: LINE, domain: NAME })),
+  problems: v.array(v.looseObject({
+    file: NAME,
+    line: LINE,
+    message: TEXT,
+    logged: v.nullable(v.picklist(['warning', 'debug'])),
+    kind: v.optional(v.picklist(['dropped', 'misread', 'ignored-text', 'split', 'build'])),
+  })),
+  chrootDirs: v.optional(v.record(KEY, v.boolean())),
+});
+
+const SYSTEMD_LIMITS = v.looseObject({
+  defaultNofile: v.nullable(v.looseObject({ soft: RLIMIT_VALUE, hard: RLIMIT_VALUE, file: NAME, line: LINE, raw: TEXT })),
+  files: v.array(NAME),
+  problems: v.array(v.looseObject({ file: NAME, line: v.nullable(LINE), message: TEXT, unit: v.optional(NAME) })),
+});
+
 const PROCESS = v.looseObject({
   pid: v.pipe(v.number(), v.integer(), v.minValue(0)),
   comm: v.nullable(NAME),
@@ -122,6 +156,8 @@ export const FACTS_SCHEMA = v.looseObject({
     self: v.record(KEY, RLIMIT),
     pam: v.array(LIMIT_LINE),
     processes: v.optional(v.array(PROCESS)),
+    pamConfig: v.optional(PAM_CONFIG),
+    systemd: v.optional(SYSTEMD_LIMITS),
   }),
   sockets: v.looseObject({
     available: v.boolean(),

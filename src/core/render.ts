@@ -3,6 +3,8 @@
 // nothing. Each setting carries a comment naming the rule and the one-line reason;
 // the parser reads that comment back to know why a line is there.
 
+import { hasSideEffects } from './kernel-side-effects.js';
+
 export const MANAGED_MARKER = '# Managed by knobs';
 
 export interface ManagedLine {
@@ -40,7 +42,11 @@ export function oneLine(text: string, max = 160): string {
 
 export function renderSysctlFile(profiles: readonly string[], lines: readonly SysctlLine[]): string {
   const out = header('sysctl.d', profiles);
-  for (const l of [...lines].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+  // Keys whose write resets others (ip_forward resets conf.*.forwarding and
+  // conf.all.accept_redirects) come first, so that lines for those others, read
+  // after them at boot, keep their values.
+  const rank = (k: string) => (hasSideEffects(k) ? 0 : 1);
+  for (const l of [...lines].sort((a, b) => rank(a.key) - rank(b.key) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     out.push('', `# ${l.rule}: ${oneLine(l.reason)}`, `${l.key} = ${l.value}`);
   }
   return out.join('\n') + '\n';

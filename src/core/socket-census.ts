@@ -10,6 +10,7 @@
 // Text is produced only for the rows a table keeps (top N, chosen without sorting
 // everything: top-k.ts); a busy host has hundreds of thousands of peers.
 
+import { tcpTwReuseMode, type TwReuseMode } from './catalog.js';
 import { topK } from './top-k.js';
 import { TCP_STATES, type PeerCount, type SocketFacts, type TcpState } from './types.js';
 import { decodeHexAddress, formatPeer, ipv4FromWord, ipv4Number, ipv6SortKey, isLoopback } from './tcp-record.js';
@@ -200,15 +201,13 @@ export interface CensusInput {
 }
 
 /**
- * Where tcp_tw_reuse lets connect() take over a TIME_WAIT 4-tuple: every
- * destination, loopback ones only, or none; null when the value is unknown.
- * TODO(knowledge1, interfaces.md #5): use the catalogue's tcp_tw_reuse helper once
- * it is on main: before 4.18 any non-zero value means every destination (the
- * value 2 only exists since 79e9fed46038); this keeps the 4.18+ reading for all kernels.
+ * Where tcp_tw_reuse lets connect() take over a TIME_WAIT 4-tuple on this kernel:
+ * every destination, loopback ones only, or none; null when the value is unknown
+ * or one the kernel rejects. The catalogue's reading (before 4.18 any non-zero
+ * value, 2 included, means every destination).
  */
-export function twReuseScope(value: number | null, _kernelVersion: string | null): 'all' | 'loopback' | 'off' | null {
-  if (value === null) return null;
-  return value === 1 ? 'all' : value === 2 ? 'loopback' : 'off';
+export function twReuseScope(value: number | null, kernelVersion: string | null): TwReuseMode | null {
+  return tcpTwReuseMode(value, kernelVersion);
 }
 
 /** The socket inodes whose owners the report names: CLOSE_WAIT and LISTEN sockets (0: held by no file). */

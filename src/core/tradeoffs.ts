@@ -7,7 +7,8 @@
 //    table sized for forwarded flows). Asked only when forwarding or container signs
 //    are seen and nat-facing was not chosen already.
 //  - Clients through NAT → keepalive below common NAT idle timeouts, borrowed from
-//    nat-facing (tcp_keepalive_time/intvl/probes), and tcp_tw_recycle kept at 0 where
+//    db-client (tcp_keepalive_time/intvl/probes: they drive this host's own sockets;
+//    nat-facing does not set them, a gateway's keepalive never reaches forwarded flows), and tcp_tw_recycle kept at 0 where
 //    the kernel still has it. Asked for the roles that serve clients.
 //  - Backends that close first → the TIME_WAIT is theirs: tcp_tw_reuse and a wider
 //    ip_local_port_range do nothing here, so their changes default to "skip".
@@ -67,7 +68,7 @@ export function tradeoffQuestions(facts: HostFacts, roles: readonly string[]): Q
       why:
         'Many clients then share one address with unrelated TCP timestamp clocks: tcp_tw_recycle (removed in 4.12) ' +
         'drops their connections and timestamps must stay on. A NAT forgets an idle connection after its timeout ' +
-        '(AWS NAT gateway 350 s): yes adds keepalive probes below that (nat-facing\'s tcp_keepalive_* values), for ' +
+        '(AWS NAT gateway 350 s): yes adds keepalive probes below that (db-client\'s tcp_keepalive_* values), for ' +
         'sockets whose program enables SO_KEEPALIVE.',
       seen: tr?.state === 'present' ? `tcp_tw_recycle is ${tr.live} on this kernel` : null,
       dflt: 'unsure',
@@ -135,9 +136,8 @@ export interface Decisions {
 export function decide(roles: readonly string[], answers: Partial<Record<QuestionId, Answer>>): Decisions {
   const d: Decisions = { addRoles: [], borrow: [], skipByDefault: {}, keep: {} };
   if (answers['nat-gateway'] === 'yes' && !roles.includes('nat-facing')) d.addRoles.push('nat-facing');
-  const natFacing = roles.includes('nat-facing') || d.addRoles.includes('nat-facing');
   if (answers['clients-behind-nat'] === 'yes') {
-    if (!natFacing) d.borrow.push({ from: 'nat-facing', keys: KEEPALIVE_KEYS, why: 'clients reach this host through NAT' });
+    if (!roles.includes('db-client')) d.borrow.push({ from: 'db-client', keys: KEEPALIVE_KEYS, why: 'clients reach this host through NAT' });
     d.keep['net.ipv4.tcp_tw_recycle'] = 'clients come through NAT: with tcp_tw_recycle on, some of them cannot connect';
   }
   if (answers['backends-close-first'] === 'yes') {

@@ -127,6 +127,83 @@ export interface LimitsFacts {
   pam: LimitLine[];
   /** Processes near their nofile limit or listening with the default 1024 (absent in old snapshots). */
   processes?: ProcessFact[];
+  /** The pam_limits build, its files and the lines it skips (absent in old snapshots: behaviour unknown). */
+  pamConfig?: PamConfigFacts;
+  /** systemd's manager default for LimitNOFILE= and what its loader warns about (absent in old snapshots). */
+  systemd?: SystemdLimitsFacts;
+}
+
+/** Which pam_limits the host runs, from what the files under the root say. */
+export interface PamModuleFacts {
+  /** 'debian': Debian's patch set (Debian, Ubuntu and derivatives); 'upstream': Linux-PAM as released (RHEL, Fedora, SUSE, Arch...). */
+  family: 'debian' | 'upstream' | null;
+  /** Upstream Linux-PAM version the module is built from ("1.5.2"). */
+  version: string | null;
+  /** Distribution package version ("1.5.2-6+deb12u1", "1.3.1-16.el8"). */
+  packageVersion: string | null;
+  /** etc/os-release ID and VERSION_ID. */
+  distro: { id: string; versionId: string } | null;
+  /** Where each fact came from, in words ("/var/lib/dpkg/status: libpam-modules 1.5.2-6+deb12u1"). */
+  evidence: string[];
+  /** Host path of the pam_limits.so whose strings were read, when one was found. */
+  binary?: string;
+  /** Behaviour markers found in that binary (see src/host/pam-module.ts). */
+  markers: string[];
+}
+
+/** What opening a file does to pam_limits. */
+export type PamFileState =
+  /** Opened and read. */
+  | 'read'
+  /** Does not exist (limits.conf) or is a link to nothing (limits.d): ENOENT. */
+  | 'missing'
+  /** A symlink loop: ELOOP, fatal in every version. */
+  | 'loop'
+  /** A directory: fopen works, the first read fails, pam treats it as empty. */
+  | 'directory'
+  /** A FIFO, socket or device: fopen blocks or reads nonsense; knobs does not open it. */
+  | 'special'
+  /** Could not be read for another reason (errno in `error`). */
+  | 'unreadable';
+
+export interface PamConfigFacts {
+  module: PamModuleFacts;
+  /**
+   * Files of /etc/pam.d that load pam_limits.so (a `session` line naming it); empty when
+   * none does, null when /etc/pam.d is absent (no PAM under the root).
+   */
+  services?: string[] | null;
+  /** limits.conf, then the limits.d/*.conf names pam_limits globs, in its order. */
+  files: { path: string; state: PamFileState; target?: string; error?: string }[];
+  /** `<domain> -` lines (two fields): pam_limits stops and sets nothing for a matching user. */
+  exempt: { file: string; line: number; domain: string }[];
+  /** Lines pam_limits skips or reads differently from how they look. */
+  problems: PamLineProblem[];
+  /** Debian `chroot` item: directory → exists under the root. */
+  chrootDirs?: Record<string, boolean>;
+}
+
+export interface PamLineProblem {
+  file: string;
+  line: number;
+  message: string;
+  /** What pam_limits writes to syslog about it: 'warning' (always), 'debug' (only with the debug option: silent), null (nothing). */
+  logged: 'warning' | 'debug' | null;
+  /**
+   * 'dropped': the line does nothing; 'misread': it applies, with another value than it
+   * seems to say; 'ignored-text': part of the line is ignored; 'split': a long line is read
+   * as several lines; 'build': what it does depends on the pam build.
+   */
+  kind?: 'dropped' | 'misread' | 'ignored-text' | 'split' | 'build';
+}
+
+export interface SystemdLimitsFacts {
+  /** DefaultLimitNOFILE= in effect: soft/hard after systemd's parsing (null = infinity), or null when no file sets it. */
+  defaultNofile: { soft: number | null; hard: number | null; file: string; line: number; raw: string } | null;
+  /** system.conf then the system.conf.d drop-ins systemd reads, in order. */
+  files: string[];
+  /** What systemd's config parser warns about (log_syntax), with file:line. */
+  problems: { file: string; line: number | null; message: string; unit?: string }[];
 }
 
 export const TCP_STATES = [
@@ -247,6 +324,8 @@ export interface SysctlTarget {
   rationale: string;
   /** Profile that supplied this target after combining. */
   profile: string;
+  /** Where the target is written (profile file and line), for errors found once the host is known. */
+  source?: { file: string; line: number | null };
   /** Other profiles that wanted something for this key, and what happened to their wish. */
   overridden?: { profile: string; op: TargetOp; values: string[]; conflict?: boolean }[];
 }
@@ -295,8 +374,21 @@ export interface Finding {
   messageId: string;
   /** The change that would resolve it, if knobs can make one. */
   change?: Change;
-  /** Set when the accept list in etc/knobs/knobs.ini covers this rule. */
+  /** Set when the accept list in etc/knobs/knobs.ini covers this rule (and key): the reason. */
   accepted?: string;
+  /** The date of an accept entry that covered this finding until then: it counts again. */
+  acceptExpired?: string;
+}
+
+/** One entry of `[accept]` in etc/knobs/knobs.ini. */
+export interface AcceptEntry {
+  rule: string;
+  /** Only findings about this sysctl key (or glob); null: every finding of the rule. */
+  key: string | null;
+  reason: string;
+  /** Last day it applies (YYYY-MM-DD); null: no end. */
+  until: string | null;
+  line: number;
 }
 
 export interface NotApplicable {

@@ -4,9 +4,10 @@
 
 import { knownKeys } from '../core/catalog.js';
 import { coerceKernelVersion } from '../core/kernel-version.js';
+import { sideEffectGlobs } from '../core/kernel-side-effects.js';
 import type { HostFacts, KernelFacts, SysctlFact } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
-import { readPamLimits, readSelfLimits } from './limits.js';
+import { collectPamFacts, collectSystemdFacts, readSelfLimits } from './limits.js';
 import { collectProcessFacts } from './processes.js';
 import { toSocketFacts, unavailableSocketFacts } from '../core/socket-census.js';
 import { collectSocketCensus } from './sockets.js';
@@ -40,6 +41,8 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
   const { config, boot } = readSysctlConfig(fs, expand);
 
   const keys = new Set<string>([...knownKeys(), ...(options.keys ?? []), ...configuredKeys(config, expand)]);
+  // What a write of those keys can change as well (ip_forward → conf.*.forwarding…), so a plan can list it.
+  for (const k of [...keys]) for (const g of sideEffectGlobs(k)) for (const m of expand(g)) keys.add(m);
   const sysctl: Record<string, SysctlFact> = {};
   for (const key of [...keys].sort()) {
     const live = readLive(fs, key);
@@ -49,14 +52,19 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
 
   const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: Boolean(options.workload) });
   const listen = new Map((census?.listeners ?? []).map((l) => [l.inode, l.port] as const));
+  const pam = collectPamFacts(fs);
+  const processes = options.sockets === false ? undefined : collectProcessFacts(fs, listen);
   return {
     kernel,
     sysctl,
     sysctlConfig: config,
     limits: {
       self: readSelfLimits(fs),
-      pam: readPamLimits(fs),
-      ...(options.sockets === false ? {} : { processes: collectProcessFacts(fs, listen) }),
+      pam: pam.lines,
+      ...(processes ? { processes } : {}),
+      pamConfig: pam.config,
+      // The units of the processes knobs looks at: their parse warnings are findings too.
+      systemd: collectSystemdFacts(fs, [...new Set((processes ?? []).map((p) => p.unit).filter((u): u is string => u !== null))]),
     },
     sockets: census ? toSocketFacts(census) : unavailableSocketFacts(),
     ...(options.workload ? { system: readSystemFacts(fs), ...(census ? { workload: workloadFacts(fs, census) } : {}) } : {}),

@@ -20,8 +20,7 @@
 
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { packageRoot } from '../package-root.js';
+import { ADDON_FILE, loadAddon } from '../shipped.js';
 import { ST_CLOSING, ST_ESTABLISHED, ST_LISTEN } from '../core/tcp-record.js';
 
 export const NLMSG_ERROR = 2;
@@ -67,22 +66,17 @@ export const ALL_STATES = ((1 << (ST_CLOSING + 1)) - 1) & ~((1 << ST_ESTABLISHED
 /** Listening sockets only: the kernel then walks only its listening hash. */
 export const LISTEN_ONLY = 1 << ST_LISTEN;
 
-export const ADDON_PATH = 'build/Release/sock_diag.node';
+export const ADDON_PATH = ADDON_FILE;
 
 let addon: Addon | string | undefined;
 
-/** The addon, or why it is not there (a sentence). Loaded once. */
+/** The addon, or why it is not there (a sentence). Loaded once (src/shipped.ts finds it). */
 export function sockDiagAddon(): Addon | string {
   if (addon !== undefined) return addon;
-  const file = path.join(packageRoot(), ADDON_PATH);
-  try {
-    const mod = { exports: {} as Partial<Addon> };
-    process.dlopen(mod, file);
-    addon = typeof mod.exports.open === 'function' ? (mod.exports as Addon) : `${file}: no open()`;
-  } catch (err) {
-    addon = fs.existsSync(file) ? `${file}: ${(err as Error).message}` : `not built (${ADDON_PATH}: npm run build:native)`;
-  }
-  return addon;
+  const mod = loadAddon();
+  if (typeof mod === 'string') return (addon = mod);
+  const exports = mod.exports as Partial<Addon>;
+  return (addon = typeof exports.open === 'function' ? (exports as Addon) : 'has no open()');
 }
 
 /**

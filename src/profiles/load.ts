@@ -1,16 +1,13 @@
-// Finding profiles: shipped ones in the package's profiles/ directory, user ones in
+// Finding profiles: shipped ones (the package's profiles/ directory, or inside the single executable), user ones in
 // etc/knobs/profiles/*.ini under --root, which add to or override shipped ones by name.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { combineProfiles, MAX_INCLUDE_DEPTH } from '../core/combine.js';
 import type { Profile, ResolvedProfile } from '../core/types.js';
 import { UserError } from '../errors.js';
 import type { HostFs } from '../host/host-fs.js';
-import { packageRoot } from '../package-root.js';
-import { parseProfile } from './parse.js';
+import { shippedProfiles } from '../shipped.js';
+import { parseProfile, suggestKey } from './parse.js';
 
-export const SHIPPED_DIR = path.join(packageRoot(), 'profiles');
 export const USER_DIR = '/etc/knobs/profiles';
 export { MAX_INCLUDE_DEPTH };
 
@@ -24,10 +21,7 @@ export interface ProfileSource {
 
 export function listProfileSources(host: HostFs): Map<string, ProfileSource> {
   const out = new Map<string, ProfileSource>();
-  for (const f of fs.readdirSync(SHIPPED_DIR).filter((f) => f.endsWith('.ini')).sort()) {
-    const full = path.join(SHIPPED_DIR, f);
-    out.set(f.slice(0, -4), { name: f.slice(0, -4), file: `profiles/${f}`, origin: 'shipped', read: () => fs.readFileSync(full, 'utf8') });
-  }
+  for (const p of shippedProfiles()) out.set(p.name, { ...p, origin: 'shipped' });
   host.assertTrusted('/etc/knobs');
   host.assertTrusted(USER_DIR);
   for (const f of (host.readdir(USER_DIR) ?? []).filter((f) => f.endsWith('.ini'))) {
@@ -62,10 +56,11 @@ export class ProfileSet {
     }
     const src = this.sources.get(name);
     if (!src) {
-      const known = [...this.sources.keys()].join(', ');
+      const known = [...this.sources.keys()];
+      const guess = suggestKey(name, known);
       throw new UserError(
         includedFrom ? `${includedFrom}: include: unknown profile "${name}"` : `unknown profile "${name}"`,
-        `known profiles: ${known} (user profiles go in ${USER_DIR}/<name>.ini)`,
+        `${guess ? `did you mean ${guess}? ` : ''}known profiles: ${known.join(', ')} (user profiles go in ${USER_DIR}/<name>.ini)`,
       );
     }
     const profile = parseProfile(name, src.file, src.read());

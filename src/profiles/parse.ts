@@ -14,6 +14,7 @@ import ini from 'ini';
 import { keyInfo, knownKeys, rejectReason } from '../core/catalog.js';
 import { OTHER_ITEMS, RLIMIT_ITEMS } from '../core/limits-conf.js';
 import { fold, plainValue } from '../core/values.js';
+import { neverWriteReason } from '../core/write-checks.js';
 import type { LimitTarget, Profile, SysctlTarget, TargetOp } from '../core/types.js';
 import { inputError } from '../errors.js';
 
@@ -157,9 +158,11 @@ export function parseProfile(name: string, file: string, text: string): Profile 
     const { op, values } = parseTarget(rawValue);
     for (const v of op === 'perField' ? [plainValue(values)] : values) {
       const why = rejectReason(key, v, null);
-      if (why) throw inputError(file, line, key, `bad value "${v}": ${why}`);
+      if (why) throw inputError(file, line, key, `bad value "${v}" on current kernels: ${why}`);
+      const never = neverWriteReason(key, v.replace(/[<>]/g, ''));
+      if (never) throw inputError(file, line, key, never);
     }
-    sysctl.push({ key, op, values, rationale: lines.get('sysctl')?.get(rawKey)?.comment ?? '', profile: name });
+    sysctl.push({ key, op, values, rationale: lines.get('sysctl')?.get(rawKey)?.comment ?? '', profile: name, source: { file, line } });
   }
 
   const limits: LimitTarget[] = [];

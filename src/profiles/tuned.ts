@@ -6,6 +6,7 @@
 
 import { keyInfo, rejectReason } from '../core/catalog.js';
 import type { TargetOp } from '../core/types.js';
+import { neverWriteReason } from '../core/write-checks.js';
 import { parseTarget, scanLines } from './parse.js';
 
 export interface TunedSetting {
@@ -82,6 +83,13 @@ export function tunedToKnobsProfile(name: string, source: string, tuned: TunedPr
     const bad = s.values.map((v) => rejectReason(s.key, v, null)).find((r) => r !== null);
     if (bad) {
       skipped.push({ key: s.key, line: s.line, reason: bad });
+      continue;
+    }
+    const never = s.values.map((v) => neverWriteReason(s.key, v)).find((r) => r !== null);
+    if (never) {
+      // Said in the profile too, so that whoever reads it later knows the line was dropped on purpose.
+      skipped.push({ key: s.key, line: s.line, reason: never });
+      lines.push(`; dropped ${s.key} = ${s.values.join('|')} (${source}:${s.line}): ${never}`, '');
       continue;
     }
     const prefix = s.op === 'atLeast' ? '>' : s.op === 'atMost' ? '<' : '';

@@ -2,7 +2,7 @@
 // yields no changes, and rollback restores the tree byte for byte.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyInfo } from '../../src/core/catalog.js';
+import { handlerBounds, keyInfo } from '../../src/core/catalog.js';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { HostFs } from '../../src/host/host-fs.js';
@@ -35,16 +35,15 @@ const PROFILES = ['load-balancer', 'web-node', 'db-client', 'nat-facing'];
 const shipped = ProfileSet.load(new HostFs('/nonexistent'));
 const profileKeys = [...new Set(PROFILES.flatMap((p) => shipped.get(p).sysctl.map((t) => t.key)))].sort();
 
-/** A value the kernel would accept for `key`, from the catalogue's bounds. */
+/** A value a host could have for `key`: within its sane range, else the handler's bounds. */
 function valueArb(key: string): fc.Arbitrary<string> {
   const info = keyInfo(key)!;
   if (key === 'net.ipv4.ip_local_port_range') {
     return fc.tuple(fc.integer({ min: 1024, max: 40000 }), fc.integer({ min: 0, max: 25000 })).map(([lo, span]) => `${lo} ${Math.min(65535, lo + span)}`);
   }
-  const allowed = info.allowed?.(null);
-  if (allowed) return fc.constantFrom(...allowed.map(String));
-  const min = info.min ?? 0;
-  const max = Math.min(info.max ?? 4_000_000, 4_000_000);
+  const bounds = handlerBounds(key, null);
+  const min = Math.max(Number(info.saneRange?.min ?? bounds.min ?? 0), 0);
+  const max = Math.min(Number(info.saneRange?.max ?? bounds.max ?? 4_000_000), 4_000_000);
   return fc.integer({ min, max }).map(String);
 }
 

@@ -8,7 +8,8 @@ const applyArgs = (root: string, ...more: string[]) => ['apply', '--root', root,
 
 describe('plan → apply → plan → rollback round trip', () => {
   it('restores every byte, re-plans to nothing, and a second apply records nothing', () => {
-    const root = fakeRoot({ kernel: '5.4', sysctl: { 'net.core.somaxconn': '128', 'net.ipv4.tcp_keepalive_time': '7200' } });
+    // 4.15: somaxconn's default is 128, so the web-node target is not met at boot and gets a line.
+    const root = fakeRoot({ kernel: '4.15', sysctl: { 'net.core.somaxconn': '128', 'net.ipv4.tcp_keepalive_time': '7200' } });
     const before = treeChecksum(root);
 
     const plan = knobs(['plan', '--root', root, '--profile', 'web-node,db-client', '--json']);
@@ -98,16 +99,42 @@ describe('what a plan may write', () => {
     expect(w.message).toContain('/etc/sysctl.conf sets net.core.somaxconn = 1024');
   });
 
-  it('the lock-out guard refuses a hard nofile above fs.nr_open', () => {
+  it('a profile hard nofile above fs.nr_open is clamped to it, with a warning, and the rest of the plan applies', () => {
+    const root = fakeRoot({
+      kernel: '4.15',
+      sysctl: { 'net.core.somaxconn': '128' },
+      files: { '/etc/knobs/profiles/big.ini': '[main]\nsummary = big\ninclude = web-node\n[limits]\n; too big\n*:hard:nofile = 2000000\n' },
+    });
+    const r = knobs(['plan', '--root', root, '--profile', 'big', '--json']);
+    expect(r.code).toBe(2);
+    const p = r.json();
+    expect(p.refusals).toEqual([]);
+    expect(p.warnings.find((w: any) => w.id === 'nofile-clamped').message).toMatch(/2000000 \(profile big\) is above fs\.nr_open \(1048576\).*written as 1048576/);
+    expect(p.changes.find((c: any) => c.kind === 'limit' && c.type === 'hard')).toMatchObject({ to: '1048576' });
+    expect(p.changes.find((c: any) => c.key === 'net.core.somaxconn')).toMatchObject({ to: '4096' });
+    expect(knobs(applyArgs(root, '--profile', 'big')).code).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'etc/security/limits.d/90-knobs.conf'), 'utf8')).toMatch(/^\*\s+hard nofile\s+1048576$/m);
+    expect(fs.readFileSync(path.join(root, 'proc/sys/net/core/somaxconn'), 'utf8').trim()).toBe('4096');
+  });
+
+  it('refuses a plan that would lock users out through a limit written by hand (fs.nr_open lowered under it)', () => {
     const root = fakeRoot({
       kernel: '6.1',
-      files: { '/etc/knobs/profiles/big.ini': '[main]\nsummary = big\n[limits]\n; too big\n*:hard:nofile = 2000000\n' },
+      sysctl: { 'fs.nr_open': '2097152' },
+      files: {
+        '/etc/security/limits.conf': '*    hard    nofile    2000000\n',
+        '/etc/knobs/profiles/small.ini': '[main]\nsummary = small\n[sysctl]\n; fewer descriptors per process\nfs.nr_open = <1048576\n',
+      },
     });
     const before = treeChecksum(root);
-    const r = knobs(['plan', '--root', root, '--profile', 'big', '--json']);
+    const r = knobs(['plan', '--root', root, '--profile', 'small', '--json']);
     expect(r.code).toBe(1);
-    expect(r.json().refusals[0].message).toMatch(/above fs\.nr_open \(1048576\)/);
-    expect(knobs(applyArgs(root, '--profile', 'big')).code).toBe(1);
+    const p = r.json();
+    expect(p.status).toBe('refused');
+    expect(p.refusals[0]).toMatchObject({ id: 'limits/nofile-above-nr-open' });
+    expect(p.refusals[0].message).toMatch(/\/etc\/security\/limits\.conf:1: \* hard nofile 2000000 is above fs\.nr_open \(1048576\)/);
+    expect(r.stderr).toMatch(/^knobs: plan refused \(1 reason\): /);
+    expect(knobs(applyArgs(root, '--profile', 'small')).code).toBe(1);
     expect(treeChecksum(root)).toBe(before);
   });
 });
@@ -144,7 +171,7 @@ describe('rollback of a hand-edited file or live value', () => {
   });
 
   it('names a live value changed by hand since apply and refuses unless --force', () => {
-    const root = fakeRoot({ kernel: '5.4', sysctl: { 'net.core.somaxconn': '128' } });
+    const root = fakeRoot({ kernel: '4.15', sysctl: { 'net.core.somaxconn': '128' } });
     expect(knobs(applyArgs(root, '--profile', 'web-node')).code).toBe(0);
     const live = path.join(root, 'proc/sys/net/core/somaxconn');
     const set = fs.readFileSync(live, 'utf8').trim();
@@ -152,7 +179,10 @@ describe('rollback of a hand-edited file or live value', () => {
     const r = knobs(['rollback', '--root', root, '--yes']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`^net\\.core\\.somaxconn: knobs set ${set} \\(\\S+\\), now 2048$`, 'm'));
-    expect(r.stderr).toBe(`knobs: net.core.somaxconn is 2048, not the ${set} knobs set: rollback would discard that change (rerun with --force to do it anyway)\n`);
+    expect(r.stderr).toBe(
+      `knobs: net.core.somaxconn is 2048, not the ${set} knobs set: rollback would discard that change (rerun with --force to do it anyway)\n` +
+        '  hint: nothing was changed; `knobs rollback --force` discards those changes\n',
+    );
     const j = knobs(['rollback', '--root', root, '--yes', '--json']).json();
     expect(j).toMatchObject({ status: 'refused', edits: [], liveEdits: [{ key: 'net.core.somaxconn', set, now: '2048' }] });
     expect(fs.readFileSync(live, 'utf8')).toBe('2048\n');

@@ -38,15 +38,17 @@ describe('lock-out guard with fs.nr_open raised in the same plan', () => {
     expect(fs.readFileSync(path.join(root, 'etc/security/limits.d/90-knobs.conf'), 'utf8')).toMatch(/^\*\s+hard nofile\s+2000000$/m);
   });
 
-  it('without raising fs.nr_open the same limit is refused, naming fs.nr_open', () => {
+  it('without raising fs.nr_open the same limit is clamped to fs.nr_open, and the plan says so', () => {
     const root = fakeRoot({ kernel: '6.1', files: { '/etc/knobs/profiles/big.ini': PROFILE.replace(/fs\.nr_open.*\n/, '') } });
     const r = knobs(['plan', '--root', root, '--profile', 'big']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/above fs\.nr_open \(1048576\): pam_limits would refuse every login and su/);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^\+\*\s+hard nofile\s+1048576$/m);
+    expect(r.stdout.replace(/\n\s+/g, ' ')).toMatch(/warning \[nofile-clamped\]: \* hard nofile 2000000 \(profile big\) is above fs\.nr_open \(1048576\), where setrlimit fails with EPERM and upstream Linux-PAM and RHEL refuse the session/);
   });
 
   it('--service writes a LimitNOFILE drop-in after the live values, journalled, and says what is left to do', () => {
-    const root = fakeRoot({ kernel: '6.1', systemd: true });
+    // A drop-in applies only to a unit that has a unit file (systemd: a service without one is not-found).
+    const root = fakeRoot({ kernel: '6.1', systemd: true, files: { '/usr/lib/systemd/system/nginx.service': '[Service]\nExecStart=/usr/sbin/nginx\n' } });
     const r = knobs(['apply', '--root', root, '--profile', 'web-node', '--service', 'nginx', '--yes', '--json']);
     expect(r.code).toBe(0);
     const doc = r.json();

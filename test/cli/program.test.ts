@@ -41,7 +41,7 @@ describe('declaring one command', () => {
   it('keeps usage errors and --help the same through main()', async () => {
     const bogus = capture();
     expect(await main(['node', 'knobs', 'sockets', '--topp', '3'], bogus)).toBe(1);
-    expect(bogus.stderr).toBe("error: unknown option '--topp'\n(Did you mean --top?)\n(run knobs --help for usage)\n");
+    expect(bogus.stderr).toBe("knobs: unknown option '--topp'\n  hint: did you mean --top? (run `knobs sockets --help` for usage)\n");
     const help = capture();
     expect(await main(['node', 'knobs', '--root', '/nonexistent', 'sockets', '--help'], help)).toBe(0);
     expect(help.stdout).toMatch(/^Usage: knobs sockets \[options\]\n[\s\S]*--watch \[seconds\][\s\S]*Example:\n  knobs sockets --top 5 --watch 2\n+$/);
@@ -50,7 +50,7 @@ describe('declaring one command', () => {
     for (const name of Object.keys(EXAMPLES)) expect(top.stdout).toContain(`  ${name}`);
     const unknown = capture();
     expect(await main(['node', 'knobs', 'socket'], unknown)).toBe(1);
-    expect(unknown.stderr).toContain("error: unknown command 'socket'\n(Did you mean sockets?)");
+    expect(unknown.stderr).toBe("knobs: unknown command 'socket'\n  hint: did you mean sockets? (run `knobs --help` for usage)\n");
   });
 
   it('reads the command word past --root DIR and options', () => {

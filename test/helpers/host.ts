@@ -2,13 +2,14 @@
 // same source the rules use, so there is no second table of kernel defaults here:
 // a fixture states only what its case cares about.
 
-import { defaultFor, keyInfo, knownKeys } from '../../src/core/catalog.js';
+import { defaultFor, keyInfo, knownKeys, typicalFor } from '../../src/core/catalog.js';
 import { coerceKernelVersion, versionAtLeast } from '../../src/core/kernel-version.js';
 import {
   TCP_STATES,
   type BootSource,
   type HostFacts,
   type LimitLine,
+  type LimitsFacts,
   type ProcessFact,
   type SocketFacts,
   type SysctlConfFile,
@@ -34,6 +35,9 @@ export interface HostOverrides {
   boot?: Record<string, { value: string; file: string; line?: number }>;
   configFiles?: SysctlConfFile[];
   pam?: Omit<LimitLine, 'line'>[];
+  /** The pam_limits build and files (absent: unknown, as in an old snapshot). */
+  pamConfig?: LimitsFacts['pamConfig'];
+  systemd?: LimitsFacts['systemd'];
   selfNofile?: { soft: number | null; hard: number | null };
   processes?: ProcessFact[];
   states?: Partial<Record<TcpState, number>>;
@@ -44,7 +48,7 @@ function liveDefault(key: string, version: string): string | null {
   const info = keyInfo(key)!;
   if (info.addedIn && !versionAtLeast(version, info.addedIn)) return null;
   if (info.removedIn && versionAtLeast(version, info.removedIn)) return null;
-  return defaultFor(key, version) ?? info.typical ?? null;
+  return defaultFor(key, version) ?? typicalFor(key, version) ?? null;
 }
 
 export function host(kernel: KernelName | string, o: HostOverrides = {}): HostFacts {
@@ -73,6 +77,8 @@ export function host(kernel: KernelName | string, o: HostOverrides = {}): HostFa
       self: { nofile: o.selfNofile ?? { soft: 1024, hard: 524288 } },
       pam: (o.pam ?? []).map((l, i) => ({ ...l, line: i + 1 })),
       processes: o.processes ?? [],
+      ...(o.pamConfig ? { pamConfig: o.pamConfig } : {}),
+      ...(o.systemd ? { systemd: o.systemd } : {}),
     },
     sockets: {
       available: true,
@@ -100,4 +106,23 @@ export function confFile(path: string, lines: Record<string, string>, comment?: 
       ...(comment ? { comment } : {}),
     })),
   };
+}
+
+/** pam_limits facts for a build: Debian 12's, RHEL 9's, or unknown (no evidence). */
+export function pamModule(kind: 'debian12' | 'rhel9' | 'rhel7' | 'unknown'): NonNullable<LimitsFacts['pamConfig']>['module'] {
+  switch (kind) {
+    case 'debian12':
+      return { family: 'debian', version: '1.5.2', packageVersion: '1.5.2-6+deb12u1', distro: { id: 'debian', versionId: '12' }, evidence: ['/var/lib/dpkg/status: libpam-modules 1.5.2-6+deb12u1'], markers: [] };
+    case 'rhel9':
+      return { family: 'upstream', version: '1.5.1', packageVersion: null, distro: { id: 'rhel', versionId: '9.3' }, evidence: ['/etc/os-release: rhel 9.3, which ships pam 1.5.1'], markers: [] };
+    case 'rhel7':
+      return { family: 'upstream', version: '1.1.8', packageVersion: null, distro: { id: 'centos', versionId: '7' }, evidence: ['/etc/os-release: centos 7, which ships pam 1.1.8'], markers: [] };
+    case 'unknown':
+      return { family: null, version: null, packageVersion: null, distro: null, evidence: [], markers: [] };
+  }
+}
+
+/** A pamConfig with all files read and no problems, for a build. */
+export function pamConfig(kind: Parameters<typeof pamModule>[0], extra: Partial<NonNullable<LimitsFacts['pamConfig']>> = {}): NonNullable<LimitsFacts['pamConfig']> {
+  return { module: pamModule(kind), services: ['/etc/pam.d/common-session'], files: [{ path: '/etc/security/limits.conf', state: 'read' }], exempt: [], problems: [], ...extra };
 }

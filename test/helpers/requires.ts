@@ -15,10 +15,31 @@ export type Need =
   | 'prlimit'
   | 'setpriv'
   | 'su with pam_limits'
-  | 'systemd-sysctl';
+  | 'systemd-sysctl'
+  | 'groff'
+  | 'zsh'
+  | 'packaging tools'
+  | 'lintian'
+  | 'systemd --test'
+  | 'chromium'
+  | 'ansible'
+  | 'sshd';
 
 const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 
+/** Debian's chromium (found on PATH), for tests of the HTML report in a real browser. */
+export const CHROMIUM = (process.env.PATH ?? '').split(':').map((d) => `${d}/chromium`).find((p) => isExecutable(p));
+
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const SYSTEMD_BIN = ['/usr/bin/systemd', '/lib/systemd/systemd', '/usr/lib/systemd/systemd'].find((p) => fs.existsSync(p));
 export const SYSTEMD_SYSCTL = ['/lib/systemd/systemd-sysctl', '/usr/lib/systemd/systemd-sysctl'].find((p) => fs.existsSync(p));
 
 const PROBES: Record<Need, () => string | null> = {
@@ -37,6 +58,23 @@ const PROBES: Record<Need, () => string | null> = {
     return null;
   },
   'systemd-sysctl': () => (SYSTEMD_SYSCTL ? null : 'systemd-sysctl is not installed'),
+  groff: () => (ok('groff', ['--version']) ? null : 'groff is not installed (scripts/install-test-deps.sh)'),
+  zsh: () => (ok('zsh', ['--version']) ? null : 'zsh is not installed (scripts/install-test-deps.sh)'),
+  // npm run dist: a single executable for linux-x64 made from this Node.js, and a .deb
+  'packaging tools': () => {
+    if (process.platform !== 'linux' || process.arch !== 'x64') return `the single executable is linux-x64, this is ${process.platform}-${process.arch}`;
+    const lacking = ['strip', 'dpkg-deb', 'dpkg-shlibdeps', 'git'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0);
+    return lacking.length ? `${lacking.join(', ')} not installed (scripts/install-test-deps.sh)` : null;
+  },
+  lintian: () => (ok('lintian', ['--version']) ? null : 'lintian is not installed (scripts/install-test-deps.sh)'),
+  'systemd --test': () => {
+    if (!SYSTEMD_BIN) return 'systemd is not installed';
+    if (!ok('setpriv', ['--version'])) return 'setpriv is not installed (systemd --test refuses to run as root)';
+    return ok(SYSTEMD_BIN, ['--version']) ? null : 'systemd --version fails';
+  },
+  ansible: () => (ok('ansible-playbook', ['--version']) && ok('ansible-galaxy', ['--version']) ? null : "ansible-playbook is not installed (Debian's ansible-core)"),
+  sshd: () => (isExecutable('/usr/sbin/sshd') && isExecutable('/usr/bin/ssh-keygen') ? null : "sshd is not installed (Debian's openssh-server)"),
+  chromium: () => (CHROMIUM ? null : "chromium is not installed (Debian's chromium package; scripts/install-test-deps.sh)"),
 };
 
 const seen = new Map<Need, string | null>();

@@ -1,6 +1,7 @@
 // `knobs apply`: the non-interactive path for provisioning scripts, and the last
 // step of the wizard. Refuses without --yes when stdin is not a terminal.
 
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { preflight } from '../../apply/preflight.js';
@@ -11,9 +12,10 @@ import { UserError } from '../../errors.js';
 import type { Plan } from '../../core/planner.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../format/colors.js';
-import { wrapCommand } from '../format/wrap.js';
+import { wrap, wrapCommand } from '../format/wrap.js';
 import { printJson, widthOf, type Io } from '../io.js';
-import { buildPlan, hasChanges, planJson, renderPlan, type PlanOptions } from './plan.js';
+import { splitList } from '../../profiles/load.js';
+import { buildPlan, hasChanges, planJson, refusedError, renderNotices, renderPlan, type PlanOptions } from './plan.js';
 import { runFollowUps } from './follow-ups.js';
 
 export interface ApplyCliOptions extends PlanOptions {
@@ -38,9 +40,24 @@ function resultJson(plan: Plan, result: ApplyResult) {
   return {
     ...planJson(plan, 'transaction' in result ? result.transaction : null),
     status: result.status,
+    ...(result.status === 'applied' ? { sideEffectsObserved: result.sideEffects } : {}),
     ...(result.status === 'failed' ? { error: result.error } : {}),
     ...(result.status === 'inconsistent' ? { error: result.error, journal: result.journal, manualSteps: result.manualSteps } : {}),
   };
+}
+
+/**
+ * --restart is checked before anything changes: it needs units to restart and a
+ * running systemd on this root, or the apply would "succeed" without the restart.
+ */
+function checkRestart(root: string, service: string | undefined): void {
+  if (!splitList(service).length) throw new UserError('--restart needs --service UNIT (the units whose drop-ins change)');
+  if (path.resolve(root) !== '/' || !fs.existsSync('/run/systemd/system')) {
+    throw new UserError(
+      `--restart: systemd is not running ${path.resolve(root) !== '/' ? `for --root ${root}` : 'on this host'}, so nothing could be restarted`,
+      'apply without --restart, then restart the service the way this host does',
+    );
+  }
 }
 
 export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
@@ -50,16 +67,22 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   if (interrupted) throw new UserError(interrupted.message, `journal: ${interrupted.journal}`);
   const stamp = journalStamp(root);
 
+  if (opts.restart) checkRestart(root, opts.service);
+
   const { plan } = buildPlan(opts);
   const c = colorsFor(io);
+  const width = widthOf(io);
   if (plan.refusals.length) {
     if (opts.json) printJson(io, { ...planJson(plan, null), status: 'refused' });
-    else io.out(renderPlan(plan, c));
-    throw new UserError(`refused: ${plan.refusals.map((r) => r.message).join('; ')}`);
+    else io.out(renderPlan(plan, c, width));
+    throw refusedError(plan);
   }
   if (!hasChanges(plan)) {
     if (opts.json) printJson(io, { ...planJson(plan, null), status: 'noop' });
-    else io.out(c.green('Nothing to change: the host already matches the plan.\n'));
+    else {
+      for (const l of renderNotices(plan, c, width)) io.out(`${l}\n`);
+      io.out(c.green('Nothing to change: the host already matches the plan.\n'));
+    }
     return EXIT.ok;
   }
   const scope = { persist: !opts.runtimeOnly, runtime: !opts.persistOnly };
@@ -70,12 +93,15 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
     if (!io.stdinTTY) {
       throw new UserError('refusing to apply without --yes: stdin is not a terminal', 'review with `knobs plan`, then run `knobs apply … --yes`');
     }
-    io.out(renderPlan(plan, c));
+    io.out(renderPlan(plan, c, width));
     const { confirm } = await import('../prompts.js');
     if (!(await confirm('Apply these changes?'))) {
       io.err('Nothing applied.\n');
       return EXIT.error;
     }
+  } else if (!opts.json) {
+    // Not shown the plan: the warnings must still be seen (test-login, boot-precedence…).
+    for (const w of plan.warnings) io.out(c.yellow(wrap(`warning [${w.id}]: ${w.message}`, width, '  ', '')) + '\n');
   }
   return applyPlan(plan, { root, scope, json: Boolean(opts.json), restart: Boolean(opts.restart), replan: () => (journalStamp(root) === stamp ? plan : buildPlan(opts).plan), reviewed: !opts.yes }, io);
 }
@@ -141,18 +167,30 @@ export async function applyPlan(
     }),
   });
   opts.onResult?.(result);
-  if (opts.json) printJson(io, resultJson(plan, result));
+  // An applied transaction's document waits for the follow-ups, so it can say what failed there.
+  if (opts.json && result.status !== 'applied') printJson(io, resultJson(plan, result));
   switch (result.status) {
     case 'noop':
       if (!opts.json) io.out(c.green('Nothing to change.\n'));
       return EXIT.ok;
-    case 'applied':
+    case 'applied': {
       if (!opts.json) {
         io.out(c.green(`Applied transaction ${result.transaction}: ${result.files.length} file(s), ${result.sysctls.length} live value(s).\n`));
+        if (result.sideEffects.length) {
+          io.out(wrap(`The kernel also changed: ${result.sideEffects.map((e) => `${e.key} ${e.from ?? '—'} → ${e.to}`).join(', ')} (rollback restores them).`, widthOf(io)) + '\n');
+        }
         io.out(`Undo with:\n${wrapCommand(rollbackCommand(opts.root, result.transaction), widthOf(io))}\n`);
       }
-      runFollowUps(opts.root, plan, io, { restart: opts.restart, json: opts.json });
+      const failed = runFollowUps(opts.root, plan, io, { restart: opts.restart, json: opts.json });
+      if (opts.json) printJson(io, { ...resultJson(plan, result), ...(failed.length ? { followUpErrors: failed } : {}) });
+      if (failed.length) {
+        throw new UserError(
+          `transaction ${result.transaction} is applied, but ${failed.join('; ')}`,
+          `the files and live values are in place; fix the service and restart it, or undo with: ${rollbackCommand(opts.root, result.transaction)}`,
+        );
+      }
       return EXIT.ok;
+    }
     case 'failed':
       io.err(`knobs: apply failed and was rolled back: ${result.error}\n`);
       if (result.warning) io.err(`  note: ${result.warning}\n`);

@@ -1,6 +1,6 @@
 import { evaluate, failing } from '../../core/engine.js';
-import type { Severity } from '../../core/types.js';
-import { allRules, factsFor, hostFor, resolveProfiles, siteConfig, type GlobalOptions } from '../context.js';
+import type { Finding, Severity } from '../../core/types.js';
+import { allRules, checkProfileOnHost, factsFor, hostFor, resolveProfiles, siteConfig, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../format/colors.js';
 import { countBySeverity, formatFindings } from '../format/findings.js';
@@ -15,11 +15,12 @@ export interface AuditOptions extends GlobalOptions {
 }
 
 export async function runAudit(opts: AuditOptions, io: Io): Promise<number> {
-  const host = hostFor(opts);
+  const host = hostFor(opts, { procSys: !opts.facts });
   const { profile } = resolveProfiles(host, opts.profile);
   const config = siteConfig(host);
   const facts = factsFor(host, opts.facts);
-  const ev = evaluate(facts, profile, allRules(), { accept: config.accept });
+  checkProfileOnHost(profile, facts);
+  const ev = evaluate(facts, profile, allRules(), { accept: config.accept, expired: config.expired });
   const code = failing(ev.findings, opts.failOn).length ? EXIT.findings : EXIT.ok;
   if (opts.json) {
     printJson(io, {
@@ -35,6 +36,7 @@ export async function runAudit(opts: AuditOptions, io: Io): Promise<number> {
         recommended: f.recommended,
         message: f.message,
         ...(f.accepted !== undefined ? { accepted: f.accepted } : {}),
+        ...(f.acceptExpired !== undefined ? { acceptExpired: f.acceptExpired } : {}),
         ...(f.change ? { change: f.change } : {}),
       })),
       notApplicable: ev.notApplicable,
@@ -59,10 +61,23 @@ export async function runAudit(opts: AuditOptions, io: Io): Promise<number> {
       wrapBlock(
         `${counts.critical} critical, ${counts.warning} warning, ${counts.info} info` +
           (code === EXIT.findings ? ` — exit 2 (--fail-on ${opts.failOn})` : '') +
-          '. `knobs explain <rule-id>` says why; `knobs plan --profile …` shows the fix.',
+          '. ' +
+          nextSteps(ev.findings, profile.names),
         width,
       ) +
       '\n',
   );
   return code;
+}
+
+/** What the operator can run next: only commands that can do something about these findings. */
+function nextSteps(findings: readonly Finding[], profiles: readonly string[]): string {
+  const open = findings.filter((f) => !f.accepted);
+  const steps = ['`knobs explain <rule-id>` says why'];
+  const drift = open.some((f) => f.id === 'sysctl/drift' || f.id === 'sysctl/not-persisted');
+  const fixable = open.some((f) => f.change && f.id !== 'sysctl/drift');
+  if (fixable) steps.push(`\`knobs plan --profile ${profiles.length ? profiles.join(',') : '<role>'}\` shows the fixes knobs can make`);
+  if (drift) steps.push('`knobs plan --drift persist` keeps the live values (writes them to a managed file), `--drift restore` sets them back to their boot values');
+  if (open.length) steps.push('accept a finding in /etc/knobs/knobs.ini [accept] (`<rule-id> [<key>] = <reason> [until YYYY-MM-DD]`)');
+  return steps.join('; ') + '.';
 }

@@ -3,7 +3,7 @@
 // what each profile wants and why, and the live and boot values with the file
 // that wins at boot.
 
-import { defaultFor, keyInfo, knownKeys, type KeyInfo } from '../../core/catalog.js';
+import { defaultFor, keyInfo, knownKeys, scopeFor, type KeyInfo } from '../../core/catalog.js';
 import type { Rule } from '../../core/define-rule.js';
 import { normaliseSysctlKey } from '../../core/sysctl-conf.js';
 import type { HostFacts, SysctlFact } from '../../core/types.js';
@@ -65,12 +65,34 @@ function valueLines(key: string, facts: HostFacts): string[] {
   return out;
 }
 
+/**
+ * A short name (`somaxconn`, `tcp_tw_recycle`, `tcp-tw-recycle`) → the one catalogue
+ * key or rule id it ends with; dashes and underscores are interchangeable. A key wins
+ * over a rule (its explanation lists the rules that read it).
+ */
+export function lookupShortName(subject: string, keys: readonly string[], ruleIds: readonly string[]): { key?: string; rule?: string; candidates: string[] } {
+  const s = subject.replace(/-/g, '_');
+  const keyHits = keys.filter((k) => k.endsWith(`.${s}`));
+  const ruleHits = ruleIds.filter((id) => id.endsWith(`/${subject.replace(/_/g, '-')}`));
+  if (keyHits.length === 1) return { key: keyHits[0]!, candidates: keyHits };
+  if (keyHits.length === 0 && ruleHits.length === 1) return { rule: ruleHits[0]!, candidates: ruleHits };
+  return { candidates: [...keyHits, ...ruleHits] };
+}
+
 export async function runExplain(opts: GlobalOptions & { args: string[] }, io: Io): Promise<number> {
-  const subject = opts.args[0] ?? '';
+  let subject = (opts.args[0] ?? '').trim();
+  if (!subject) throw new UserError('explain needs a sysctl key or a rule id', 'e.g. knobs explain net.core.somaxconn, or knobs explain net/tcp-tw-recycle');
   const c = colorsFor(io);
   const rules = allRules();
-  const rule = rules.find((r) => r.id === subject);
   const host = hostFor(opts);
+  if (!subject.includes('.') && !subject.includes('/') && !rules.some((r) => r.id === subject)) {
+    const short = lookupShortName(subject, knownKeys(), rules.map((r) => r.id));
+    if (short.key ?? short.rule) subject = (short.key ?? short.rule)!;
+    else if (short.candidates.length > 1) {
+      throw new UserError(`explain: "${subject}" names several keys or rules: ${short.candidates.join(', ')}`, 'give the full name');
+    }
+  }
+  const rule = rules.find((r) => r.id === subject);
   if (rule) {
     const facts = collectFacts(host, { keys: ruleKeys(), sockets: false });
     const values = Object.fromEntries(rule.keys.map((k) => [k, facts.sysctl[k] ?? null]));
@@ -87,7 +109,10 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
   const info = keyInfo(key);
   const live = readLive(host, key);
   if (!info && live.state === 'absent') {
-    const guess = suggestKey(key, [...knownKeys(), ...rules.map((r) => r.id)]);
+    const full = [...knownKeys(), ...rules.map((r) => r.id)];
+    // A short name near a key's last part (`somaxcon`) is a typo of that key.
+    const short = new Map(full.map((k) => [k.slice(Math.max(k.lastIndexOf('.'), k.lastIndexOf('/')) + 1), k] as const));
+    const guess = suggestKey(key, full) ?? short.get(suggestKey(key.replace(/-/g, '_'), [...short.keys()]) ?? '');
     throw new UserError(`explain: "${subject}" is neither a rule id nor a sysctl key on this host`, guess ? `did you mean ${guess}?` : 'rule ids: ' + rules.map((r) => r.id).join(', '));
   }
   const facts = collectFacts(host, { keys: [...ruleKeys(), key], sockets: false });
@@ -105,7 +130,9 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
     meaning: info?.meaning ?? null,
     default: defaultFor(key, version) ?? null,
     defaultNote: info?.defaultNote ?? null,
-    scope: info?.scope ?? null,
+    // The scope on this host's kernel: many keys were machine-wide before they became per namespace.
+    scope: info ? (scopeFor(key, version) ?? null) : null,
+    netnsSince: info?.netnsSince ?? null,
     unit: info?.unit ?? null,
     history: info?.history ?? [],
     kernel: facts.kernel,
@@ -121,7 +148,7 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
   return EXIT.ok;
 }
 
-function renderKey(key: string, info: KeyInfo | undefined, doc: { default: string | null; profiles: { profile: string; target: string; rationale: string }[]; rules: ReturnType<typeof ruleDoc>[] }, facts: HostFacts, c: Colors, width: number): string {
+function renderKey(key: string, info: KeyInfo | undefined, doc: { default: string | null; scope: 'netns' | 'global' | null; profiles: { profile: string; target: string; rationale: string }[]; rules: ReturnType<typeof ruleDoc>[] }, facts: HostFacts, c: Colors, width: number): string {
   const wrap = (t: string, indent = '  ') => wrapText(t, width, indent);
   const out = [c.bold(key), ''];
   if (!info) out.push('knobs has no knowledge of this key; showing what the host says.');
@@ -129,7 +156,8 @@ function renderKey(key: string, info: KeyInfo | undefined, doc: { default: strin
     out.push(wrap(info.meaning, ''), '');
     const dflt = doc.default !== null ? `${doc.default}` : info.defaultNote ?? 'not known';
     out.push(`Default on ${facts.kernel.release}: ${dflt}${doc.default !== null && info.defaultNote ? ` (${info.defaultNote})` : ''}`);
-    out.push(`Scope: ${info.scope === 'netns' ? 'per network namespace' : 'whole machine'}${info.unit ? `; unit: ${info.unit}` : ''}`);
+    const since = info.netnsSince ? (doc.scope === 'netns' ? ` (since Linux ${info.netnsSince.replace(/\.0$/, '')})` : ` (per network namespace from Linux ${info.netnsSince.replace(/\.0$/, '')})`) : '';
+    out.push(`Scope on ${facts.kernel.release}: ${doc.scope === 'netns' ? 'per network namespace' : 'whole machine'}${since}${info.unit ? `; unit: ${info.unit}` : ''}`);
     if (info.history.length) out.push('', c.bold('Kernel history'), ...info.history.map((h) => wrapText(h, width, '    ', '  - ')));
   }
   out.push('', c.bold('On this host'), ...valueLines(key, facts).map((l) => `  ${l}`));

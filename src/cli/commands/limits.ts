@@ -6,9 +6,11 @@
 import type { LimitLine, RLimit } from '../../core/types.js';
 import { HostFs } from '../../host/host-fs.js';
 import {
-  isDebianLike, listPids, readIdentity, readManagerLayers, readNrOpen, readPamConfig,
+  listPids, readIdentity, readManagerLayers, readNrOpen, readPamConfig,
   readProc, readProcLimits, readUnitLayers, type ProcInfo,
 } from '../../host/limits.js';
+import { detectPamModule } from '../../host/pam-module.js';
+import { pamBehaviour, type PamBehaviour } from '../../core/pam-module.js';
 import { readListeningSockets } from '../../host/sockets.js';
 import { resolvePamLimits, type PamIdentity, type ValueSource } from '../../core/pam-resolve.js';
 import { builtinDefaultNofile, effectiveNofile, normalizeUnitName, resolveSetting } from '../../core/systemd-unit.js';
@@ -47,6 +49,12 @@ export interface LimitsReport {
     groups: string[];
     /** Where values no line sets come from (PID 1's limits on Debian, else the caller's). */
     base: string;
+    /** The pam_limits build this host runs and what it does (detected from files under the root). */
+    pam: Omit<PamBehaviour, 'summary'> & { summary: string; evidence: string[]; binary: string | null };
+    /** Whether a session opens: false (with failures, each naming file:line), true, or null when it depends on the unknown build. */
+    session: { opens: boolean | null; failures: { id: string; message: string; file?: string; line?: number; uncertain?: boolean }[] };
+    /** What pam_limits asks for nofile, when the session does not get it (setrlimit failed). */
+    requestedNofile: { soft: SourcedValue; hard: SourcedValue } | null;
     /** A matching `<domain> -` line: pam_limits sets nothing for this user. */
     exempt: { file: string; line: number } | null;
     nofile: { soft: SourcedValue; hard: SourcedValue };
@@ -75,6 +83,8 @@ export interface LimitsReport {
     masked: boolean;
     /** Drop-in files read, in the order applied. */
     dropins: string[];
+    /** The unit file has a fatal error (or is a dangling link): systemd does not load the unit. */
+    loadError: string | null;
     /** What the service gets: its LimitNOFILE= (infinity → fs.nr_open) or the manager default. */
     nofile: { soft: number; hard: number; source: string; raw: string | null };
     /** Only a unit with PAMName= opens a PAM session and so reads limits.conf. */
@@ -122,39 +132,40 @@ export function collectLimits(hfs: HostFs, opts: Omit<LimitsOptions, 'json' | 'r
     if (!id) throw inputError('/etc/passwd', null, opts.user, 'no such user', '--user takes a login name listed in etc/passwd under --root');
     who = id;
   }
-  const pam = readPamConfig(hfs);
+  const module = detectPamModule(hfs);
+  const behaviour = pamBehaviour(module);
+  const pam = readPamConfig(hfs, behaviour);
   for (const p of pam.problems) warnings.push({ id: 'limits.conf-invalid-line', message: p.message, file: p.file, line: p.line });
-  const debian = isDebianLike(hfs);
+  const debian = behaviour.debianPatches === true;
   const pid1 = readProcLimits(hfs, 1);
-  const self = readProcLimits(hfs, 'self') ?? {};
-  let base: Record<string, RLimit>;
-  let baseDesc: string;
-  if (debian && pid1) {
-    // Debian's pam_limits starts from /proc/1/limits; the soft nofile stays at what the
-    // login service has (1024 under systemd; su resets its own to 1024 too).
-    base = { ...pid1 };
-    if (pid1.nofile) base.nofile = { soft: Math.min(pid1.nofile.soft ?? 1024, 1024), hard: pid1.nofile.hard };
-    baseDesc = '/proc/1/limits (Debian pam_limits starts from PID 1)';
-  } else {
-    base = self;
-    baseDesc = 'the calling process (proc/self/limits)';
-  }
-  const res = resolvePamLimits(pam.lines, who, { nrOpen, base, exempt: pam.exempt, rootByNameOnly: debian });
+  const { limits: caller, desc: callerDesc } = loginServiceLimits(hfs);
+  const res = resolvePamLimits(pam.lines, who, {
+    nrOpen, base: caller, pid1, exempt: pam.exempt, behaviour, files: pam.opened, chrootDirs: pam.chrootDirs,
+  });
   warnings.push(...res.warnings);
+  const baseDesc = debian ? (pid1 ? '/proc/1/limits (Debian pam_limits starts from PID 1; soft nofile capped at 1024)' : "PAM's built-in defaults (/proc/1/limits unreadable)") : callerDesc;
   const inherited = `inherited from ${baseDesc}`;
-  const inheritedSoftNofile = debian && pid1 ? 'inherited: the login process keeps its soft limit (1024)' : inherited;
   const item = (name: string) => {
     const l = res.limits[name];
     if (!l) return inheritedOnly(undefined, inherited);
-    const softInh = name === 'nofile' ? inheritedSoftNofile : inherited;
     return {
-      soft: sourced({ ...l.soft, source: l.soft.source === 'inherited' ? softInh : l.soft.source }),
+      soft: sourced({ ...l.soft, source: l.soft.source === 'inherited' ? inherited : l.soft.source }),
       hard: sourced({ ...l.hard, source: l.hard.source === 'inherited' ? inherited : l.hard.source }),
     };
   };
+  const got = (name: string) => {
+    const asked = item(name);
+    const outcome = res.setrlimit[name];
+    if (outcome === 'eperm-skipped' || outcome === 'eperm-unknown') {
+      const e = res.effective[name];
+      const why = `not applied: setrlimit fails with EPERM${outcome === 'eperm-skipped' ? ' and this pam_limits skips it' : ''}; the session keeps ${callerDesc}`;
+      return { soft: { value: e?.soft ?? null, source: why }, hard: { value: e?.hard ?? null, source: why } };
+    }
+    return asked;
+  };
   const setItems = new Set(res.lines.filter((o) => o.provides.length > 0).map((o) => o.line.item));
   const items: LimitsReport['logins']['items'] = {};
-  for (const n of [...setItems].sort()) items[n] = item(n);
+  for (const n of [...setItems].sort()) items[n] = got(n);
 
   // ---- systemd defaults ------------------------------------------------------------
   const mgr = readManagerLayers(hfs);
@@ -220,16 +231,12 @@ export function collectLimits(hfs: HostFs, opts: Omit<LimitsOptions, 'json' | 'r
     const pamName = resolvePamName(u.layers);
     const nofile = s.winner
       ? { ...effectiveNofile(s.winner.setting, nrOpen), source: `${s.winner.file}:${s.winner.line}`, raw: s.winner.raw }
-      : {
-          soft: defaults.nofile.soft,
-          hard: defaults.nofile.hard,
-          source: `DefaultLimitNOFILE (${defaults.nofile.source})${s.resetBy ? `; LimitNOFILE= reset at ${s.resetBy.file}:${s.resetBy.line}` : ''}`,
-          raw: null,
-        };
+      : { soft: defaults.nofile.soft, hard: defaults.nofile.hard, source: `DefaultLimitNOFILE (${defaults.nofile.source})`, raw: null };
     if (u.unitFile === null && opts.service?.some((n) => normalizeUnitName(n) === unit)) {
-      warnings.push({ id: 'systemd.unit-not-found', message: `${unit}: no unit file in /etc, /run, /usr/lib or /lib systemd/system` });
+      warnings.push({ id: 'systemd.unit-not-found', message: `${unit}: no unit file in the unit search path (/etc, /run, /usr/local/lib, /lib and /usr/lib systemd/system)` });
     }
-    const dropins = u.layers.map((l) => l.file).filter((f) => f !== u.unitFile);
+    if (u.loadError) warnings.push({ id: 'systemd.unit-load-error', message: `${unit} does not load: ${u.loadError}` });
+    const dropins = u.dropins;
     for (const p of processes.filter((x) => x.unit === unit && x.nofile)) {
       if (p.nofile!.soft !== nofile.soft || p.nofile!.hard !== nofile.hard) {
         warnings.push({
@@ -238,7 +245,7 @@ export function collectLimits(hfs: HostFs, opts: Omit<LimitsOptions, 'json' | 'r
         });
       }
     }
-    return { unit, unitFile: u.unitFile, masked: u.masked, dropins, nofile, readsLimitsConf: pamName };
+    return { unit, unitFile: u.unitFile, masked: u.masked, dropins, loadError: u.loadError, nofile, readsLimitsConf: pamName };
   });
 
   const notes = [SERVICES_NOTE];
@@ -257,9 +264,12 @@ export function collectLimits(hfs: HostFs, opts: Omit<LimitsOptions, 'json' | 'r
       gid: who.gid,
       groups: who.groups,
       base: baseDesc,
+      pam: { ...behaviour, evidence: module.evidence, binary: module.binary ?? null },
+      session: { opens: res.opens, failures: res.failures.map((f) => ({ ...f })) },
+      requestedNofile: res.setrlimit.nofile === 'eperm-skipped' || res.setrlimit.nofile === 'eperm-unknown' ? item('nofile') : null,
       exempt: res.exemptBy ? { file: res.exemptBy.file, line: res.exemptBy.line } : null,
-      nofile: item('nofile'),
-      nproc: item('nproc'),
+      nofile: got('nofile'),
+      nproc: got('nproc'),
       items,
       lines: res.lines.map((o) => ({
         ...lineFields(o.line),
@@ -275,6 +285,20 @@ export function collectLimits(hfs: HostFs, opts: Omit<LimitsOptions, 'json' | 'r
     warnings,
     notes,
   };
+}
+
+/**
+ * Limits of the process that opens login sessions — what an item keeps when pam_limits'
+ * setrlimit fails: sshd's when it runs, else what systemd gives services, else knobs' own.
+ */
+function loginServiceLimits(hfs: HostFs): { limits: Record<string, RLimit>; desc: string } {
+  for (const pid of listPids(hfs)) {
+    const comm = hfs.readText(`/proc/${pid}/comm`)?.trim();
+    if (comm !== 'sshd') continue;
+    const l = readProcLimits(hfs, pid);
+    if (l) return { limits: l, desc: `the login service's own limits (sshd, pid ${pid})` };
+  }
+  return { limits: readProcLimits(hfs, 'self') ?? {}, desc: "the login service's own limits (knobs' own shown: no sshd found)" };
 }
 
 function lineFields(l: LimitLine) {
@@ -332,6 +356,15 @@ export function renderText(r: LimitsReport, p: Paint): string {
   const who = L.user === null ? 'any user (only `*` lines; --user NAME for one user)' : `${L.user} (uid ${L.uid}, gid ${L.gid}; groups ${L.groups.join(', ') || '-'})`;
   out.push(p.bold('Logins (pam_limits: /etc/security/limits.conf, limits.d/*.conf)'));
   out.push(`  for ${who}`);
+  out.push(p.dim(`  pam_limits: ${L.pam.summary}`));
+  if (L.session.opens === false) {
+    for (const f of L.session.failures.filter((x) => !x.uncertain)) out.push(p.yellow(`  ! the session FAILS: ${f.message}`));
+  } else if (L.session.opens === null) {
+    for (const f of L.session.failures) out.push(p.yellow(`  ! the session may fail: ${f.message}`));
+  }
+  if (L.requestedNofile) {
+    out.push(p.yellow(`  ! pam_limits asks for nofile ${fmt(L.requestedNofile.soft.value)}:${fmt(L.requestedNofile.hard.value)} (${L.requestedNofile.hard.source}) but setrlimit fails with EPERM: ${L.pam.epermFatal === false ? 'the session opens without it' : 'the session outcome depends on the pam build'}`));
+  }
   if (L.exempt) out.push(p.yellow(`  '${L.user} -' at ${L.exempt.file}:${L.exempt.line}: no limits are set for this user`));
   const row = (name: string, v: { soft: SourcedValue; hard: SourcedValue }) => {
     out.push(`  ${name.padEnd(8)} soft ${fmt(v.soft.value).padEnd(10)} ${p.dim(v.soft.source)}${v.soft.clamped ? p.yellow(' (lowered to hard)') : ''}`);
@@ -357,6 +390,7 @@ export function renderText(r: LimitsReport, p: Paint): string {
   for (const s of r.services) {
     const src = s.masked ? 'masked' : s.unitFile === null ? 'no unit file found' : s.nofile.source;
     out.push(`  ${s.unit.padEnd(24)} ${`${s.nofile.soft}:${s.nofile.hard}`.padEnd(18)} ${p.dim(src)}${s.nofile.raw === 'infinity' ? p.dim(' (infinity = fs.nr_open)') : ''}`);
+    if (s.loadError) out.push(p.yellow(`  ${''.padEnd(24)} does not load: ${s.loadError}`));
     for (const d of s.dropins) out.push(p.dim(`  ${''.padEnd(24)} drop-in ${d}`));
     if (s.readsLimitsConf) out.push(p.dim(`  ${''.padEnd(24)} PAMName= set: this service opens a PAM session and does read limits.conf`));
   }

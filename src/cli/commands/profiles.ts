@@ -8,7 +8,7 @@ import { printJson, type Io } from '../io.js';
 
 export async function runProfiles(opts: GlobalOptions & { fromTuned?: string }, io: Io): Promise<number> {
   if (opts.fromTuned) return fromTuned(opts.fromTuned, io);
-  const set = ProfileSet.load(hostFor(opts));
+  const set = ProfileSet.load(hostFor(opts, { procSys: false }));
   const list = [...set.sources.values()].map((src) => {
     const p = set.get(src.name);
     return {

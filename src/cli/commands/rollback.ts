@@ -1,5 +1,6 @@
 import { rollback } from '../../apply/rollback.js';
-import { UserError } from '../../errors.js';
+import { RefusedError, UserError } from '../../errors.js';
+import { preflight } from '../../apply/preflight.js';
 import type { GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../format/colors.js';
@@ -9,6 +10,9 @@ import { currentUser } from './apply.js';
 export async function runRollback(opts: GlobalOptions & { args: string[]; yes?: boolean; force?: boolean }, io: Io): Promise<number> {
   const root = opts.root ?? '/';
   const id = opts.args[0];
+  // The same one line as apply's, before the lock file is touched.
+  const notRoot = preflight(root, { persist: false, runtime: false }).find((p) => p.id === 'not-root');
+  if (notRoot) throw new UserError(notRoot.message.replace(/^needs root to write/, 'needs root to restore'), notRoot.hint.replace('knobs …', 'knobs rollback'));
   if (!opts.yes && !io.stdinTTY) {
     throw new UserError('refusing to roll back without --yes: stdin is not a terminal', 'see `knobs history`, then `knobs rollback [ID] --yes`');
   }
@@ -18,7 +22,10 @@ export async function runRollback(opts: GlobalOptions & { args: string[]; yes?: 
   }
   const result = await rollback({ root, ...(id ? { id } : {}), force: Boolean(opts.force), user: currentUser(io.env) });
   const c = colorsFor(io);
-  if (opts.json) printJson(io, result as unknown as object);
+  if (opts.json) {
+    const refusals = result.status === 'refused' ? [{ id: 'changed-since', message: result.message }] : undefined;
+    printJson(io, { ...(result as unknown as object), ...(refusals ? { refusals } : {}) });
+  }
   switch (result.status) {
     case 'noop':
       if (!opts.json) io.out(`${result.message}\n`);
@@ -34,8 +41,7 @@ export async function runRollback(opts: GlobalOptions & { args: string[]; yes?: 
         for (const e of result.edits) io.out(e.diff);
         for (const e of result.liveEdits) io.out(`${e.key}: knobs set ${e.set} (${e.transaction}), now ${e.now}\n`);
       }
-      io.err(`knobs: ${result.message}\n`);
-      return EXIT.error;
+      throw new RefusedError(result.message, 'nothing was changed; `knobs rollback --force` discards those changes');
     case 'inconsistent':
       io.err(`knobs: rollback of ${result.transaction} failed: ${result.error}. Journal: ${result.journal}\nManual steps:\n`);
       for (const s of result.manualSteps) io.err(`  ${s}\n`);

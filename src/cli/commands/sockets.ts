@@ -13,7 +13,7 @@ import { UserError } from '../../errors.js';
 import { HostFs } from '../../host/host-fs.js';
 import { SockDiagError } from '../../host/sock-diag.js';
 import { SOCKET_SOURCES, collectSocketView, nowMs, type SocketSourceOption } from '../../host/sockets.js';
-import { loadConfig } from '../../profiles/config.js';
+import { loadConfig, today } from '../../profiles/config.js';
 import { EXIT } from '../exit-codes.js';
 import { SCHEMA_VERSION, printJson, widthOf, type Io } from '../io.js';
 import { SOCKET_RULES, acceptableRuleId } from '../socket-rules.js';
@@ -90,7 +90,7 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
   if (!SOCKET_SOURCES.includes(source)) throw new UserError(`--source is one of ${SOCKET_SOURCES.join(', ')} (got ${source})`);
   if (opts.failOn !== undefined && !SEVERITIES.includes(opts.failOn)) throw new UserError(`--fail-on is one of ${SEVERITIES.join(', ')} (got ${opts.failOn})`);
   const hfs = new HostFs(opts.root);
-  const { accept } = loadConfig(hfs, acceptableRuleId);
+  const { accept } = loadConfig(hfs, acceptableRuleId, today());
   const ruleKeys = [...new Set(SOCKET_RULES.flatMap((r) => [...r.keys, ...(r.requires ?? []), ...(r.requiresAbsent ?? [])]))];
   let paint = plain;
   if (!opts.json && io.color) {

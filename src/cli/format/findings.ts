@@ -17,6 +17,7 @@ function findingLines(f: Finding, c: Colors, width: number): string[] {
   if (f.current !== null || f.recommended !== null) {
     lines.push(wrap(`current ${f.current ?? '—'} → recommended ${f.recommended ?? '—'}`, width, '    '));
   }
+  if (f.acceptExpired) lines.push(wrap(`accepted in /etc/knobs/knobs.ini until ${f.acceptExpired}: that has passed, so it counts again`, width, '    '));
   return lines;
 }
 

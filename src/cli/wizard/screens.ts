@@ -233,6 +233,13 @@ export function renderDiff(plan: Plan, c: Colors, width: number, unicode: boolea
     for (const r of plan.runtime) out.push(wrap(`${r.key}  ${r.from ?? 'absent'} ${arrow} ${r.to}`, width, '      ', '  '));
     out.push('');
   }
+  if (plan.sideEffects.length) {
+    out.push(c.bold(wrap('The kernel changes these too when those values are written (journaled; rollback restores them):', width)));
+    for (const e of plan.sideEffects) {
+      out.push(wrap(`${e.key}  ${e.from ?? 'absent'} ${arrow} ${e.to}${e.certain ? '' : ' (where not set explicitly)'}  (${e.cause})`, width, '      ', '  '));
+    }
+    out.push('');
+  }
   for (const w of plan.warnings) out.push(c.yellow(wrap(`warning [${w.id}]: ${w.message}`, width, '  ')));
   for (const r of plan.refusals) out.push(c.red(wrap(`refused [${r.id}]: ${r.message}`, width, '  ')));
   for (const f of plan.followUps) out.push(wrap(`then: ${f}`, width, '  '));

@@ -18,7 +18,7 @@ ruleTester.run(rule, {
     {
       name: '15000 of 28232 on 6.1: warning, reuse 2 → propose 1',
       host: host('6.1', tw(['10.0.0.5:5432', 15000])),
-      findings: [{ messageId: 'portsExhausting', severity: 'warning', key: REUSE, current: '2', recommended: '1', change: reuseOn, includes: ['15000', '10.0.0.5:5432', '53%', '28232', '470/s', 'pooling', 'Not tcp_tw_recycle'] }],
+      findings: [{ messageId: 'portsExhausting', severity: 'warning', key: REUSE, current: '2', recommended: '1', change: reuseOn, includes: ['15000', '10.0.0.5:5432', '53%', '28232', '470/s', 'pooling', 'Not tcp_tw_recycle', 'now 2, loopback only'] }],
     },
     {
       name: '26000 of 28232 on 4.4: critical, reuse default 0',
@@ -34,6 +34,11 @@ ruleTester.run(rule, {
       name: 'reuse already 1: no change proposed, range reported',
       host: host('6.12', { sysctl: { [REUSE]: '1' }, ...tw(['10.0.0.9:6379', 27000]) }),
       findings: [{ messageId: 'portsExhausting', severity: 'critical', key: RANGE, change: null, recommended: null, includes: ['already 1'] }],
+    },
+    {
+      name: 'reuse 2 on 4.15 already means every destination: no change proposed',
+      host: host('4.15', { sysctl: { [REUSE]: '2' }, ...tw(['10.0.0.9:6379', 20000]) }),
+      findings: [{ messageId: 'portsExhausting', key: RANGE, change: null, includes: ['already 2, which on this kernel means all destinations'] }],
     },
     {
       name: 'timestamps off: reuse cannot work, no change proposed',

@@ -20,6 +20,11 @@ ruleTester.run(rule, {
   ],
   invalid: [
     {
+      name: 'ip_unprivileged_port_start above the range\'s low end on 6.1 is rejected by ipv4_privileged_ports()',
+      host: host('6.1', { configFiles: [confFile('/etc/sysctl.d/71-unpriv.conf', { 'net.ipv4.ip_unprivileged_port_start': '40000' })] }),
+      findings: [{ messageId: 'unprivAboveRange', key: 'net.ipv4.ip_unprivileged_port_start', current: '40000', includes: ['/etc/sysctl.d/71-unpriv.conf:1', 'starts at 32768', 'stays 1024'] }],
+    },
+    {
       name: 'odd count on 4.4 (parity since 4.2): info with an even-count fix',
       host: host('4.4', { sysctl: { [KEY]: '32768 61000' } }),
       findings: [{ messageId: 'oddCount', severity: 'info', current: '32768 61000', recommended: '32768 60999', change: { kind: 'sysctl', key: KEY, value: '32768 60999' }, includes: ['28233', 'different parity'] }],

@@ -22,14 +22,19 @@ ruleTester.run(rule, {
       findings: [{ messageId: 'whileCookies', severity: 'info', current: '65536', change: null, includes: ['/etc/sysctl.d/80-syn.conf:2', 'syncookies is 1', 'only matters with syncookies off', 'min(listen backlog, somaxconn)'] }],
     },
     {
+      name: 'from 4.4 the SYN queue is the listen backlog: raised with cookies on, 4.4',
+      host: host('4.4', { configFiles: [raised] }),
+      findings: [{ messageId: 'whileCookies', includes: ['/etc/sysctl.d/80-syn.conf:2'] }],
+    },
+    {
       name: 'config line with syncookies 2 (always cookies) on 4.15',
       host: host('4.15', { sysctl: { [COOKIES]: '2' }, configFiles: [raised] }),
       findings: [{ messageId: 'whileCookies', includes: ['syncookies is 2'] }],
     },
   ],
   notApplicable: [
-    { name: 'before 4.6 the key also sized the SYN table: 4.4', host: host('4.4', { configFiles: [raised] }) },
-    { name: 'before 4.6: 3.10', host: host('3.10', { configFiles: [raised] }) },
+    // RHEL 7: reqsk_queue_alloc() sizes each listener's SYN table min(backlog, tcp_max_syn_backlog), so raising it matters.
+    { name: 'before 4.4 the key also sized the SYN table: 3.10', host: host('3.10', { configFiles: [raised] }) },
   ],
 });
 

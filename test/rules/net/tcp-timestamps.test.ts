@@ -27,6 +27,11 @@ ruleTester.run(rule, {
       findings: [{ messageId: 'profileWantsReuse', change: on, includes: ['db-client', 'tcp_tw_reuse = 1'] }],
     },
     {
+      name: 'timestamps 0 with reuse 2 on 4.15: before 4.18 that is every destination, not loopback',
+      host: host('4.15', { sysctl: { [TS]: '0', [REUSE]: '2' } }),
+      findings: [{ messageId: 'reuseInert', includes: ['is 2', 'all outgoing connections: before 4.18'] }],
+    },
+    {
       name: 'timestamps 0 with the 5.4 default reuse 2 (loopback)',
       host: host('5.4', { sysctl: { [TS]: '0' } }),
       findings: [{ messageId: 'reuseInert', change: on, includes: ['is 2', 'loopback'] }],
