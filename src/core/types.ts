@@ -2,6 +2,8 @@
 // Everything here is plain, JSON-serialisable data, so a snapshot written by
 // `knobs facts --json` can be evaluated later with identical results.
 
+import type { SocketCensus } from './socket-census.js';
+
 export type Severity = 'critical' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
@@ -263,6 +265,12 @@ export interface SocketFacts {
   timeWaitByDestination: PeerCount[];
   /** Counters from proc/net/netstat TcpExt and proc/net/sockstat that rules compare with limits. */
   counters: Record<string, number>;
+  /**
+   * The whole census `knobs sockets` takes (owners, peers, port use, limits), for the
+   * rules that judge it (rules/sockets/*, `needs: ['socketCensus']`). Absent from
+   * `audit` and `knobs facts`: there those rules do not apply.
+   */
+  census?: SocketCensus;
 }
 
 export interface HostFacts {
