@@ -61,6 +61,12 @@ export interface BoundsEntry {
   until?: string;
   min?: string;
   max?: string;
+  /**
+   * The handler checks another bound too, one knobs cannot state (it depends on the
+   * machine, e.g. kernel.pid_max's minimum grows with the CPU count): the bounds
+   * given are rejections, but a value within them may still be refused.
+   */
+  partial?: string;
 }
 
 export interface KeyInfo {
@@ -654,6 +660,11 @@ export function typicalFor(key: string, version: string | null): string | undefi
 export function handlerBounds(key: string, version: string | null): { min?: string; max?: string } {
   const b = atVersion(find(key)?.bounds, version);
   return b ? { ...(b.min !== undefined ? { min: b.min } : {}), ...(b.max !== undefined ? { max: b.max } : {}) } : {};
+}
+
+/** Whether the handler on `version` checks a bound the catalogue cannot state (so its bounds are not the whole story). */
+export function boundsArePartial(key: string, version: string | null): boolean {
+  return Boolean(atVersion(find(key)?.bounds, version)?.partial);
 }
 
 /** 'netns' or 'global' on `version` (null = current kernels). */

@@ -26,7 +26,7 @@
 //     list for ip_local_reserved_ports (accepted: clears it);
 //   - more than PAGE_SIZE - 1 (4095) bytes are not read by the numeric handlers.
 
-import { handlerBounds, keyInfo } from './catalog.js';
+import { boundsArePartial, handlerBounds, keyInfo } from './catalog.js';
 import { kernelKeyFact } from './kernel-data.js';
 import { versionAtLeast } from './kernel-version.js';
 
@@ -718,6 +718,8 @@ function fromCatalogue(key: string, version: string | null): Spec | null {
   if (!info) return null;
   const b = handlerBounds(key, version);
   if (info.readOnly) return { handler: 'read_only' };
+  // Bounds that are only part of what the handler checks would pass values the kernel refuses.
+  if (boundsArePartial(key, version)) return null;
   switch (info.kind) {
     case 'int':
       return intMinMax(b.min, b.max);
@@ -771,6 +773,9 @@ export function handlerSpecFor(key: string, version: string | null, opts: { hz?:
   if (dev) return withHz(dev[1] === 'mc_forwarding' ? { handler: 'read_only' } : int, 'kernel-source');
   const extracted = version === null ? null : fromKernelData(key, version);
   if (extracted) return withHz(extracted, 'kernel-source');
+  // A custom handler in the data (addrconf_sysctl_forward …) may check more than its proc_do*: no catalogue guess either.
+  const fact = version === null ? null : kernelKeyFact(key, version);
+  if (fact?.handler && !fact.readOnly && !/^proc_do/.test(fact.handler)) return null;
   const cat = fromCatalogue(key, version);
   return cat ? withHz(cat, 'catalogue') : null;
 }

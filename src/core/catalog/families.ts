@@ -8,7 +8,13 @@
 // net/ipv6/route.c, net/core/neighbour.c. Bounds and scope are checked against the
 // extracted data by test/kernel-data.test.ts like every other entry.
 import type { FamilyCombine, KeyInfo } from '../catalog.js';
-import { IPV4_COPIED_FROM_DEFAULT } from '../kernel-side-effects.js';
+
+/**
+ * IPv4 entries whose handler is ipv4_doint_and_flush, which copies nothing from
+ * conf.default to interfaces (net/ipv4/devinet.c@6.1.158; the same list as
+ * src/core/boot-side-effects.ts, not imported: the catalogue must not depend on modules that read it).
+ */
+const V4_FLUSHING = new Set(['disable_xfrm', 'disable_policy', 'promote_secondaries', 'route_localnet', 'drop_unicast_in_l2_multicast']);
 
 const INETDEV = 'include/linux/inetdevice.h@6.1.158';
 const DEVINET = 'net/ipv4/devinet.c';
@@ -150,7 +156,7 @@ export function familySemantics(info: KeyInfo): string[] {
       out.push('One value for the whole neighbour table: only neigh.default has this key, and every namespace shares it.');
       return [...out, `Source: ${f.source}.`];
   }
-  if (proto === 'ipv4' && IPV4_COPIED_FROM_DEFAULT.includes(tail)) {
+  if (proto === 'ipv4' && !V4_FLUSHING.has(tail)) {
     out.push(
       `conf.default.${tail} is what a new interface starts with; writing it also updates existing interfaces whose own value was never written (devinet_copy_dflt_conf() in net/ipv4/devinet.c@6.1.158).`,
     );

@@ -10,6 +10,8 @@ const KERNEL_RST = 'Documentation/admin-guide/sysctl/kernel.rst';
 const IPC_NS =
   'Per IPC namespace (a container with its own IPC namespace has its own value); removed-looking in the extracted data from 6.1, where setup_ipc_sysctls() registers the table per namespace (ipc/ipc_sysctl.c@6.1.158).';
 
+const PID_MIN = 'the minimum is pid_max_min, RESERVED_PIDS + 1 or 8 per possible CPU when that is more (kernel/pid.c)';
+
 export const kernelEntries: KeyInfo[] = [
   {
     key: 'kernel.core_pattern',
@@ -126,7 +128,10 @@ export const kernelEntries: KeyInfo[] = [
     key: 'kernel.pid_max',
     meaning: 'Largest process id + 1: the size of the PID space (and so of the number of tasks). Busy container hosts raise it; systemd ships 4194304.',
     kind: 'int',
-    bounds: [{ since: '0', max: '4194304' }, { since: '6.12.0' }],
+    bounds: [
+      { since: '0', max: '4194304', partial: PID_MIN },
+      { since: '6.12.0', partial: PID_MIN },
+    ],
     defaultNote: '32768, or 1024 per possible CPU when that is more, capped at PID_MAX_LIMIT (4194304 on 64-bit) (pid_idr_init() in kernel/pid.c).',
     typical: [{ since: '0', value: '32768' }],
     scope: 'global',
