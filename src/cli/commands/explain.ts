@@ -62,6 +62,7 @@ function valueLines(key: string, facts: HostFacts): string[] {
       : 'Boot: no sysctl config file sets it (the kernel default applies at boot)',
   );
   for (const s of fact.shadowed ?? []) out.push(`  overridden: ${s.value} at ${s.file}:${s.line}`);
+  for (const r of (facts.sysctlConfig.rejected ?? []).filter((x) => x.key === key)) out.push(`  not taken at boot: ${r.value} at ${r.file}:${r.line} (${r.reason})`);
   for (const r of facts.sysctlConfig.rejected ?? []) if (r.key === key) out.push(`  refused: ${JSON.stringify(r.value)} at ${r.file}:${r.line} (${r.reason})`);
   const dis = facts.sysctlConfig.disagreements.find((d) => d.key === key);
   if (dis) out.push(`  loaders disagree: systemd-sysctl → ${dis.systemd?.value ?? 'unset'} (${dis.systemd?.file ?? '-'}), sysctl --system → ${dis.procps?.value ?? 'unset'} (${dis.procps?.file ?? '-'})`);
@@ -116,7 +117,8 @@ export async function runExplain(opts: GlobalOptions & { args: string[] }, io: I
   const live = readLive(host, key);
   const facts = collectFacts(host, { keys: [...ruleKeys(), ...instances], sockets: false });
   // A key no boot file sets and this kernel does not have is most likely a typo; one a boot file sets is worth explaining.
-  if (!info && live.state === 'absent' && !facts.sysctl[key]?.boot) {
+  const setInAFile = Boolean(facts.sysctl[key]?.boot) || facts.sysctlConfig.files.some((f) => f.entries.some((e) => e.key === key && !e.exclude));
+  if (!info && live.state === 'absent' && !setInAFile) {
     const full = [...knownKeys(), ...rules.map((r) => r.id)];
     // A short name near a key's last part (`somaxcon`) is a typo of that key.
     const short = new Map(full.map((k) => [k.slice(Math.max(k.lastIndexOf('.'), k.lastIndexOf('/')) + 1), k] as const));
