@@ -39,7 +39,8 @@ export default defineRule({
   check({ facts, report }) {
     for (const key of Object.keys(facts.sysctl).sort()) {
       const fact = facts.sysctl[key]!;
-      if (fact.state !== 'present' || fact.live === null || fact.boot !== null || fact.readOnly || keyInfo(key)?.readOnly) continue;
+      // A distribution's own compiled-in default (keyInfo().defaultVaries) is not a runtime change either.
+      if (fact.state !== 'present' || fact.live === null || fact.boot !== null || fact.readOnly || keyInfo(key)?.readOnly || keyInfo(key)?.defaultVaries) continue;
       if (facts.sysctlConfig.loader === 'systemd' && SET_BY_SYSTEMD.includes(key)) continue;
       const dflt = defaultFor(key, facts.kernel.version);
       if (dflt === undefined || sameValue(key, fact.live, dflt)) continue;

@@ -119,6 +119,12 @@ export interface KeyInfo {
    * kernel run a program as root.
    */
   neverWrite?: string;
+  /**
+   * Distribution kernels commonly build in another default than mainline's (a patch
+   * or a Kconfig option), so a live value that differs from `defaults` is no sign of
+   * a runtime change: why.
+   */
+  defaultVaries?: string;
   history: string[];
 }
 

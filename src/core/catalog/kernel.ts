@@ -118,6 +118,7 @@ export const kernelEntries: KeyInfo[] = [
     meaning: 'Who may use perf events: -1 everyone, everything; 0 no raw tracepoints for users; 1 no kernel profiling for users; 2 users profile only their own user space. Debian and Ubuntu add 3 (no perf for users).',
     kind: 'int',
     defaults: [{ since: '0', value: '1' }, { since: '4.6.0', value: '2' }],
+    defaultVaries: 'Debian\'s kernels build in 3 (their perf_event_open restriction patch, CONFIG_SECURITY_PERF_EVENTS_RESTRICT), Ubuntu\'s 4 in recent releases',
     scope: 'global',
     history: [
       'Handler proc_dointvec, no bounds (kernel/sysctl.c@3.10.99, kernel/events/core.c@7.1.3).',

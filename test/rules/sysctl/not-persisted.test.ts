@@ -15,8 +15,14 @@ ruleTester.run(rule, {
     { name: 'equal to the default as the kernel stores it (4.15)', host: host('4.15', { sysctl: { 'net.ipv4.ip_local_port_range': '32768\t60999' } }) },
     { name: 'a default computed from RAM cannot be compared (6.12)', host: host('6.12', { sysctl: { 'net.ipv4.tcp_max_syn_backlog': '512' } }) },
     { name: 'fs.nr_open raised by systemd (PID 1) at every boot (6.1)', host: systemdHost(host('6.1', { sysctl: { 'fs.nr_open': '1073741816' } })) },
+    { name: 'perf_event_paranoid 3: Debian\'s built-in default, not a runtime change (6.1)', host: host('6.1', { sysctl: { 'kernel.perf_event_paranoid': '3' } }) },
   ],
   invalid: [
+    {
+      name: 'a catalogue key beyond the network ones: vm.swappiness 10 set at runtime (6.1, default 60)',
+      host: host('6.1', { sysctl: { 'vm.swappiness': '10' } }),
+      findings: [{ messageId: 'notPersisted', key: 'vm.swappiness', current: '10', recommended: '60' }],
+    },
     {
       name: 'somaxconn set at runtime on 4.15 (default 128): lost at reboot',
       host: host('4.15', { sysctl: { [SOMAX]: '4096' } }),
