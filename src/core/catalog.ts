@@ -10,6 +10,7 @@
 // "file@version" source means that file as it is in the tree of that version listed
 // in scripts/kernel-facts/trees.json.
 
+import { roleKeys } from './catalog/role-keys.js';
 import { versionAtLeast } from './kernel-version.js';
 
 export type ValueKind = 'int' | 'ints' | 'string' | 'portlist';
@@ -55,6 +56,8 @@ export interface KeyInfo {
   scope: 'netns' | 'global';
   /** First kernel release where the key is per network namespace (machine-wide before). */
   netnsSince?: string;
+  /** Per network namespace before this version, machine-wide from it (the reverse of netnsSince). */
+  netnsUntil?: string;
   /** Kernel version that added the key (absent before). */
   addedIn?: string;
   /** Kernel version that removed the key. */
@@ -535,7 +538,7 @@ const entries: KeyInfo[] = [
   },
 ];
 
-const byKey = new Map(entries.map((e) => [e.key, e]));
+const byKey = new Map([...entries, ...roleKeys].map((e) => [e.key, e]));
 
 export function keyInfo(key: string): KeyInfo | undefined {
   return byKey.get(key);
@@ -574,6 +577,7 @@ export function handlerBounds(key: string, version: string | null): { min?: stri
 export function scopeFor(key: string, version: string | null): 'netns' | 'global' | undefined {
   const info = byKey.get(key);
   if (!info) return undefined;
+  if (info.netnsUntil !== undefined) return version !== null && !versionAtLeast(version, info.netnsUntil) ? 'netns' : info.scope;
   if (info.netnsSince === undefined) return info.scope;
   if (version === null || versionAtLeast(version, info.netnsSince)) return 'netns';
   return 'global';
