@@ -10,6 +10,7 @@ import limitsServiceSoftNofile from './limits/service-soft-nofile.js';
 import limitsSystemdSyntax from './limits/systemd-syntax.js';
 import netBufferMax from './net/buffer-max.js';
 import netConntrack from './net/conntrack.js';
+import netDeadPeers from './net/dead-peers.js';
 import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
 import netIpLocalPortRange from './net/ip-local-port-range.js';
 import netKeepalive from './net/keepalive.js';
@@ -38,6 +39,7 @@ export const rules: readonly Rule[] = [
   limitsSystemdSyntax,
   netBufferMax,
   netConntrack,
+  netDeadPeers,
   netEphemeralPortExhaustion,
   netIpLocalPortRange,
   netKeepalive,

@@ -95,7 +95,7 @@ export const roleKeys: KeyInfo[] = [
     history: [
       `Per network namespace in 3.10 (ipv4_net_table, handler ipv4_tcp_mem in ${SYSCTL_V4}@3.10.99); machine-wide again in 4.1.5 (ipv4_table, proc_doulongvec_minmax; releases between not checked).`,
       'tcp_init_mem(): sysctl_tcp_mem[0] = limit / 4 × 3, [1] = limit, [2] = [0] × 2 with limit = nr_free_buffer_pages() / 8 (net/ipv4/tcp.c@4.1.5), / 16 in 4.4.155 … 6.12.0 (the 4.2 tree not checked).',
-      'sockstat\'s "TCP: … mem N" is the same unit (pages) and the same counter (tcp_memory_allocated).',
+      'sockstat\'s "TCP: … mem N" is the same counter in the same unit (pages): proto_memory_allocated(&tcp_prot) in sockstat_seq_show(), net/ipv4/proc.c@6.12.0.',
     ],
   },
   {
