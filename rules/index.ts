@@ -9,6 +9,7 @@ import limitsProcessNofile from './limits/process-nofile.js';
 import limitsServiceSoftNofile from './limits/service-soft-nofile.js';
 import limitsSystemdSyntax from './limits/systemd-syntax.js';
 import netBufferMax from './net/buffer-max.js';
+import netCongestionControl from './net/congestion-control.js';
 import netConntrack from './net/conntrack.js';
 import netDeadPeers from './net/dead-peers.js';
 import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
@@ -38,6 +39,7 @@ export const rules: readonly Rule[] = [
   limitsServiceSoftNofile,
   limitsSystemdSyntax,
   netBufferMax,
+  netCongestionControl,
   netConntrack,
   netDeadPeers,
   netEphemeralPortExhaustion,
