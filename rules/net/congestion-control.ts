@@ -1,6 +1,5 @@
 // BBR and fq for hosts that send to the internet, and how much unsent data a proxy
 // may queue per socket (tcp_notsent_lowat).
-import { rejectReason } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { versionAtLeast } from '../../src/core/kernel-version.js';
 import { toInt } from '../../src/core/values.js';
@@ -31,7 +30,7 @@ export default defineRule({
     '(or after `tc qdisc replace`), not to the ones already running. load-balancer (and web-node facing clients directly): ' +
     'bbr with fq is the usual choice; this is advice, not a target, because it is a trade-off. tcp_notsent_lowat: by ' +
     'default a socket stays writable however much unsent data it holds, so an HTTP/2 proxy pushes megabytes of one ' +
-    'stream into the kernel and a later, more urgent stream waits behind them; a limit such as 16 KiB keeps only what ' +
+    'stream into the kernel and a later, more urgent stream waits behind them; a limit such as 16 KiB (what Cloudflare runs for HTTP/2 prioritisation, see references) keeps only what ' +
     'the link needs queued and lets the proxy\'s priorities work (load-balancer). tcp_slow_start_after_idle=0 (keep the ' +
     'congestion window across idle keep-alive periods) is a target of the load-balancer, web-node and db-client profiles.',
   tradeoffs:
@@ -44,7 +43,6 @@ export default defineRule({
     '4.13: TCP internal pacing (218af599fa63 "tcp: internal implementation for pacing"): bbr_init() sets sk_pacing_status = SK_PACING_NEEDED and tcp_internal_pacing() paces when the qdisc does not (net/ipv4/tcp_bbr.c and tcp_output.c@4.14.5; absent @4.12.0); the comment becomes "BBR might be used with the fq qdisc".',
     '4.15: tcp_congestion_control per network namespace; a new namespace starts with the initial one\'s algorithm (net/ipv4/sysctl_net_ipv4.c@4.15.0).',
     '3.12: default_qdisc and tcp_notsent_lowat added (6da7c8fcbcbd, c9bee3b7fdec).',
-    'Cloudflare runs tcp_notsent_lowat = 16384 for HTTP/2 prioritisation (blog.cloudflare.com/http-2-prioritization-with-nginx).',
   ],
   myth: '"BBR needs fq" — true up to 4.12 only; from 4.13 TCP paces by itself, fq is then the cheaper way, not a requirement.',
   references: [
@@ -84,12 +82,8 @@ export default defineRule({
     const lowat = toInt(lowatLive);
     // -1: what proc_dointvec shows for UINT_MAX before 4.10.
     if (lb && lowat !== undefined && (lowat === -1 || lowat >= 2 ** 31)) {
-      const ok = rejectReason(LOWAT, LOWAT_PROPOSAL, version) === null;
-      report(
-        'notsentUnlimited',
-        { current: lowatLive!, proposal: LOWAT_PROPOSAL },
-        { key: LOWAT, current: lowatLive, recommended: LOWAT_PROPOSAL, ...(ok ? { change: { kind: 'sysctl' as const, key: LOWAT, value: LOWAT_PROPOSAL } } : {}) },
-      );
+      // Advice: the right figure depends on the proxy (a per-socket TCP_NOTSENT_LOWAT is an alternative).
+      report('notsentUnlimited', { current: lowatLive!, proposal: LOWAT_PROPOSAL }, { key: LOWAT, current: lowatLive, recommended: LOWAT_PROPOSAL });
     }
   },
 });

@@ -1,6 +1,6 @@
 // How long a client needs to notice a peer that vanished: a write to it (tcp_retries2)
 // and a connect() to it (tcp_syn_retries). Keepalive does not help while data is in flight.
-import { defaultFor, rejectReason } from '../../src/core/catalog.js';
+import { defaultFor } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { versionAtLeast } from '../../src/core/kernel-version.js';
 import { toInt } from '../../src/core/values.js';
@@ -104,12 +104,12 @@ export default defineRule({
     if (retries2 !== undefined && retries2 >= 0) {
       const ms = modelTimeoutMs(retries2, RTO_MIN_MS);
       if (ms > WRITE_LIMIT_S * 1000) {
-        const recommended = String(RETRIES2_PROPOSAL);
-        const ok = rejectReason(RETRIES2, recommended, version) === null;
+        // Advice, not a change in the plan: the per-socket TCP_USER_TIMEOUT is the better fix,
+        // and a host-wide value is the operator's call (`knobs set`, or a profile target).
         report(
           'slowWriteFailure',
           { retries2, time: human(ms), proposal: RETRIES2_PROPOSAL, proposalTime: human(modelTimeoutMs(RETRIES2_PROPOSAL, RTO_MIN_MS)) },
-          { key: RETRIES2, current: retries2Live, recommended, ...(ok ? { change: { kind: 'sysctl' as const, key: RETRIES2, value: recommended } } : {}) },
+          { key: RETRIES2, current: retries2Live, recommended: String(RETRIES2_PROPOSAL) },
         );
       }
     }

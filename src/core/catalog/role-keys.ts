@@ -31,6 +31,19 @@ export const roleKeys: KeyInfo[] = [
     ],
   },
   {
+    key: 'net.ipv4.tcp_syn_linear_timeouts',
+    meaning: 'SYN retransmissions of connect() that keep the initial 1 s timeout before exponential backoff starts; they come on top of tcp_syn_retries.',
+    kind: 'int',
+    bounds: [{ since: '0', min: '0', max: '127' }],
+    defaults: [{ since: '0', value: '4' }],
+    scope: 'netns',
+    addedIn: '6.5.0',
+    history: [
+      '6.5: added (ccce324dabfe "tcp: make the first N SYN RTO backoffs linear"; absent in net/ipv4/sysctl_net_ipv4.c@6.1.158, present @6.6.9 as proc_dou8vec_minmax 0..127, default 4 in tcp_sk_init()).',
+      'tcp_write_timeout(): a SYN_SENT socket gives up after tcp_syn_retries + tcp_syn_linear_timeouts retransmissions; tcp_retransmit_timer() doubles the RTO only once icsk_backoff exceeds it (net/ipv4/tcp_timer.c@6.6.9).',
+    ],
+  },
+  {
     key: 'net.ipv4.tcp_congestion_control',
     meaning:
       'Congestion control for new TCP sockets (cubic unless the kernel config chose another; bbr, reno, …). ' +

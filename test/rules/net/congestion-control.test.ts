@@ -21,7 +21,7 @@ ruleTester.run(rule, {
       profiles: ['load-balancer'],
       findings: [
         { messageId: 'considerBbr', key: CC, current: 'cubic', recommended: 'bbr', change: null, includes: ['unfairness'] },
-        { messageId: 'notsentUnlimited', key: LOWAT, current: '4294967295', recommended: '16384', change: { kind: 'sysctl', key: LOWAT, value: '16384' } },
+        { messageId: 'notsentUnlimited', key: LOWAT, current: '4294967295', recommended: '16384', change: null },
       ],
     },
     {
@@ -40,7 +40,7 @@ ruleTester.run(rule, {
       name: 'load-balancer on 4.4 where proc_dointvec shows UINT_MAX as -1',
       host: host('4.4', { sysctl: { [LOWAT]: '-1' } }),
       profiles: ['load-balancer'],
-      findings: [{ messageId: 'notsentUnlimited', current: '-1', change: { kind: 'sysctl', key: LOWAT, value: '16384' } }],
+      findings: [{ messageId: 'notsentUnlimited', current: '-1', recommended: '16384' }],
     },
   ],
   notApplicable: [{ name: 'no congestion control key', host: host('6.1', { sysctl: { [CC]: null } }), profiles: ['load-balancer'] }],
