@@ -69,12 +69,9 @@ export default defineRule({
     const qdiscFact = facts.sysctl[QDISC];
     const qdisc = qdiscFact?.state === 'present' ? (qdiscFact.live?.trim() ?? null) : null;
     if (cc === 'bbr' && qdisc !== null && qdisc !== 'fq') {
-      const early = version !== null && !versionAtLeast(version, INTERNAL_PACING);
-      report(
-        early ? 'bbrWithoutPacing' : 'bbrInternalPacing',
-        early ? { qdisc, version } : { qdisc },
-        { key: QDISC, current: qdisc, recommended: 'fq', severity: early ? 'warning' : 'info', change: { kind: 'sysctl' as const, key: QDISC, value: 'fq' } },
-      );
+      const extra = { key: QDISC, current: qdisc, recommended: 'fq', change: { kind: 'sysctl' as const, key: QDISC, value: 'fq' } };
+      if (version !== null && !versionAtLeast(version, INTERNAL_PACING)) report('bbrWithoutPacing', { qdisc, version }, { ...extra, severity: 'warning' });
+      else report('bbrInternalPacing', { qdisc }, extra);
     } else if (lb && cc !== null && cc !== 'bbr' && (version === null || versionAtLeast(version, BBR_SINCE))) {
       report('considerBbr', { cc }, { key: CC, current: cc, recommended: 'bbr' });
     }

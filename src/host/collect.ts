@@ -11,6 +11,7 @@ import { collectPamFacts, collectSystemdFacts, readSelfLimits } from './limits.j
 import { collectProcessFacts } from './processes.js';
 import { collectSocketCensus, toSocketFacts, unavailableSocketFacts } from './sockets.js';
 import { configuredKeys, expandSysctlGlob, readSysctlConfig } from './sysctl-files.js';
+import { readNetStatFacts } from './net-stat.js';
 import { readLive } from './sysctl-live.js';
 import { readSystemFacts } from './system.js';
 import { workloadFacts } from './workload.js';
@@ -66,6 +67,7 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
       systemd: collectSystemdFacts(fs, [...new Set((processes ?? []).map((p) => p.unit).filter((u): u is string => u !== null))]),
     },
     sockets: census ? toSocketFacts(census) : unavailableSocketFacts(),
+    netStat: readNetStatFacts(fs),
     ...(options.workload ? { system: readSystemFacts(fs), ...(census ? { workload: workloadFacts(fs, census) } : {}) } : {}),
   };
 }
