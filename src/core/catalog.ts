@@ -69,6 +69,8 @@ export interface KeyInfo {
   typical?: DefaultEntry[];
   /** The kernel reports it but no one can write it (a counter or a status line). */
   readOnly?: boolean;
+  /** Read-only before this version, writable from it. */
+  writableSince?: string;
   history: string[];
 }
 
@@ -583,11 +585,19 @@ export function scopeFor(key: string, version: string | null): 'netns' | 'global
   return 'global';
 }
 
+/** Whether the kernel refuses writes of `key` on `version` (null = current kernels). */
+export function readOnlyAt(key: string, version: string | null): boolean {
+  const info = byKey.get(key);
+  if (!info) return false;
+  if (info.writableSince !== undefined) return version !== null && !versionAtLeast(version, info.writableSince);
+  return Boolean(info.readOnly);
+}
+
 /** Why the kernel would reject `value` for `key`, or null when it would accept it. */
 export function rejectReason(key: string, value: string, version: string | null): string | null {
   const info = byKey.get(key);
   if (!info) return null;
-  if (info.readOnly) return 'read-only: the kernel reports it but does not accept writes';
+  if (readOnlyAt(key, version)) return 'read-only: the kernel reports it but does not accept writes';
   if (info.removedIn && version !== null && versionAtLeast(version, info.removedIn)) {
     return `removed in Linux ${info.removedIn.replace(/\.0$/, '')}`;
   }

@@ -171,6 +171,25 @@ export const roleKeys: KeyInfo[] = [
     ],
   },
   {
+    key: 'net.netfilter.nf_conntrack_buckets',
+    meaning:
+      'Slots of the conntrack hash table. Each flow is hashed twice (original and reply direction), so the average chain ' +
+      'is 2 × nf_conntrack_count / buckets: a table raised with nf_conntrack_max but not with buckets gets slower per packet.',
+    kind: 'int',
+    defaultNote:
+      'From RAM at boot: 1/16384 of it in hash heads, set to 65536 above 4 GiB before 5.15 (16384 above 1 GiB in 3.10), to 262144 on 64-bit above 4 GiB from 5.15 (65536 above 1 GiB); at least 32 (1024 from 5.15). nf_conntrack_max defaults to it × 4 before 5.15, × 1 from 5.15.',
+    typical: [{ since: '0', value: '65536' }, { since: '5.15.0', value: '262144' }],
+    scope: 'global',
+    netnsUntil: '4.7.0',
+    writableSince: '4.7.0',
+    history: [
+      'nf_conntrack_init_start(): the sizes above and max_factor 4 → 1 (net/netfilter/nf_conntrack_core.c@5.10.89 vs @5.15.135; 16384 cap @3.10.99).',
+      'Read-only (0444, proc_dointvec on the namespace\'s htable_size) up to 4.6.2; writable (0644, nf_conntrack_hash_sysctl resizes the table) and one machine-wide value from 4.9.0 (net/netfilter/nf_conntrack_standalone.c at those versions; 4.7 and 4.8 not checked).',
+      'Read-only outside the initial network namespace (nf_conntrack_standalone_init_sysctl(): table[NF_SYSCTL_CT_BUCKETS].mode = 0444, net/netfilter/nf_conntrack_standalone.c@6.12.0).',
+      'Exists only while nf_conntrack is loaded; the hashsize= module parameter sets it at load time (module_param_call(hashsize, …), net/netfilter/nf_conntrack_proto.c@6.12.0).',
+    ],
+  },
+  {
     key: 'net.core.netdev_budget',
     meaning:
       'Packets one NET_RX softirq run may process across all devices before it yields; also bounded by netdev_budget_usecs. ' +
