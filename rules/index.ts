@@ -11,6 +11,7 @@ import limitsSystemdSyntax from './limits/systemd-syntax.js';
 import netBufferMax from './net/buffer-max.js';
 import netCongestionControl from './net/congestion-control.js';
 import netConntrack from './net/conntrack.js';
+import netContainers from './net/containers.js';
 import netDeadPeers from './net/dead-peers.js';
 import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
 import netIpLocalPortRange from './net/ip-local-port-range.js';
@@ -41,6 +42,7 @@ export const rules: readonly Rule[] = [
   netBufferMax,
   netCongestionControl,
   netConntrack,
+  netContainers,
   netDeadPeers,
   netEphemeralPortExhaustion,
   netIpLocalPortRange,

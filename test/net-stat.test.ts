@@ -62,6 +62,7 @@ describe('readNetStatFacts on a fake root', () => {
       paths: ['/run/containerd', '/var/lib/kubelet'],
       processes: ['containerd', 'kubelet'],
       insideContainer: null,
+      bridgeNfCallIptables: null,
     });
     expect(n.uptimeSeconds).toBe(3600.5);
     expect(n.conntrack?.drop).toBe(12);
@@ -75,6 +76,8 @@ describe('readNetStatFacts on a fake root', () => {
     expect(inside.containers.insideContainer).toBe('/.dockerenv');
     const nspawn = readNetStatFacts(new HostFs(fakeRoot({ kernel: '5.4', files: { '/run/systemd/container': 'systemd-nspawn\n' } })));
     expect(nspawn.containers.insideContainer).toBe('/run/systemd/container: systemd-nspawn');
+    const bridged = readNetStatFacts(new HostFs(fakeRoot({ kernel: '5.4', files: { '/proc/sys/net/bridge/bridge-nf-call-iptables': '1\n' } })));
+    expect(bridged.containers.bridgeNfCallIptables).toBe('1');
   });
 
   it('is part of the snapshot and passes the facts schema', () => {

@@ -147,6 +147,7 @@ const NET_STAT = v.looseObject({
     paths: v.array(NAME),
     processes: v.array(NAME),
     insideContainer: v.nullable(TEXT),
+    bridgeNfCallIptables: v.optional(v.nullable(NAME)),
   }),
 });
 

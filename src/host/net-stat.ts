@@ -91,6 +91,7 @@ export function readNetStatFacts(fs: HostFs): NetStatFacts {
       paths: RUNTIME_PATHS.filter((p) => fs.exists(p)),
       processes: runtimeProcesses(fs),
       insideContainer: marker ?? (manager ? `/run/systemd/container: ${manager}` : null),
+      bridgeNfCallIptables: text(fs, '/proc/sys/net/bridge/bridge-nf-call-iptables')?.trim() ?? null,
     },
   };
 }
