@@ -16,6 +16,7 @@ import netDeadPeers from './net/dead-peers.js';
 import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
 import netIpLocalPortRange from './net/ip-local-port-range.js';
 import netKeepalive from './net/keepalive.js';
+import netReceivePath from './net/receive-path.js';
 import netSomaxconn from './net/somaxconn.js';
 import netTcpFinTimeout from './net/tcp-fin-timeout.js';
 import netTcpMaxSynBacklog from './net/tcp-max-syn-backlog.js';
@@ -47,6 +48,7 @@ export const rules: readonly Rule[] = [
   netEphemeralPortExhaustion,
   netIpLocalPortRange,
   netKeepalive,
+  netReceivePath,
   netSomaxconn,
   netTcpFinTimeout,
   netTcpMaxSynBacklog,
