@@ -21,6 +21,7 @@ import netSomaxconn from './net/somaxconn.js';
 import netTcpFinTimeout from './net/tcp-fin-timeout.js';
 import netTcpMaxSynBacklog from './net/tcp-max-syn-backlog.js';
 import netTcpMaxTwBuckets from './net/tcp-max-tw-buckets.js';
+import netTcpMemory from './net/tcp-memory.js';
 import netTcpSyncookies from './net/tcp-syncookies.js';
 import netTcpTimestamps from './net/tcp-timestamps.js';
 import netTcpTwRecycle from './net/tcp-tw-recycle.js';
@@ -53,6 +54,7 @@ export const rules: readonly Rule[] = [
   netTcpFinTimeout,
   netTcpMaxSynBacklog,
   netTcpMaxTwBuckets,
+  netTcpMemory,
   netTcpSyncookies,
   netTcpTimestamps,
   netTcpTwRecycle,

@@ -2,6 +2,7 @@
 import { rejectReason } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { versionAtLeast } from '../../src/core/kernel-version.js';
+import { uptimeText } from '../../src/core/durations.js';
 import { toInt } from '../../src/core/values.js';
 
 const MAX = 'net.netfilter.nf_conntrack_max';
@@ -11,14 +12,6 @@ const BUCKETS = 'net.netfilter.nf_conntrack_buckets';
 const LIBERAL = 'net.netfilter.nf_conntrack_tcp_be_liberal';
 /** max / buckets above this is more than the kernel itself ever sets up (8, when hashsize= is given). */
 const RATIO_LIMIT = 8;
-
-/** Seconds as "3 d 4 h" / "5 h 12 min" / "42 min". */
-export function uptimeText(s: number): string {
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return d ? `${d} d ${h} h` : h ? `${h} h ${m} min` : `${m} min`;
-}
 
 export default defineRule({
   id: 'net/conntrack',

@@ -3,7 +3,7 @@
 import { rejectReason } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { toInt } from '../../src/core/values.js';
-import { uptimeText } from './conntrack.js';
+import { uptimeText } from '../../src/core/durations.js';
 
 const BACKLOG = 'net.core.netdev_max_backlog';
 const BUDGET = 'net.core.netdev_budget';
