@@ -16,6 +16,8 @@ import netDeadPeers from './net/dead-peers.js';
 import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
 import netIpLocalPortRange from './net/ip-local-port-range.js';
 import netKeepalive from './net/keepalive.js';
+import netMtuProbing from './net/mtu-probing.js';
+import netNonlocalBind from './net/nonlocal-bind.js';
 import netReceivePath from './net/receive-path.js';
 import netSomaxconn from './net/somaxconn.js';
 import netTcpFinTimeout from './net/tcp-fin-timeout.js';
@@ -49,6 +51,8 @@ export const rules: readonly Rule[] = [
   netEphemeralPortExhaustion,
   netIpLocalPortRange,
   netKeepalive,
+  netMtuProbing,
+  netNonlocalBind,
   netReceivePath,
   netSomaxconn,
   netTcpFinTimeout,

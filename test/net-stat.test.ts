@@ -54,6 +54,8 @@ describe('readNetStatFacts on a fake root', () => {
         '/proc/812/comm': 'kubelet\n',
         '/proc/640/comm': 'containerd\n',
         '/proc/1/comm': 'systemd\n',
+        '/proc/955/comm': 'keepalived\n',
+        '/proc/956/comm': 'keepalived\n',
       },
     });
     const n = readNetStatFacts(new HostFs(root));
@@ -62,6 +64,7 @@ describe('readNetStatFacts on a fake root', () => {
       paths: ['/run/containerd', '/var/lib/kubelet'],
       processes: ['containerd', 'kubelet'],
       insideContainer: null,
+      vipProcesses: ['keepalived'],
       bridgeNfCallIptables: null,
     });
     expect(n.uptimeSeconds).toBe(3600.5);

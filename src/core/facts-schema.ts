@@ -148,6 +148,7 @@ const NET_STAT = v.looseObject({
     processes: v.array(NAME),
     insideContainer: v.nullable(TEXT),
     bridgeNfCallIptables: v.optional(v.nullable(NAME)),
+    vipProcesses: v.optional(v.array(NAME)),
   }),
 });
 

@@ -260,6 +260,8 @@ export interface NetStatFacts {
     processes: string[];
     /** Why knobs itself looks containerised (/.dockerenv, /run/.containerenv, /run/systemd/container), or null. */
     insideContainer: string | null;
+    /** VIP managers that run (keepalived, ucarp…): their addresses move between hosts. */
+    vipProcesses?: string[];
     /** /proc/sys/net/bridge/bridge-nf-call-iptables (null: absent, br_netfilter not loaded). Not in the catalogue: no kernel data covers it. */
     bridgeNfCallIptables?: string | null;
   };

@@ -22,6 +22,9 @@ export const RUNTIME_PATHS = [
 /** comm of the processes that show a container host or a Kubernetes node. */
 export const RUNTIME_PROCESSES = ['kubelet', 'kube-proxy', 'k3s', 'k3s-server', 'k3s-agent', 'containerd', 'dockerd', 'crio', 'podman'] as const;
 
+/** comm of the processes that move virtual IP addresses between hosts. */
+export const VIP_PROCESSES = ['keepalived', 'ucarp', 'vrrpd', 'pacemakerd', 'corosync'] as const;
+
 /** Interfaces container networking creates: a veth end per container, bridges and overlays of CNI plugins. */
 export const CONTAINER_INTERFACE = /^(veth|cni\d|cali|flannel\.|cilium_|lxc|weave$|kube-ipvs0$|kube-bridge$|docker\d|br-[0-9a-f]{12}$|vxlan\.calico$|tunl0$|podman\d)/;
 
@@ -65,15 +68,15 @@ function text(fs: HostFs, p: string): string | null {
   return 'text' in r ? r.text : null;
 }
 
-/** comm of every process under /proc that is one of RUNTIME_PROCESSES. */
-function runtimeProcesses(fs: HostFs): string[] {
-  const found = new Set<string>();
+/** comm of every process under /proc that is one of `names`, once each, sorted. */
+function processesNamed(fs: HostFs, names: readonly string[][]): string[][] {
+  const found = names.map(() => new Set<string>());
   for (const pid of fs.readdir('/proc') ?? []) {
     if (!/^\d+$/.test(pid)) continue;
     const comm = text(fs, `/proc/${pid}/comm`)?.trim();
-    if (comm && (RUNTIME_PROCESSES as readonly string[]).includes(comm)) found.add(comm);
+    if (comm) names.forEach((list, i) => list.includes(comm) && found[i]!.add(comm));
   }
-  return [...found].sort();
+  return found.map((s) => [...s].sort());
 }
 
 export function readNetStatFacts(fs: HostFs): NetStatFacts {
@@ -82,6 +85,7 @@ export function readNetStatFacts(fs: HostFs): NetStatFacts {
   const uptime = Number((text(fs, '/proc/uptime') ?? '').split(/\s+/)[0]);
   const marker = ['/.dockerenv', '/run/.containerenv'].find((p) => fs.exists(p));
   const manager = text(fs, '/run/systemd/container')?.trim() || null;
+  const [runtimes, vip] = processesNamed(fs, [[...RUNTIME_PROCESSES], [...VIP_PROCESSES]]);
   return {
     conntrack: ct === null ? null : parseConntrackStat(ct),
     softnet: softnet === null ? null : parseSoftnetStat(softnet),
@@ -89,8 +93,9 @@ export function readNetStatFacts(fs: HostFs): NetStatFacts {
     containers: {
       interfaces: (fs.readdir('/sys/class/net') ?? []).filter((n) => CONTAINER_INTERFACE.test(n)),
       paths: RUNTIME_PATHS.filter((p) => fs.exists(p)),
-      processes: runtimeProcesses(fs),
+      processes: runtimes!,
       insideContainer: marker ?? (manager ? `/run/systemd/container: ${manager}` : null),
+      vipProcesses: vip!,
       bridgeNfCallIptables: text(fs, '/proc/sys/net/bridge/bridge-nf-call-iptables')?.trim() ?? null,
     },
   };
