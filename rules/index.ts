@@ -31,9 +31,17 @@ import netTcpTwRecycleConfig from './net/tcp-tw-recycle-config.js';
 import netTcpTwReuse from './net/tcp-tw-reuse.js';
 import profileSysctlTarget from './profile/sysctl-target.js';
 import socketsCloseWait from './sockets/close-wait.js';
+import socketsCloseWaitUninspectable from './sockets/close-wait-uninspectable.js';
+import socketsListenOverflows from './sockets/listen-overflows.js';
+import socketsOrphansNearLimit from './sockets/orphans-near-limit.js';
+import socketsTimeWaitIncoming from './sockets/time-wait-incoming.js';
+import socketsTimeWaitOutgoing from './sockets/time-wait-outgoing.js';
+import socketsTwBucketsNearLimit from './sockets/tw-buckets-near-limit.js';
+import socketsTwOverflow from './sockets/tw-overflow.js';
 import sysctlDrift from './sysctl/drift.js';
 import sysctlLoaderDisagreement from './sysctl/loader-disagreement.js';
 import sysctlNotPersisted from './sysctl/not-persisted.js';
+import sysctlRejectedLine from './sysctl/rejected-line.js';
 
 export const rules: readonly Rule[] = [
   fsFileMax,
@@ -66,7 +74,15 @@ export const rules: readonly Rule[] = [
   netTcpTwReuse,
   profileSysctlTarget,
   socketsCloseWait,
+  socketsCloseWaitUninspectable,
+  socketsListenOverflows,
+  socketsOrphansNearLimit,
+  socketsTimeWaitIncoming,
+  socketsTimeWaitOutgoing,
+  socketsTwBucketsNearLimit,
+  socketsTwOverflow,
   sysctlDrift,
   sysctlLoaderDisagreement,
   sysctlNotPersisted,
+  sysctlRejectedLine,
 ] as unknown as readonly Rule[];

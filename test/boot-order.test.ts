@@ -1,12 +1,13 @@
 // Precedence of sysctl config files on fake --root trees, for both loaders.
 // The same rules are checked against the real binaries in test/oracle/.
 
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostFs, HostReadError } from '../src/host/host-fs.js';
 import { configuredKeys, expandSysctlGlob, readSysctlConfig } from '../src/host/sysctl-files.js';
 import { UserError } from '../src/errors.js';
+import { parseSysctlLines } from '../src/core/sysctl-conf.js';
 import type { Loader } from '../src/core/types.js';
 import { corpusPath } from './helpers/corpus.js';
 import { tempDir } from './helpers/temp.js';
@@ -25,6 +26,8 @@ interface Tree {
   loader?: Loader;
   /** Interfaces under proc/sys/net/ipv4/conf (each gets rp_filter, forwarding). */
   ifaces?: string[];
+  /** Create proc/sys files for the keys the files name (default true). */
+  keysExist?: boolean;
 }
 
 function tree(t: Tree): HostFs {
@@ -42,6 +45,16 @@ function tree(t: Tree): HostFs {
     put(`/proc/sys/net/ipv4/conf/${iface}/forwarding`, '0\n');
   }
   for (const [p, body] of Object.entries(t.files ?? {})) put(p, body);
+  // The kernel has every key the files name (a key it lacks is never set: see 'unknown keys').
+  if (t.keysExist !== false) {
+    for (const body of Object.values(t.files ?? {})) {
+      if (typeof body !== 'string') continue;
+      for (const l of parseSysctlLines(body, 'systemd').lines) {
+        if (l.glob || !/^[\w./-]+$/.test(l.path) || l.path.split('/').includes('..')) continue;
+        if (!existsSync(path.join(root, 'proc/sys', l.path))) put(`/proc/sys/${l.path}`, '0\n');
+      }
+    }
+  }
   return new HostFs(root);
 }
 
@@ -221,10 +234,39 @@ describe('globs', () => {
           },
         }),
       );
-      expect(b.from('net.ipv4.conf.eth0.rp_filter')).toBe('/etc/sysctl.d/10-eth0.conf:1');
-      expect(b.boot.get('net.ipv4.conf.eth0.rp_filter')?.shadowed.map((s) => s.glob)).toEqual([true]);
       expect(b.value('net.ipv4.conf.lo.rp_filter')).toBe('1');
       expect(b.value('net.ipv4.conf.all.rp_filter')).toBe('1');
+      if (loader === 'procps') {
+        expect(b.from('net.ipv4.conf.eth0.rp_filter')).toBe('/etc/sysctl.d/10-eth0.conf:1');
+        expect(b.boot.get('net.ipv4.conf.eth0.rp_filter')?.shadowed.map((s) => s.glob)).toEqual([true]);
+      } else {
+        // eth0 already holds 0, so systemd skips the write (SUPPRESS_REDUNDANT_VIRTUAL): eth0 is never
+        // marked written, and the glob's write to default is copied to it. The explicit line loses.
+        expect(b.boot.get('net.ipv4.conf.eth0.rp_filter')?.boot).toMatchObject({ value: '1', file: '/usr/lib/sysctl.d/90-strict.conf', via: 'net.ipv4.conf.default.rp_filter' });
+      }
+    });
+  }
+
+  for (const loader of ['systemd', 'procps'] as const) {
+    it(`${loader}: an interface nobody writes takes every write to conf.default (devinet_copy_dflt_conf), even with \`-key\``, () => {
+      const b = boot(
+        tree({
+          loader,
+          ifaces: IFACES,
+          files: { '/etc/sysctl.d/10-rp.conf': 'net.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.lo.rp_filter\n' },
+        }),
+      );
+      expect(b.boot.get('net.ipv4.conf.lo.rp_filter')?.boot).toEqual({ value: '2', file: '/etc/sysctl.d/10-rp.conf', line: 1, glob: true, via: 'net.ipv4.conf.default.rp_filter' });
+      expect(b.value('net.ipv4.conf.eth0.rp_filter')).toBe('2');
+    });
+
+    it(`${loader}: ip_forward is conf.all.forwarding, and changing it sets every interface's forwarding`, () => {
+      const b = boot(tree({ loader, ifaces: IFACES, files: { '/etc/sysctl.d/10-fw.conf': 'net.ipv4.conf.lo.forwarding = 0\nnet.ipv4.ip_forward = 1\n' } }));
+      expect(b.value('net.ipv4.ip_forward')).toBe('1');
+      expect(b.boot.get('net.ipv4.conf.all.forwarding')?.boot).toMatchObject({ value: '1', via: 'net.ipv4.ip_forward' });
+      expect(b.boot.get('net.ipv4.conf.lo.forwarding')?.boot).toMatchObject({ value: '1', via: 'net.ipv4.ip_forward' });
+      expect(b.boot.get('net.ipv4.conf.default.forwarding')?.boot).toMatchObject({ value: '1', via: 'net.ipv4.ip_forward' });
+      expect(b.value('net.ipv4.conf.all.accept_redirects')).toBe('0');
     });
   }
 
@@ -363,7 +405,7 @@ describe('/etc/sysctl.conf', () => {
       '/etc/sysctl.d/99-kubernetes-cri.conf',
       '/usr/lib/sysctl.d/99-protect-links.conf',
     ]);
-    expect(s.value('net.ipv4.ip_local_reserved_ports')).toBe('2703,9808,9809,10249,10250,10256,61678,61679');
+    expect(s.value('net.ipv4.ip_local_reserved_ports')).toBe('2703,9808-9809,10249-10250,10256,61678-61679');
     expect(s.from('net.ipv4.ip_forward')).toBe('/etc/sysctl.d/99-kubernetes-cri.conf:3');
     expect(s.from('kernel.pid_max')).toBe('/usr/lib/sysctl.d/50-pid-max.conf:16');
     expect(p.from('kernel.pid_max')).toBe('/etc/sysctl.conf:4');
@@ -385,7 +427,7 @@ describe('/etc/sysctl.conf', () => {
 
   it('a /etc/sysctl.conf that is a link to /dev/null or missing is not read', () => {
     expect(boot(tree({ files: { '/etc/sysctl.conf': { link: '/dev/null' } } })).config.files).toEqual([]);
-    expect(boot(tree({})).config).toEqual({ loader: 'procps', files: [], disagreements: [] });
+    expect(boot(tree({})).config).toEqual({ loader: 'procps', files: [], disagreements: [], rejected: [] });
   });
 });
 
@@ -413,6 +455,8 @@ describe('read errors', () => {
 
   it('unparseable lines travel with their file', () => {
     const b = boot(tree({ files: { '/etc/sysctl.d/10-a.conf': 'oops\nnet.core.somaxconn = 5\n' } }));
-    expect(b.file('/etc/sysctl.d/10-a.conf')?.problems).toEqual([{ line: 1, message: expect.stringMatching(/not an assignment/) }]);
+    expect(b.file('/etc/sysctl.d/10-a.conf')?.problems).toEqual([{ line: 1, message: expect.stringMatching(/invalid syntax/) }]);
+    const s = boot(tree({ loader: 'systemd', files: { '/etc/sysctl.d/10-a.conf': 'oops\nnet.core.somaxconn = 5\n' } }));
+    expect(s.file('/etc/sysctl.d/10-a.conf')?.problems).toEqual([{ line: 1, message: expect.stringMatching(/not an assignment/) }]);
   });
 });

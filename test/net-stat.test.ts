@@ -68,6 +68,7 @@ describe('readNetStatFacts on a fake root', () => {
       bridgeNfCallIptables: null,
     });
     expect(n.uptimeSeconds).toBe(3600.5);
+    expect(n.interfaces).toEqual(['cni0', 'eth0', 'lo', 'veth1a2b3c4d']);
     expect(n.conntrack?.drop).toBe(12);
     expect(n.softnet?.dropped).toBe(100);
   });

@@ -125,10 +125,10 @@ describe('netlink sock_diag as the source of the census', () => {
     const root = procRoot();
     const a = knobs(['sockets', '--root', root, '--source', 'netlink']);
     expect(a.code).toBe(1);
-    expect(a.stderr).toBe('knobs sockets: netlink reads the running kernel, not a --root tree: use --source proc (the default under --root)\n');
+    expect(a.stderr).toBe('knobs: netlink reads the running kernel, not a --root tree: use --source proc (the default under --root)\n');
     const b = knobs(['sockets', '--root', root, '--source', 'ss']);
     expect(b.code).toBe(1);
-    expect(b.stderr).toMatch(/^knobs sockets: --source is one of auto, netlink, proc \(got ss\)\n$/);
+    expect(b.stderr).toMatch(/^knobs: --source is one of auto, netlink, proc \(got ss\)\n$/);
     const c = knobs(['sockets', '--root', root, '--json']);
     expect(JSON.parse(c.stdout)).toMatchObject({ source: 'proc', sourceNote: null });
   });

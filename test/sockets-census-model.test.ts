@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostFs } from '../src/host/host-fs.js';
-import { collectSocketCensus, type SocketCensus } from '../src/host/sockets.js';
+import type { SocketCensus } from '../src/core/socket-census.js';
+import { collectSocketCensus } from '../src/host/sockets.js';
 import { controlMessage, datagrams, diagMessage, fakeTransport } from './helpers/sock-diag-fake.js';
 import { tempDir } from './helpers/temp.js';
 

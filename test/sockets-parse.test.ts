@@ -5,14 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostFs } from '../src/host/host-fs.js';
-import {
-  LineRuns, decodeHexAddress, formatIpv6, readLineChunks, scanProcNetTcp, type TcpEntry,
-} from '../src/host/proc-net-tcp.js';
+import { LineRuns, readLineChunks, scanProcNetTcp } from '../src/host/proc-net-tcp.js';
+import { decodeHexAddress, formatIpv6, type TcpEntry } from '../src/core/tcp-record.js';
 import { parseNetstat, parseSockstat } from '../src/host/proc-net-stat.js';
-import { collectSocketCensus, countReservedInRange, findSocketOwners, toSocketFacts, topIndices, uninspectableWhy } from '../src/host/sockets.js';
+import { countReservedInRange, toSocketFacts, topIndices } from '../src/core/socket-census.js';
+import { collectSocketCensus, findSocketOwners, uninspectableWhy } from '../src/host/sockets.js';
 import { formatSockets, runSockets, uninspectableLines } from '../src/cli/commands/sockets.js';
 import { TCP_STATES } from '../src/core/types.js';
 import type { Io } from '../src/cli/io.js';
+import { UserError } from '../src/errors.js';
 import { tempDir } from './helpers/temp.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'proc-net', 'root');
@@ -447,7 +448,7 @@ describe('socket census on the fixture tree', () => {
     expect(strip(inc)).toEqual(strip(first));
   });
 
-  it('reads limits and counters and gives advice', () => {
+  it('reads limits and counters', () => {
     const c = collectSocketCensus(new HostFs(tempRoot()), { top: 10 });
     expect(c.limits.timeWait).toEqual({ current: 13, max: 16, percent: 81.3 });
     expect(c.limits.orphans).toEqual({ current: 3, max: 65536, percent: 0 });
@@ -455,27 +456,42 @@ describe('socket census on the fixture tree', () => {
       'sockstat.tw': 13, 'sockstat.orphan': 3, 'sockstat6.inuse': 5,
       'TcpExt.ListenOverflows': 7, 'TcpExt.ListenDrops': 9, 'TcpExt.TCPTimeWaitOverflow': 2,
     });
-    expect(c.advice.map((a) => a.id)).toEqual([
-      'close-wait-leak', 'close-wait-uninspectable', 'time-wait-outgoing', 'time-wait-incoming',
-      'tw-buckets-near-limit', 'tw-overflow', 'listen-overflows',
+  });
+
+  it('gives the socket rules\' findings as advice, with this host\'s settings', async () => {
+    const advice = async (root: string) => {
+      const io = captureIo();
+      expect(await runSockets({ root, top: 10, json: true }, io)).toBe(0);
+      return JSON.parse(io.stdout).advice as { id: string; severity: string; message: string }[];
+    };
+    const all = await advice(tempRoot());
+    // engine order: severity, then id
+    expect(all.map((a) => [a.severity, a.id])).toEqual([
+      ['warning', 'sockets/listen-overflows'],
+      ['warning', 'sockets/tw-buckets-near-limit'],
+      ['warning', 'sockets/tw-overflow'],
+      ['info', 'sockets/close-wait'],
+      ['info', 'sockets/close-wait-uninspectable'],
+      ['info', 'sockets/time-wait-incoming'],
+      ['info', 'sockets/time-wait-outgoing'],
     ]);
-    const text = c.advice.map((a) => a.message).join('\n');
-    expect(text).toMatch(/never called close\(\)/);
-    expect(text).toMatch(/No sysctl fixes this/);
-    expect(text).toMatch(/SO_KEEPALIVE/);
+    const text = all.map((a) => a.message).join('\n');
+    expect(text).toMatch(/never called close\(\)|has not called close\(\)/);
+    expect(text).toMatch(/no sysctl fixes that/);
+    expect(text).toMatch(/5 socket\(s\) in CLOSE_WAIT held by server \(pid 100, 3\), server \(pid 101, 1\), dual \(pid 200, 1\)/);
     expect(text).toMatch(/tcp_tw_reuse=1/);
     expect(text).toMatch(/removed in Linux 4\.12/);
     expect(text).not.toMatch(/tcp_tw_recycle=1/);
-    expect(c.advice.find((a) => a.id === 'close-wait-uninspectable')!.message).toMatch(/1 process\(es\) could not be inspected \(proc\/<pid>\/fd: ELOOP\)/);
+    expect(all.find((a) => a.id === 'sockets/close-wait-uninspectable')!.message).toMatch(/1 process\(es\) could not be inspected \(proc\/<pid>\/fd: ELOOP\)/);
     // The settings it names are this host's, and it does not ask to widen a range that is already full.
-    const outgoing = (root: string) => collectSocketCensus(new HostFs(root), { top: 10 }).advice.find((a) => a.id === 'time-wait-outgoing')!.message;
-    const narrow = outgoing(tempRoot());
+    const outgoing = async (root: string) => (await advice(root)).find((a) => a.id === 'sockets/time-wait-outgoing')!.message;
+    const narrow = await outgoing(tempRoot());
     expect(narrow).toMatch(/here tcp_tw_reuse 2 = loopback only, tcp_timestamps 1\)/);
     expect(narrow).toMatch(/\(3\) widen net\.ipv4\.ip_local_port_range \(now 40000-40099; e\.g\. 1024 65535\)/);
     const root = tempRoot();
     fs.writeFileSync(path.join(root, 'proc/sys/net/ipv4/ip_local_port_range'), '1024\t65535\n');
     fs.writeFileSync(path.join(root, 'proc/sys/net/ipv4/tcp_timestamps'), '0\n');
-    const wide = outgoing(root);
+    const wide = await outgoing(root);
     expect(wide).toMatch(/\(3\) the ephemeral range is already as wide as it goes \(1024-65535\)/);
     expect(wide).not.toMatch(/widen/);
     expect(wide).toMatch(/tcp_timestamps 0\)/);
@@ -561,14 +577,20 @@ describe('knobs sockets command', () => {
     expect(formatSockets(bad, 10, undefined, null, 200)).toMatch(/IPv6: proc\/net\/tcp6 unreadable \(EISDIR\), not counted\)/);
   });
 
-  it('exits 1 when proc/net/tcp cannot be read, and on a bad --top', async () => {
+  it('fails with one message (exit 1) when proc/net/tcp cannot be read, and on a bad --top, --watch or --fail-on', async () => {
     const dir = tempDir('knobs-empty-');
     temps.push(dir);
     const io = captureIo();
-    expect(await runSockets({ root: dir, top: 10, json: true }, io)).toBe(1);
+    await expect(runSockets({ root: dir, top: 10, json: true }, io)).rejects.toThrow(UserError);
+    await expect(runSockets({ root: dir, top: 10, json: true }, io)).rejects.toThrow(/cannot read \/proc\/net\/tcp/);
     expect(io.stdout).toBe('');
-    expect(io.stderr).toMatch(/cannot read \/proc\/net\/tcp/);
-    expect(await runSockets({ root: tempRoot(false), top: -1, json: false }, captureIo())).toBe(1);
+    const root = tempRoot(false);
+    await expect(runSockets({ root, top: -1, json: false }, io)).rejects.toThrow(/--top must be a non-negative integer/);
+    for (const watch of [0, 0.05, 86401, Number.NaN, Infinity]) {
+      await expect(runSockets({ root, top: 1, json: false, watch }, io)).rejects.toThrow(/--watch takes a number of seconds between 0\.1 and 86400/);
+    }
+    await expect(runSockets({ root, top: 1, json: false, failOn: 'loud' as never }, io)).rejects.toThrow(/--fail-on is one of critical, warning, info/);
+    expect(io.stdout).toBe('');
   });
 
   it('--watch without a TTY prints one block per interval with deltas, until stopped', async () => {
@@ -587,7 +609,7 @@ describe('knobs sockets command', () => {
       }
       if (n === 3) ac.abort();
     });
-    const code = await runSockets({ root, top: 3, json: false, watch: 0.02, signal: ac.signal }, io);
+    const code = await runSockets({ root, top: 3, json: false, watch: 0.1, signal: ac.signal }, io);
     expect(code).toBe(0);
     expect(blocks).toBe(3);
     expect(io.stdout).not.toMatch(/\x1b\[2J/);
@@ -602,19 +624,42 @@ describe('knobs sockets command', () => {
     const tty = captureIo(true);
     const ac = new AbortController();
     afterOutput(tty, (n) => n === 2 && ac.abort());
-    expect(await runSockets({ root, top: 3, json: false, watch: 0.02, signal: ac.signal }, tty)).toBe(0);
+    expect(await runSockets({ root, top: 3, json: false, watch: 0.1, signal: ac.signal }, tty)).toBe(0);
     expect(tty.stdout.startsWith('\x1b[H\x1b[2J')).toBe(true);
     expect(tty.stdout.split('\x1b[H\x1b[2J')).toHaveLength(3);
 
     const js = captureIo(false);
     const ac2 = new AbortController();
     afterOutput(js, (n) => n === 2 && ac2.abort());
-    expect(await runSockets({ root, top: 3, json: true, watch: 0.02, signal: ac2.signal }, js)).toBe(0);
+    expect(await runSockets({ root, top: 3, json: true, watch: 0.1, signal: ac2.signal }, js)).toBe(0);
     const docs = js.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(docs).toHaveLength(2);
     expect(docs[0].watch).toBeNull();
     expect(docs[1].watch.delta.TIME_WAIT).toBe(0);
     expect(docs[1].schemaVersion).toBe(1);
+  });
+
+  it('--watch with --fail-on exits with the code of the last refresh shown', async () => {
+    const run = async (calm: 'first' | 'second') => {
+      const root = tempRoot();
+      const quiet = () => {
+        fs.writeFileSync(path.join(root, 'proc/net/netstat'), '');
+        fs.writeFileSync(path.join(root, 'proc/sys/net/ipv4/tcp_max_tw_buckets'), '262144\n');
+      };
+      const loud = () => fs.cpSync(path.join(FIXTURE, 'proc'), path.join(root, 'proc'), { recursive: true });
+      if (calm === 'first') quiet();
+      const io = captureIo(false);
+      const ac = new AbortController();
+      afterOutput(io, (n) => {
+        if (n === 1) (calm === 'first' ? loud : quiet)();
+        if (n === 2) ac.abort();
+      });
+      const code = await runSockets({ root, top: 3, json: true, watch: 0.1, failOn: 'warning', signal: ac.signal }, io);
+      const docs = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      return { code, warnings: docs.map((d) => d.advice.filter((a: { severity: string }) => a.severity === 'warning').length) };
+    };
+    expect(await run('first')).toEqual({ code: 2, warnings: [0, 3] });
+    expect(await run('second')).toEqual({ code: 0, warnings: [3, 0] });
   });
 
   it('--watch stops on SIGINT with exit 0', async () => {
@@ -626,7 +671,7 @@ describe('knobs sockets command', () => {
       outputs = n;
       if (n === 2) process.emit('SIGINT');
     });
-    expect(await runSockets({ root, top: 3, json: false, watch: 0.02 }, io)).toBe(0);
+    expect(await runSockets({ root, top: 3, json: false, watch: 0.1 }, io)).toBe(0);
     expect(outputs).toBe(2);
     expect(process.listenerCount('SIGINT')).toBe(listenersBefore);
   });

@@ -9,10 +9,14 @@ import {
   globToRegExp,
   isGlob,
   keyToProcPath,
+  LONG_LINE_MAX,
   normaliseSysctlKey,
   parseSysctlConf,
+  parseSysctlLines,
   procPathToKey,
+  systemdLinesFromProcps,
 } from '../src/core/sysctl-conf.js';
+import { randomCase, rng } from './oracle/sysctl-grammar.js';
 import { corpusPath } from './helpers/corpus.js';
 
 const corpusDir = corpusPath('sysctl');
@@ -145,7 +149,7 @@ describe('parseSysctlConf over the real corpus', () => {
       // Nothing the loaders would treat as a comment leaks into keys or values.
       for (const e of parsed.entries) {
         expect(e.key).not.toMatch(/^[#;\s]|\s$/);
-        if (e.value !== null) expect(e.value).toBe(e.value.trim().replace(/\s+/g, ' '));
+        if (e.value !== null) expect(e.value).toBe(e.value.trim());
       }
     });
   }
@@ -212,58 +216,119 @@ describe('parseSysctlConf over the real corpus', () => {
 });
 
 describe('parseSysctlConf: hand-made syntax', () => {
+  const both = (text: string, f: (r: ReturnType<typeof parseSysctlConf>, loader: 'systemd' | 'procps') => void) => {
+    for (const loader of ['systemd', 'procps'] as const) f(parseSysctlConf(text, loader), loader);
+  };
+
   it('CRLF line endings', () => {
-    const r = parseSysctlConf('a.b = 1\r\n-c.d\r\n# x\r\ne.f=  2  3\r\n');
-    expect(r.problems).toEqual([]);
-    expect(r.entries.map((e) => [e.line, e.key, e.value, e.exclude])).toEqual([
-      [1, 'a.b', '1', false],
-      [2, 'c.d', null, true],
-      [4, 'e.f', '2 3', false],
-    ]);
-    expect(r.entries[2]!.comment).toBe('x');
+    both('a.b = 1\r\n-c.d\r\n# x\r\ne.f=  2  3\r\n', (r) => {
+      expect(r.problems).toEqual([]);
+      expect(r.entries.map((e) => [e.line, e.key, e.value, e.exclude])).toEqual([
+        [1, 'a.b', '1', false],
+        [2, 'c.d', null, true],
+        [4, 'e.f', '2  3', false],
+      ]);
+      expect(r.entries[2]!.comment).toBe('x');
+    });
   });
 
   it('`;` comments, also indented; blank line ends a comment block', () => {
-    const r = parseSysctlConf('; first\n  ;indented\nx.y=1\n; lost\n\nz.w=2\n');
-    expect(r.entries.map((e) => [e.key, e.comment])).toEqual([
-      ['x.y', 'first\nindented'],
-      ['z.w', undefined],
-    ]);
+    both('; first\n  ;indented\nx.y=1\n; lost\n\nz.w=2\n', (r) => {
+      expect(r.entries.map((e) => [e.key, e.comment])).toEqual([
+        ['x.y', 'first\nindented'],
+        ['z.w', undefined],
+      ]);
+    });
   });
 
-  it('no-space and many-space `=`, tabs, values folded', () => {
-    const r = parseSysctlConf('a.b=1\n\tc.d\t=\t4096   87380\t6291456 \nnet.ipv4.ip_local_port_range =1024 65000\n');
-    expect(r.entries.map((e) => [e.key, e.value])).toEqual([
-      ['a.b', '1'],
-      ['c.d', '4096 87380 6291456'],
-      ['net.ipv4.ip_local_port_range', '1024 65000'],
-    ]);
+  it('no-space and many-space `=`, tabs; the value is passed as written between its ends', () => {
+    both('a.b=1\n\tc.d\t=\t4096   87380\t6291456 \nnet.ipv4.ip_local_port_range =1024 65000\n', (r) => {
+      expect(r.entries.map((e) => [e.key, e.value])).toEqual([
+        ['a.b', '1'],
+        ['c.d', '4096   87380\t6291456'],
+        ['net.ipv4.ip_local_port_range', '1024 65000'],
+      ]);
+    });
   });
 
-  it('empty value is kept as "" (the loaders write it and the kernel decides), unlike `-key` (null)', () => {
-    const r = parseSysctlConf('kernel.core_pattern =\nkernel.domainname=   \n-x.y\n');
-    expect(r.entries.map((e) => [e.key, e.value, e.exclude])).toEqual([
-      ['kernel.core_pattern', '', false],
-      ['kernel.domainname', '', false],
-      ['x.y', null, true],
-    ]);
+  it('empty value is kept as "" (the loaders write "\\n" and the kernel decides), unlike `-key` (null)', () => {
+    both('kernel.core_pattern =\nkernel.domainname=   \n-x.y\n', (r) => {
+      expect(r.entries.map((e) => [e.key, e.value, e.exclude])).toEqual([
+        ['kernel.core_pattern', '', false],
+        ['kernel.domainname', '', false],
+        ['x.y', null, true],
+      ]);
+    });
   });
 
   it('only the first `=` splits; a `#` after the value is part of it (neither loader strips it)', () => {
-    const r = parseSysctlConf('a.b = x=y # not a comment\n');
-    expect(r.entries[0]!.value).toBe('x=y # not a comment');
+    both('a.b = x=y # not a comment\n', (r) => expect(r.entries[0]!.value).toBe('x=y # not a comment'));
   });
 
-  it('lines without `=` are problems, not fatal; an empty key is a problem', () => {
-    const r = parseSysctlConf('just words\na.b = 1\n= 5\n-= 6\n-\n');
-    expect(r.entries.map((e) => e.key)).toEqual(['a.b']);
-    expect(r.problems.map((p) => p.line)).toEqual([1, 3, 4, 5]);
-    expect(r.problems[0]!.message).toMatch(/not an assignment/);
+  it('a line without `=`: procps "invalid syntax", systemd "not an assignment"; both go on', () => {
+    const p = parseSysctlConf('just words\na.b = 1\n', 'procps');
+    const s = parseSysctlConf('just words\na.b = 1\n', 'systemd');
+    expect(p.problems).toEqual([{ line: 1, message: 'invalid syntax (no "="), ignored: just words' }]);
+    expect(s.problems).toEqual([{ line: 1, message: 'not an assignment, ignored: just words' }]);
+    expect(p.entries.map((e) => e.key)).toEqual(['a.b']);
+    expect(s.entries.map((e) => e.key)).toEqual(['a.b']);
+  });
+
+  it('an empty key is an entry whose write fails (the boot model reports it), not a parse problem', () => {
+    both('= 5\n', (r) => expect(r.entries.map((e) => [e.key, e.value])).toEqual([['', '5']]));
+  });
+
+  it('procps skips lines under two bytes; systemd reports a one-letter line', () => {
+    expect(parseSysctlConf('x', 'procps').problems).toEqual([]);
+    expect(parseSysctlConf('x', 'systemd').problems).toHaveLength(1);
+  });
+
+  it('`- key = v`: systemd strips after the dash, procps 4.0.2 keeps the blank in the key', () => {
+    expect(parseSysctlLines('- net.ipv4.tcp_fin_timeout = 5\n', 'systemd').lines[0]).toMatchObject({ rawKey: 'net.ipv4.tcp_fin_timeout', path: 'net/ipv4/tcp_fin_timeout', ignoreFailure: true });
+    expect(parseSysctlLines('- net.ipv4.tcp_fin_timeout = 5\n', 'procps').lines[0]).toMatchObject({ rawKey: ' net.ipv4.tcp_fin_timeout', path: ' net/ipv4/tcp_fin_timeout', ignoreFailure: true });
+  });
+
+  it('`--key = v`: procps drops a second dash for the path, systemd keeps it', () => {
+    expect(parseSysctlLines('--net.ipv4.tcp_fin_timeout = 5\n', 'procps').lines[0]!.path).toBe('net/ipv4/tcp_fin_timeout');
+    expect(parseSysctlLines('--net.ipv4.tcp_fin_timeout = 5\n', 'systemd').lines[0]!.path).toBe('-net/ipv4/tcp_fin_timeout');
+  });
+
+  it('doubled and trailing separators: procps keeps the spelling, systemd simplifies', () => {
+    const text = 'net.ipv4.conf..lo.rp_filter = 1\nnet.ipv4.tcp_fin_timeout. = 2\nnet/ipv4//tcp_syn_retries/ = 3\n';
+    expect(parseSysctlLines(text, 'procps').lines.map((l) => l.path)).toEqual(['net/ipv4/conf//lo/rp_filter', 'net/ipv4/tcp_fin_timeout/', 'net/ipv4//tcp_syn_retries/']);
+    expect(parseSysctlLines(text, 'systemd').lines.map((l) => l.path)).toEqual(['net/ipv4/conf/lo/rp_filter', 'net/ipv4/tcp_fin_timeout', 'net/ipv4/tcp_syn_retries']);
+  });
+
+  it('line ends: systemd also ends a line at a lone CR or a NUL; procps only at LF, and a NUL ends its string', () => {
+    const text = 'a.b = 1\rc.d = 2\n\0x.y = 3\ne.f = 4\0 junk\n';
+    expect(parseSysctlConf(text, 'systemd').entries.map((e) => [e.line, e.key, e.value])).toEqual([
+      [1, 'a.b', '1'],
+      [1, 'c.d', '2'],
+      [2, 'x.y', '3'],
+      [3, 'e.f', '4'],
+    ]);
+    expect(parseSysctlConf(text, 'systemd').problems).toEqual([{ line: 3, message: 'not an assignment, ignored: junk' }]);
+    expect(parseSysctlConf(text, 'procps').entries.map((e) => [e.line, e.key, e.value])).toEqual([
+      [1, 'a.b', '1\rc.d = 2'],
+      [3, 'e.f', '4'],
+    ]);
+  });
+
+  it('vertical tab and form feed: blanks to procps (isspace), text to systemd (strstrip " \\t\\n\\r")', () => {
+    expect(parseSysctlConf('\va.b = 1\f\n', 'procps').entries.map((e) => [e.key, e.value])).toEqual([['a.b', '1']]);
+    expect(parseSysctlConf('\va.b = 1\f\n', 'systemd').entries.map((e) => [e.key, e.value])).toEqual([['\va.b', '1\f']]);
+  });
+
+  it('a line of 1 MiB or more ends the file for systemd, not for procps', () => {
+    const text = `a.b = 1\nc.d = ${'9'.repeat(LONG_LINE_MAX)}\ne.f = 3\n`;
+    expect(parseSysctlConf(text, 'systemd').entries.map((e) => e.key)).toEqual(['a.b']);
+    expect(parseSysctlConf(text, 'systemd').problems[0]!.message).toMatch(/stops reading/);
+    expect(parseSysctlConf(text, 'procps').entries.map((e) => e.key)).toEqual(['a.b', 'c.d', 'e.f']);
   });
 
   it('empty text and comment-only text', () => {
-    expect(parseSysctlConf('')).toEqual({ entries: [], problems: [] });
-    expect(parseSysctlConf('#\n;\n\n')).toEqual({ entries: [], problems: [] });
+    both('', (r) => expect(r).toEqual({ entries: [], problems: [] }));
+    both('#\n;\n\n', (r) => expect(r).toEqual({ entries: [], problems: [] }));
   });
 });
 
@@ -306,5 +371,25 @@ describe('globs over dotted keys', () => {
     expect(globMatches('a.\\*', 'a.*')).toBe(true);
     expect(globMatches('a.\\*', 'a.b')).toBe(false);
     expect(globToRegExp('a.[b').test('a.[b')).toBe(true);
+  });
+});
+
+describe('systemd lines derived from procps parse (the run without details)', () => {
+  it('equal systemd parse on every simple text the oracle grammar makes', () => {
+    const r = rng(4242);
+    let compared = 0;
+    for (let i = 0; i < 400; i++) {
+      for (const body of Object.values(randomCase(r, `d${i}`).files)) {
+        if (typeof body !== 'string') continue;
+        const derived = systemdLinesFromProcps(body, parseSysctlLines(body, 'procps'));
+        if (derived === null) continue;
+        compared++;
+        expect(derived, JSON.stringify(body)).toEqual(parseSysctlLines(body, 'systemd').lines);
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
+  });
+  it('declines texts whose line ends or blanks the tokenisers read differently', () => {
+    for (const t of ['a.b = 1\r\n', 'a.b = 1\0', '\va.b = 1\n', 'a.b = 1\nx']) expect(systemdLinesFromProcps(t, parseSysctlLines(t, 'procps'))).toBeNull();
   });
 });

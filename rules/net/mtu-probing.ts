@@ -20,8 +20,9 @@ export default defineRule({
     'VXLAN, GRE, IPsec, overlay networks of container platforms) lower the MTU below 1500: the handshake works, small ' +
     'requests work, and a large response hangs until the connection times out. tcp_mtu_probing=1 makes TCP notice the ' +
     'black hole (retransmissions time out past tcp_retries1) and probe smaller segment sizes from tcp_base_mss; 2 ' +
-    'probes from the start. Reported with value 0 for load-balancer, web-node and nat-facing hosts, as a warning when ' +
-    'tunnel or overlay interfaces are present on this host. MSS clamping on the tunnel router (iptables TCPMSS ' +
+    'probes from the start. Reported with value 0 for load-balancer, web-node and nat-facing hosts that have tunnel or ' +
+    'overlay interfaces (tun, wg, gre, vxlan, flannel, ipip…): their traffic crosses paths with a lower MTU. Cloud links ' +
+    'that drop ICMP cannot be seen from here; set it there too. MSS clamping on the tunnel router (iptables TCPMSS ' +
     '--clamp-mss-to-pmtu) fixes it for the forwarded flows, which this sysctl does not touch.',
   tradeoffs:
     '1 costs nothing until a black hole is suspected; then a connection spends a few RTOs finding the size. 2 always ' +
@@ -36,18 +37,15 @@ export default defineRule({
   ],
   messages: {
     off:
-      'tcp_mtu_probing is 0{tunnels}: where a path drops ICMP "fragmentation needed" (firewalls, VPNs, cloud links), large transfers hang after the handshake. 1 probes only once a black hole is suspected and costs nothing otherwise',
+      'tcp_mtu_probing is 0 and this host has tunnel or overlay interfaces ({tunnels}) that lower the MTU: where a path drops ICMP "fragmentation needed" (firewalls, VPNs, cloud links), large transfers hang after the handshake. 1 probes only once a black hole is suspected and costs nothing otherwise',
   },
   check({ facts, profile, report }) {
     if (!ROLES.some((r) => profile.names.includes(r))) return;
     const live = facts.sysctl[PROBING]?.live ?? null;
     if (toInt(live) !== 0) return;
-    const names = [...(facts.system?.interfaces ?? []), ...(facts.netStat?.containers.interfaces ?? [])];
+    const names = [...(facts.netStat?.interfaces ?? []), ...(facts.system?.interfaces ?? []), ...(facts.netStat?.containers.interfaces ?? [])];
     const tunnels = [...new Set(names.filter((n) => TUNNEL.test(n)))].sort();
-    report(
-      'off',
-      { tunnels: tunnels.length ? `, and this host has tunnel or overlay interfaces (${tunnels.slice(0, 4).join(', ')}) that lower the MTU` : '' },
-      { key: PROBING, current: live, recommended: '1', severity: tunnels.length ? 'warning' : 'info' },
-    );
+    if (!tunnels.length) return;
+    report('off', { tunnels: tunnels.slice(0, 4).join(', ') }, { key: PROBING, current: live, recommended: '1' });
   },
 });

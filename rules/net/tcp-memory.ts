@@ -15,14 +15,14 @@ export default defineRule({
   keys: [MEM, ORPHANS],
   severity: 'warning',
   requires: [MEM],
-  summary: 'TCP is near or over its memory limit (tcp_mem, in pages) or its orphan limit',
+  summary: 'TCP is near or over its memory limit (tcp_mem, in pages), or reset connections for lack of memory',
   explanation:
     'tcp_mem holds three thresholds in pages (4 KiB on x86_64), not bytes, for all TCP sockets of the machine: above ' +
     'the second TCP is under memory pressure and trims buffers (throughput drops), above the third a socket that needs ' +
     'more memory fails and, when it is being closed or the limit is hit hard, is reset: the kernel logs "TCP: out of ' +
     'memory -- consider tuning tcp_mem" and counts TcpExt TCPAbortOnMemory. An orphan is a socket the application ' +
     'closed that still holds data or waits in FIN_WAIT; above tcp_max_orphans they are reset with "TCP: too many ' +
-    'orphaned sockets". sockstat\'s "TCP: … mem N" is the current use in the same pages. The boot defaults are a share ' +
+    'orphaned sockets" (orphans near the limit are reported by sockets/orphans-near-limit). sockstat\'s "TCP: … mem N" is the current use in the same pages. The boot defaults are a share ' +
     'of RAM (about 1/16, 1/10, 1/7 with limit = free pages / 16); raising tcp_mem is right when the memory is really ' +
     'there, but the usual cause is buffers set too large (tcp_rmem/tcp_wmem max, SO_RCVBUF) times many connections, or ' +
     'peers that do not read. The TcpExt counter runs since boot (knobs keeps no earlier sample); the usage figures are ' +
@@ -41,8 +41,6 @@ export default defineRule({
       'TCP uses {used} pages ({usedMiB}) against tcp_mem {mem}: {state}. Look for oversized buffers (tcp_rmem/tcp_wmem max × connections) or peers that do not read before raising tcp_mem',
     abortedOnMemory:
       '{aborts} connections were reset for lack of TCP memory or over the orphan limit since boot (TcpExt TCPAbortOnMemory); the kernel log says "TCP: out of memory -- consider tuning tcp_mem" or "TCP: too many orphaned sockets" (dmesg). Now: {used} of {high} pages, {orphans} of {maxOrphans} orphans',
-    orphansNear:
-      '{orphans} orphaned sockets against tcp_max_orphans {maxOrphans}: above it the kernel resets them ("TCP: too many orphaned sockets"). Find who closes with unsent data or peers that stop reading; raise tcp_max_orphans only with the memory for it (~64 KiB each)',
   },
   check({ facts, report }) {
     const memLive = facts.sysctl[MEM]?.live ?? null;
@@ -64,9 +62,6 @@ export default defineRule({
     const aborts = c['TcpExt.TCPAbortOnMemory'] ?? 0;
     if (aborts > 0) {
       report('abortedOnMemory', { aborts, used: used ?? '?', high, orphans: orphans ?? '?', maxOrphans: maxOrphans ?? '?' }, { key: MEM, current: memLive });
-    }
-    if (orphans !== undefined && maxOrphans !== undefined && maxOrphans > 0 && orphans > 0.8 * maxOrphans) {
-      report('orphansNear', { orphans, maxOrphans }, { key: ORPHANS, current: String(maxOrphans) });
     }
   },
 });

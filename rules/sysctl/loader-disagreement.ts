@@ -20,8 +20,8 @@ export default defineRule({
     'value at boot is the active loader\'s; the other one only applies when someone runs the other tool by hand.',
   tradeoffs: 'Move the line into /etc/sysctl.d/*.conf, which both loaders read, and remove it from the other file.',
   history: [
-    'systemd-sysctl reads only sysctl.d directories, never /etc/sysctl.conf itself (sysctl.d(5)); the systemd release that stopped reading it is UNVERIFIED.',
-    'Some distributions link /etc/sysctl.d/99-sysctl.conf → ../sysctl.conf so both loaders read it (which ones: UNVERIFIED).',
+    'systemd-sysctl reads only sysctl.d directories, never /etc/sysctl.conf itself (sysctl.d(5)): systemd 207 stopped reading it (NEWS for 207: "no longer natively reads the file /etc/sysctl.conf … should be symlinked from /etc/sysctl.d/99-sysctl.conf"). RHEL 7\'s systemd 219 reads it again (0003-sysctl-bring-back-etc-sysctl.conf.patch in its systemd.spec, e.g. amazon-linux-2 systemd-219-57).',
+    'Debian 12 links /etc/sysctl.d/99-sysctl.conf → ../sysctl.conf (owned by its systemd 252 package: dpkg -S), and Fedora\'s and RHEL 8+\'s systemd.spec create the same link ("/etc/sysctl.conf compat"), so both loaders read it there; a host without the link applies /etc/sysctl.conf only through procps.',
   ],
   references: ['https://www.freedesktop.org/software/systemd/man/latest/sysctl.d.html', 'man 8 sysctl', 'man 5 sysctl.conf'],
   messages: {

@@ -11,7 +11,9 @@ import { collectFacts } from '../host/collect.js';
 import { checkFacts } from '../core/facts-schema.js';
 import { FileTypeError, readBounded } from '../host/confine.js';
 import { describeErrno, HostFs } from '../host/host-fs.js';
-import { loadConfig, type KnobsConfig } from '../profiles/config.js';
+import { loadConfig, today, type KnobsConfig } from '../profiles/config.js';
+
+export { today };
 import { ProfileSet, splitList } from '../profiles/load.js';
 import { rules } from '../../rules/index.js';
 import { SCHEMA_VERSION } from './io.js';
@@ -61,12 +63,6 @@ export function resolveProfiles(host: HostFs, profileOption: string | undefined)
   const set = ProfileSet.load(host);
   const names = profileNames(profileOption);
   return { set, profile: names.length ? set.resolve(names) : EMPTY_PROFILE };
-}
-
-/** Today as YYYY-MM-DD in local time: accept entries apply through their date. */
-export function today(now = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
 }
 
 export function siteConfig(host: HostFs): KnobsConfig {

@@ -15,6 +15,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Columns to wrap text at (see format/wrap.ts): the terminal's, $COLUMNS, or 80. */
   width?: number;
+  /** stdout's reader has gone (a write failed with EPIPE): a command that loops (`--watch`) stops. */
+  readonly stdoutClosed?: boolean;
   /** Rows of the terminal (interactive commands page by it); unknown when undefined. */
   rows?: number;
 }
@@ -83,6 +85,9 @@ export function nodeIo(): Io {
     },
     get width() {
       return terminalWidth(stdoutTTY() ? process.stdout.columns : undefined, env);
+    },
+    get stdoutClosed() {
+      return stdoutGone;
     },
     get rows() {
       return stdoutTTY() ? process.stdout.rows : undefined;

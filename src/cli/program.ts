@@ -59,7 +59,7 @@ export const EXIT_CODES: Record<string, string> = {
   apply: '0 applied or nothing to change, 1 refused, or failed and rolled back, 3 manual action needed',
   rollback: '0 restored, 1 refused or error (nothing changed), 3 manual action needed',
   history: '0 done, 1 error',
-  sockets: '0 done, 1 error',
+  sockets: '0 done, 2 a socket finding at or above --fail-on, 1 error',
   limits: '0 done, 1 error',
   wizard: '0 done or quit, 1 error or end of input, 3 manual action needed after a failed apply, 130 Ctrl+C',
   recommend: '0 done, 1 error',
@@ -187,19 +187,20 @@ export function createProgram(io: Io, setExit: (code: number) => void, only?: st
       .action(run(async () => (await import('./commands/history.js')).runHistory));
 
   if (wanted('sockets'))
-    sub('sockets', 'TCP state census, CLOSE_WAIT owners, TIME_WAIT peers, port-exhaustion math')
+    sub('sockets', 'TCP state census, CLOSE_WAIT owners, TIME_WAIT peers, port-exhaustion math, socket findings')
       .option('--top <n>', 'rows per table', int('--top'), 10)
-      .option('--watch [seconds]', 'refresh every SECONDS (default 2) until Ctrl+C')
-      .option('--json', 'print one JSON document')
-      .option('--source <from>', 'auto (netlink sock_diag on the live host, else /proc), netlink or proc', 'auto')
+      .option('--watch [seconds]', 'refresh every SECONDS (0.1 to 86400, default 2) until Ctrl+C or stdout closes')
+      .option('--json', 'print one JSON document (with --watch: one per line)')
+      .addOption(new Option('--source <from>', 'auto (netlink sock_diag on the live host, else /proc), netlink or proc').choices(['auto', 'netlink', 'proc']).default('auto'))
+      .addOption(new Option('--fail-on <severity>', 'exit 2 when a socket finding reaches this severity (default: never)').choices(SEVERITY_CHOICES))
       .action(
         run(async () => {
-          const { runSockets } = await import('./commands/sockets.js');
-          return ((o: { watch?: string | true; root: string; top: number; json?: boolean; source: string }, io: Io) => {
-            const watch = o.watch === undefined ? undefined : o.watch === true ? 2 : Number(o.watch);
-            if (watch !== undefined && !(watch > 0)) throw new InvalidArgumentError('--watch takes a number of seconds > 0');
+          const { parseWatchSeconds, runSockets } = await import('./commands/sockets.js');
+          return ((o: { watch?: string | true; root: string; top: number; json?: boolean; source: string; failOn?: string }, io: Io) => {
+            const watch = o.watch === undefined ? undefined : parseWatchSeconds(o.watch);
             const source = o.source as SocketsOptions['source'];
-            return runSockets({ root: o.root, top: o.top, json: Boolean(o.json), source, ...(watch !== undefined ? { watch } : {}) }, io);
+            const failOn = o.failOn as SocketsOptions['failOn'];
+            return runSockets({ root: o.root, top: o.top, json: Boolean(o.json), source, ...(watch !== undefined ? { watch } : {}), ...(failOn ? { failOn } : {}) }, io);
           }) as never;
         }),
       );

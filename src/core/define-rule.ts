@@ -5,6 +5,9 @@ type DataFor<S extends string> = [Placeholders<S>] extends [never]
   ? Record<string, never>
   : Record<Placeholders<S>, string | number>;
 
+/** Parts of HostFacts that only some commands collect (see RuleMeta.needs). */
+export type FactPart = 'socketCensus';
+
 export interface RuleMeta<M extends Record<string, string> = Record<string, string>> {
   /** Equal to the rule's path under rules/ without extension. */
   id: string;
@@ -24,6 +27,11 @@ export interface RuleMeta<M extends Record<string, string> = Record<string, stri
   requires?: readonly string[];
   /** Keys that must NOT exist (a rule about a key the kernel removed). */
   requiresAbsent?: readonly string[];
+  /**
+   * Facts only some commands collect, without which the rule does not apply:
+   * 'socketCensus' = facts.sockets.census, taken by `knobs sockets` (not by `audit`).
+   */
+  needs?: readonly FactPart[];
   summary: string;
   explanation: string;
   tradeoffs: string;

@@ -15,6 +15,7 @@ export function severityRank(s: Severity): number {
 
 /** Null when the rule applies; otherwise why not. Presence under proc/sys beats the version number. */
 export function notApplicableReason(rule: Rule, facts: HostFacts): string | null {
+  if (rule.needs?.includes('socketCensus') && !facts.sockets.census) return 'judges the socket census, which `knobs sockets` takes';
   for (const key of rule.requires ?? []) {
     const state = facts.sysctl[key]?.state;
     if (state === 'absent') return `${key} does not exist on this kernel (${facts.kernel.release})`;

@@ -27,6 +27,7 @@
 //    existing interfaces.
 // Pure: the caller supplies the interface names (the entries of proc/sys/net/ipv{4,6}/conf).
 
+import { COPIED_FROM_DEFAULT } from './boot-side-effects.js';
 import { toInt } from './values.js';
 
 export interface SideEffect {
@@ -47,13 +48,7 @@ export interface Interfaces {
 }
 
 /** Entries of net/ipv4/conf/* handled by devinet_conf_proc (copied from default to interfaces). */
-export const IPV4_COPIED_FROM_DEFAULT: readonly string[] = [
-  'bc_forwarding', 'accept_redirects', 'secure_redirects', 'shared_media', 'rp_filter', 'send_redirects',
-  'accept_source_route', 'accept_local', 'src_valid_mark', 'proxy_arp', 'medium_id', 'bootp_relay',
-  'log_martians', 'tag', 'arp_filter', 'arp_announce', 'arp_ignore', 'arp_accept', 'arp_notify',
-  'arp_evict_nocarrier', 'proxy_arp_pvlan', 'force_igmp_version', 'igmpv2_unsolicited_report_interval',
-  'igmpv3_unsolicited_report_interval', 'ignore_routes_with_linkdown', 'drop_gratuitous_arp',
-];
+export const IPV4_COPIED_FROM_DEFAULT: readonly string[] = [...COPIED_FROM_DEFAULT];
 
 /** net/ipv6/conf/all/X written → default/X (when listed) and every interface's X. */
 const IPV6_ALL_PROPAGATES: Record<string, { toDefault: boolean; via: string }> = {

@@ -2,6 +2,8 @@
 // Everything here is plain, JSON-serialisable data, so a snapshot written by
 // `knobs facts --json` can be evaluated later with identical results.
 
+import type { SocketCensus } from './socket-census.js';
+
 export type Severity = 'critical' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
@@ -13,6 +15,8 @@ export interface KernelFacts {
   release: string;
   /** The release coerced to `major.minor.patch`, usable in semver ranges; null when unparseable. */
   version: string | null;
+  /** CONFIG_HZ from the kernel's config (/proc/config.gz or /boot/config-<release>), when readable. */
+  hz?: number;
 }
 
 /** One assignment from a sysctl config file, as the boot loader would see it. */
@@ -25,6 +29,14 @@ export interface BootSource {
   glob?: boolean;
   /** `-key = value`: the loader ignores a failure to set it. */
   ignoreFailure?: boolean;
+  /** The text the line writes, when the kernel stores something else (`43 # c` stores 43; `010` stores 8). */
+  text?: string;
+  /** The value arrived as a kernel side effect of writing this key (conf.default.X → interfaces; ip_forward). */
+  via?: string;
+  /** The write failed after storing its first fields (a vector): the line is also listed as rejected. */
+  partial?: boolean;
+  /** knobs does not know the key's kernel handler: the value is the line's text, unchecked. */
+  unverified?: boolean;
 }
 
 export type KeyState = 'present' | 'absent' | 'unreadable';
@@ -78,6 +90,31 @@ export interface BootDisagreement {
   procps: BootSource | null;
 }
 
+/** Why a loader's write of a line did not set the key (interfaces.md #2). */
+export type RejectKind =
+  | 'value' // the kernel's handler refused the text (EINVAL, ERANGE)
+  | 'unknown-key' // no such file under /proc/sys (ENOENT, ENOTDIR)
+  | 'read-only' // EACCES
+  | 'directory' // the key names a directory
+  | 'path'; // the path leaves /proc/sys, or systemd refuses a `..` in it
+
+/** A line whose write the active loader attempts and the kernel (or the loader) refuses. */
+export interface RejectedLine {
+  file: string;
+  line: number;
+  key: string;
+  /** The path under /proc/sys the loader writes, spelled as the loader spells it (`net/ipv4//x`). */
+  path: string;
+  /** The text the loader writes. */
+  value: string;
+  kind: RejectKind;
+  reason: string;
+  /** `-key = value`: the loader does not report it. */
+  ignoreFailure?: boolean;
+  /** The line is a glob; `key` is one of its matches. */
+  glob?: boolean;
+}
+
 export interface SysctlConfigFacts {
   /** The loader that runs at boot on this host. */
   loader: Loader;
@@ -85,6 +122,8 @@ export interface SysctlConfigFacts {
   files: SysctlConfFile[];
   /** Keys whose boot value differs between systemd-sysctl and procps `sysctl --system`. */
   disagreements: BootDisagreement[];
+  /** Lines the active loader writes and that do not take (absent in snapshots from before knobs modelled it). */
+  rejected?: RejectedLine[];
 }
 
 export interface RLimit {
@@ -226,6 +265,12 @@ export interface SocketFacts {
   timeWaitByDestination: PeerCount[];
   /** Counters from proc/net/netstat TcpExt and proc/net/sockstat that rules compare with limits. */
   counters: Record<string, number>;
+  /**
+   * The whole census `knobs sockets` takes (owners, peers, port use, limits), for the
+   * rules that judge it (rules/sockets/*, `needs: ['socketCensus']`). Absent from
+   * `audit` and `knobs facts`: there those rules do not apply.
+   */
+  census?: SocketCensus;
 }
 
 export interface HostFacts {
@@ -248,6 +293,8 @@ export interface NetStatFacts {
   conntrack: Record<string, number> | null;
   /** /proc/net/softnet_stat summed over CPUs; null when unreadable. */
   softnet: { cpus: number; processed: number; dropped: number; timeSqueeze: number } | null;
+  /** Every interface name under /sys/class/net. */
+  interfaces?: string[];
   /** First field of /proc/uptime: the counters above count since then. */
   uptimeSeconds: number | null;
   /** Signs that this host runs containers or is a Kubernetes node, or that knobs runs inside a container. */

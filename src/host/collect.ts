@@ -9,16 +9,40 @@ import type { HostFacts, KernelFacts, SysctlFact } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
 import { collectPamFacts, collectSystemdFacts, readSelfLimits } from './limits.js';
 import { collectProcessFacts } from './processes.js';
-import { collectSocketCensus, toSocketFacts, unavailableSocketFacts } from './sockets.js';
-import { configuredKeys, expandSysctlGlob, readSysctlConfig } from './sysctl-files.js';
+import { toSocketFacts, unavailableSocketFacts } from '../core/socket-census.js';
+import { collectSocketCensus } from './sockets.js';
+import { configuredKeys, expandSysctlGlob, readSysctlConfig, toLatin1 } from './sysctl-files.js';
 import { readNetStatFacts } from './net-stat.js';
-import { readLive } from './sysctl-live.js';
+import { readLive, type LiveValue } from './sysctl-live.js';
 import { readSystemFacts } from './system.js';
 import { workloadFacts } from './workload.js';
+import { keyToProcPath } from '../core/sysctl-conf.js';
+import { gunzipSync } from 'node:zlib';
 
 export function readKernel(fs: HostFs): KernelFacts {
   const release = (fs.readText('/proc/sys/kernel/osrelease') ?? '').trim();
-  return { release: release || 'unknown', version: release ? coerceKernelVersion(release) : null };
+  const hz = release ? readKernelHz(fs, release) : null;
+  return { release: release || 'unknown', version: release ? coerceKernelVersion(release) : null, ...(hz !== null ? { hz } : {}) };
+}
+
+/** CONFIG_HZ from /proc/config.gz or /boot/config-<release>: the bound of the seconds-to-jiffies handlers. */
+export function readKernelHz(fs: HostFs, release: string): number | null {
+  const texts: (() => string | null)[] = [
+    () => fs.readText(`/boot/config-${release}`),
+    () => {
+      const gz = fs.readText('/proc/config.gz', undefined, 'latin1');
+      return gz === null ? null : gunzipSync(Buffer.from(gz, 'latin1')).toString('latin1');
+    },
+  ];
+  for (const t of texts) {
+    try {
+      const m = /^CONFIG_HZ=(\d+)$/m.exec(t() ?? '');
+      if (m) return Number(m[1]);
+    } catch {
+      /* unreadable or not gzip: try the next */
+    }
+  }
+  return null;
 }
 
 export interface CollectOptions {
@@ -32,22 +56,25 @@ export interface CollectOptions {
 
 export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFacts {
   const kernel = readKernel(fs);
-  const globCache = new Map<string, string[]>();
-  const expand = (pattern: string): string[] => {
-    let hit = globCache.get(pattern);
-    if (!hit) globCache.set(pattern, (hit = expandSysctlGlob(fs, pattern)));
-    return hit;
-  };
-  const { config, boot } = readSysctlConfig(fs, expand);
+  const { config, boot, keys: named, tree } = readSysctlConfig(fs, { version: kernel.version, ...(kernel.hz !== undefined ? { hz: kernel.hz } : {}) });
+  const expand = (pattern: string): string[] => expandSysctlGlob(fs, pattern, tree);
 
-  const keys = new Set<string>([...knownKeys(), ...(options.keys ?? []), ...configuredKeys(config, expand)]);
+  const keys = new Set<string>([...knownKeys(), ...(options.keys ?? []), ...named, ...configuredKeys(config, expand)]);
   // What a write of those keys can change as well (ip_forward → conf.*.forwarding…), so a plan can list it.
   for (const k of [...keys]) for (const g of sideEffectGlobs(k)) for (const m of expand(g)) keys.add(m);
   const sysctl: Record<string, SysctlFact> = {};
   for (const key of [...keys].sort()) {
-    const live = readLive(fs, key);
+    // A key the tree does not hold is absent without a failed read (100k-line files name many).
     const b = boot.get(key);
-    sysctl[key] = { ...live, boot: b?.boot ?? null, ...(b && b.shadowed.length ? { shadowed: b.shadowed } : {}) };
+    let fact: SysctlFact;
+    if (tree.kind(keyToProcPath(toLatin1(key))) === null) fact = { live: null, state: 'absent', boot: b?.boot ?? null };
+    else {
+      const live: LiveValue = readLive(fs, key);
+      fact = { live: live.live, state: live.state, boot: b?.boot ?? null };
+      if (live.readOnly) fact.readOnly = true;
+    }
+    if (b && b.shadowed.length) fact.shadowed = b.shadowed;
+    sysctl[key] = fact;
   }
 
   const census = options.sockets === false ? null : collectSocketCensus(fs, { owners: Boolean(options.workload) });

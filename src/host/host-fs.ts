@@ -62,10 +62,13 @@ export class HostFs {
     }
   }
 
-  /** File text, or null when it does not exist. Other errors (a FIFO, a device, too large) are raised with the host path. */
-  readText(hostPath: string, max = isProcSysPath(hostPath) ? MAX_SYSCTL_BYTES : MAX_TEXT_BYTES): string | null {
+  /**
+   * File text, or null when it does not exist. Other errors (a FIFO, a device, too large) are raised with the host path.
+   * `latin1` keeps every byte as one char (the sysctl parsers react to NUL, CR, 0xA0 byte by byte).
+   */
+  readText(hostPath: string, max = isProcSysPath(hostPath) ? MAX_SYSCTL_BYTES : MAX_TEXT_BYTES, encoding: 'utf8' | 'latin1' = 'utf8'): string | null {
     try {
-      return readRegular(this.resolve(hostPath), max).toString('utf8');
+      return readRegular(this.resolve(hostPath), max).toString(encoding);
     } catch (err) {
       const code = errCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;

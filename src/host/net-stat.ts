@@ -85,13 +85,15 @@ export function readNetStatFacts(fs: HostFs): NetStatFacts {
   const uptime = Number((text(fs, '/proc/uptime') ?? '').split(/\s+/)[0]);
   const marker = ['/.dockerenv', '/run/.containerenv'].find((p) => fs.exists(p));
   const manager = text(fs, '/run/systemd/container')?.trim() || null;
+  const interfaces = fs.readdir('/sys/class/net') ?? [];
   const [runtimes, vip] = processesNamed(fs, [[...RUNTIME_PROCESSES], [...VIP_PROCESSES]]);
   return {
     conntrack: ct === null ? null : parseConntrackStat(ct),
     softnet: softnet === null ? null : parseSoftnetStat(softnet),
+    interfaces,
     uptimeSeconds: Number.isFinite(uptime) && uptime > 0 ? uptime : null,
     containers: {
-      interfaces: (fs.readdir('/sys/class/net') ?? []).filter((n) => CONTAINER_INTERFACE.test(n)),
+      interfaces: interfaces.filter((n) => CONTAINER_INTERFACE.test(n)),
       paths: RUNTIME_PATHS.filter((p) => fs.exists(p)),
       processes: runtimes!,
       insideContainer: marker ?? (manager ? `/run/systemd/container: ${manager}` : null),

@@ -21,7 +21,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { ADDON_FILE, loadAddon } from '../shipped.js';
-import { ST_CLOSING, ST_ESTABLISHED, ST_LISTEN } from './proc-net-tcp.js';
+import { ST_CLOSING, ST_ESTABLISHED, ST_LISTEN } from '../core/tcp-record.js';
 
 export const NLMSG_ERROR = 2;
 export const NLMSG_DONE = 3;

@@ -7,7 +7,7 @@
 import type { ListeningService, ServiceProcess, WorkloadFacts } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
 import { readProcLimits, readUnit } from './limits.js';
-import type { SocketCensus } from './sockets.js';
+import type { SocketCensus } from '../core/socket-census.js';
 
 /** Destinations kept in the facts (the busiest; a snapshot stays small). */
 export const OUTBOUND_LIMIT = 10;

@@ -17,6 +17,12 @@ import { rejectReservedNames, scanLines } from './parse.js';
 
 export const CONFIG_PATH = '/etc/knobs/knobs.ini';
 
+/** Today as YYYY-MM-DD in local time: accept entries apply through their date. */
+export function today(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+}
+
 export interface KnobsConfig {
   /** Entries in force today. */
   accept: AcceptEntry[];
@@ -31,8 +37,13 @@ function validDate(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
-/** `today` is the local date as YYYY-MM-DD (the CLI's clock; core code has none). */
-export function loadConfig(host: HostFs, knownRuleIds: readonly string[], today: string): KnobsConfig {
+/**
+ * `knownRuleIds`: the ids an accept line may name, or a test for them (`knobs sockets`
+ * loads only its own rules, and leaves the other ids to the commands that know them).
+ * `today` is the local date as YYYY-MM-DD (the CLI's clock; core code has none).
+ */
+export function loadConfig(host: HostFs, knownRuleIds: readonly string[] | ((id: string) => boolean), today: string): KnobsConfig {
+  const known = typeof knownRuleIds === 'function' ? knownRuleIds : (id: string) => knownRuleIds.includes(id);
   host.assertTrusted('/etc/knobs');
   host.assertTrusted(CONFIG_PATH);
   const text = host.readText(CONFIG_PATH);
@@ -45,7 +56,7 @@ export function loadConfig(host: HostFs, knownRuleIds: readonly string[], today:
     for (const [rawKey, info] of entries) {
       const [id = '', key, ...extra] = rawKey.split(/\s+/);
       const where = (what: string) => inputError(CONFIG_PATH, info.line, rawKey, what);
-      if (!knownRuleIds.includes(id)) throw where('unknown rule id in [accept]; see `knobs explain <rule-id>`');
+      if (!known(id)) throw where('unknown rule id in [accept]; see `knobs explain <rule-id>`');
       if (extra.length) throw where('expected `<rule-id>` or `<rule-id> <sysctl-key>` before the `=`');
       const raw = info.raw.replace(/\s[;#].*$/, '').trim();
       const until = UNTIL.exec(raw);

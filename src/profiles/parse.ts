@@ -158,7 +158,7 @@ export function parseProfile(name: string, file: string, text: string): Profile 
     const { op, values } = parseTarget(rawValue);
     for (const v of op === 'perField' ? [plainValue(values)] : values) {
       const why = rejectReason(key, v, null);
-      if (why) throw inputError(file, line, key, `bad value "${v}": ${why}`);
+      if (why) throw inputError(file, line, key, `bad value "${v}" on current kernels: ${why}`);
       const never = neverWriteReason(key, v.replace(/[<>]/g, ''));
       if (never) throw inputError(file, line, key, never);
     }

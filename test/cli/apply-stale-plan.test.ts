@@ -18,10 +18,13 @@ const PAIRS = [
   ['web-node', 'db-client'],
 ] as const;
 
-function apply(root: string, profile: string, env: Record<string, string> = {}): Promise<number | null> {
+/** Exit code and stderr, as one string so a failure shows why (`0` alone when it succeeds). */
+function apply(root: string, profile: string, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'apply', '--root', root, '--profile', profile, '--yes'], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: 'ignore' });
-    child.on('close', (code) => resolve(code));
+    const child = spawn(process.execPath, [BIN, 'apply', '--root', root, '--profile', profile, '--yes'], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => resolve(code === 0 ? '0' : `${code} ${err}`));
   });
 }
 
@@ -32,8 +35,8 @@ describe('concurrent applies of two profiles', () => {
     const a = apply(root, first, { KNOBS_TEST_PAUSE_AT: 'locked@1500' });
     for (let i = 0; i < 200 && !fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 10));
     const b = apply(root, second); // plans now, from the host before `first` changed it
-    expect(await a).toBe(0);
-    expect(await b).toBe(0);
+    expect(await a).toBe('0');
+    expect(await b).toBe('0');
     const plan = knobs(['plan', '--root', root, '--profile', second]);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
   }, 60_000);

@@ -102,7 +102,7 @@ describe('bad input: one line, exit 1, nothing written', () => {
         const root = fakeRoot({ files: { '/etc/knobs/profiles/mine.ini': '[main]\nsummary = mine\n[sysctl]\nnet.ipv4.ip_local_port_range = 5000 4000\n' } });
         return ['audit', '--root', root, '--profile', 'mine'];
       },
-      /mine\.ini:4: net\.ipv4\.ip_local_port_range: bad value "5000 4000": the low end must not exceed the high end/,
+      /mine\.ini:4: net\.ipv4\.ip_local_port_range: bad value "5000 4000" on current kernels: the low end must not exceed the high end/,
     ],
     [
       'accept list naming an unknown rule',

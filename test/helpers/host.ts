@@ -12,6 +12,7 @@ import {
   type LimitsFacts,
   type NetStatFacts,
   type ProcessFact,
+  type RejectedLine,
   type SocketFacts,
   type SysctlConfFile,
   type SysctlFact,
@@ -33,8 +34,10 @@ export interface HostOverrides {
   /** Live values; null makes the key absent on this host. */
   sysctl?: Record<string, string | null>;
   /** Boot values and the file that sets them. */
-  boot?: Record<string, { value: string; file: string; line?: number }>;
+  boot?: Record<string, { value: string; file: string; line?: number; text?: string; partial?: boolean }>;
   configFiles?: SysctlConfFile[];
+  /** Lines the active loader writes and the kernel refuses. */
+  rejected?: RejectedLine[];
   pam?: Omit<LimitLine, 'line'>[];
   /** The pam_limits build and files (absent: unknown, as in an old snapshot). */
   pamConfig?: LimitsFacts['pamConfig'];
@@ -68,14 +71,14 @@ export function host(kernel: KernelName | string, o: HostOverrides = {}): HostFa
   set('fs.file-nr', `1024 0 ${sysctl['fs.file-max']?.live ?? '2466170'}`);
   for (const [key, live] of Object.entries(o.sysctl ?? {})) set(key, live);
   for (const [key, b] of Object.entries(o.boot ?? {})) {
-    const boot: BootSource = { value: b.value, file: b.file, line: b.line ?? 1 };
+    const boot: BootSource = { value: b.value, file: b.file, line: b.line ?? 1, ...(b.text !== undefined ? { text: b.text } : {}), ...(b.partial ? { partial: true } : {}) };
     sysctl[key] = { ...(sysctl[key] ?? { live: null, state: 'absent' }), boot };
   }
   const states = Object.fromEntries(TCP_STATES.map((s) => [s, o.states?.[s] ?? 0])) as Record<TcpState, number>;
   return {
     kernel: { release, version },
     sysctl,
-    sysctlConfig: { loader: 'systemd', files: o.configFiles ?? [], disagreements: [] },
+    sysctlConfig: { loader: 'systemd', files: o.configFiles ?? [], disagreements: [], ...(o.rejected ? { rejected: o.rejected } : {}) },
     limits: {
       self: { nofile: o.selfNofile ?? { soft: 1024, hard: 524288 } },
       pam: (o.pam ?? []).map((l, i) => ({ ...l, line: i + 1 })),
@@ -96,6 +99,7 @@ export function host(kernel: KernelName | string, o: HostOverrides = {}): HostFa
           netStat: {
             conntrack: o.netStat.conntrack ?? null,
             softnet: o.netStat.softnet ?? null,
+            ...(o.netStat.interfaces ? { interfaces: o.netStat.interfaces } : {}),
             uptimeSeconds: o.netStat.uptimeSeconds ?? null,
             containers: { interfaces: [], paths: [], processes: [], insideContainer: null, ...o.netStat.containers },
           },

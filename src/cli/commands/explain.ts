@@ -56,10 +56,11 @@ function valueLines(key: string, facts: HostFacts): string[] {
   const out = [`Live: ${fact.state === 'present' ? fact.live : fact.state === 'absent' ? 'absent on this kernel' : 'unreadable'}${fact.readOnly ? ' (read-only)' : ''}`];
   out.push(
     fact.boot
-      ? `Boot: ${fact.boot.value} — set by ${fact.boot.file}:${fact.boot.line}${fact.boot.glob ? ' (glob)' : ''} (loader: ${facts.sysctlConfig.loader === 'systemd' ? 'systemd-sysctl' : 'sysctl --system'})`
+      ? `Boot: ${fact.boot.value} — set by ${fact.boot.file}:${fact.boot.line}${fact.boot.glob ? ' (glob)' : ''}${fact.boot.via ? ` through ${fact.boot.via} (the kernel copies it)` : ''}${fact.boot.text !== undefined ? ` from the text ${JSON.stringify(fact.boot.text)}` : ''} (loader: ${facts.sysctlConfig.loader === 'systemd' ? 'systemd-sysctl' : 'sysctl --system'})`
       : 'Boot: no sysctl config file sets it (the kernel default applies at boot)',
   );
   for (const s of fact.shadowed ?? []) out.push(`  overridden: ${s.value} at ${s.file}:${s.line}`);
+  for (const r of facts.sysctlConfig.rejected ?? []) if (r.key === key) out.push(`  refused: ${JSON.stringify(r.value)} at ${r.file}:${r.line} (${r.reason})`);
   const dis = facts.sysctlConfig.disagreements.find((d) => d.key === key);
   if (dis) out.push(`  loaders disagree: systemd-sysctl → ${dis.systemd?.value ?? 'unset'} (${dis.systemd?.file ?? '-'}), sysctl --system → ${dis.procps?.value ?? 'unset'} (${dis.procps?.file ?? '-'})`);
   return out;

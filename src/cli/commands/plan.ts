@@ -156,7 +156,7 @@ function checkService(host: HostFs, service: string, facts: HostFacts): void {
   const units = [...new Set([...names, ...(facts.limits.processes ?? []).map((p) => p.unit ?? '')].filter((n) => /\.(service|socket|mount|timer|target|slice|scope)$/.test(n)))];
   const guess = suggestKey(unit, units);
   throw new UserError(
-    `--service ${service}: no unit ${unit} on this host (no unit file in ${UNIT_DIRS.join(', ')} or systemd's other unit directories, and no process runs in it)`,
+    `--service ${service}: no unit ${unit} on this host (no unit file in /etc/systemd/system, /usr/lib/systemd/system or systemd's ${UNIT_DIRS.length - 2} other unit directories, and no process runs in it)`,
     guess ? `did you mean ${guess.replace(/\.service$/, '')}?` : 'check the name with `systemctl list-unit-files`',
   );
 }

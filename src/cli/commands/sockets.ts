@@ -1,24 +1,62 @@
-// `knobs sockets [--top N] [--watch [SECONDS]] [--json]`: TCP state census,
-// CLOSE_WAIT owners, TIME_WAIT peers and port-exhaustion math.
-// Kept light on imports: it should start about as fast as `node -e 0`.
+// `knobs sockets [--top N] [--watch [SECONDS]] [--json] [--fail-on SEVERITY]`: TCP
+// state census, CLOSE_WAIT owners, TIME_WAIT peers, port-exhaustion math, and the
+// findings of the socket rules (rules/sockets/*) on it. This module only renders:
+// the reading is src/host/sockets.ts, the census src/core/socket-census.ts.
+// Kept light on imports: it should start about as fast as `node -e 0` (it has its
+// own bundle, see src/bundle-loader.ts), so it loads the socket rules only.
 
-import { TCP_STATES, type TcpState } from '../../core/types.js';
+import { evaluate, failing } from '../../core/engine.js';
+import { EMPTY_PROFILE } from '../../core/combine.js';
+import { fmtN, type SocketCensus, type Uninspectable } from '../../core/socket-census.js';
+import { SEVERITIES, TCP_STATES, type Finding, type Severity, type TcpState } from '../../core/types.js';
+import { UserError } from '../../errors.js';
 import { HostFs } from '../../host/host-fs.js';
-import { SOCKET_SOURCES, collectSocketCensus, fmtN, nowMs, type SocketCensus, type SocketSourceOption, type Uninspectable } from '../../host/sockets.js';
+import { SockDiagError } from '../../host/sock-diag.js';
+import { SOCKET_SOURCES, collectSocketView, nowMs, type SocketSourceOption } from '../../host/sockets.js';
+import { loadConfig, today } from '../../profiles/config.js';
 import { EXIT } from '../exit-codes.js';
 import { SCHEMA_VERSION, printJson, widthOf, type Io } from '../io.js';
+import { SOCKET_RULES, acceptableRuleId } from '../socket-rules.js';
 import { wrapBlock, wrap as wrapText } from '../format/wrap.js';
 
 export interface SocketsOptions {
   root: string;
   top: number;
-  /** Refresh interval in seconds; undefined = print once. */
+  /** Refresh interval in seconds (WATCH_MIN_SECONDS..WATCH_MAX_SECONDS); undefined = print once. */
   watch?: number;
   json: boolean;
   /** Where the socket tables come from (default auto: netlink sock_diag on the live host, else /proc). */
   source?: SocketSourceOption;
+  /** Exit 2 when a finding not accepted reaches this severity; undefined: never (exit 0). */
+  failOn?: Severity;
   /** Ends --watch (tests); SIGINT does the same. */
   signal?: AbortSignal;
+}
+
+/**
+ * Bounds of --watch. Below 0.1 s (procps `watch` has the same floor) the census
+ * would run back to back; above a day, Node's timer (at most 2^31-1 ms, ~24.8 days)
+ * is far, and nobody means it.
+ */
+export const WATCH_MIN_SECONDS = 0.1;
+export const WATCH_MAX_SECONDS = 86400;
+export const WATCH_DEFAULT_SECONDS = 2;
+
+const watchRange = `between ${WATCH_MIN_SECONDS} and ${WATCH_MAX_SECONDS}`;
+
+/** `--watch [SECONDS]` as given (true: no value) → seconds; a UserError for anything but a decimal number in range. */
+export function parseWatchSeconds(value: string | true): number {
+  if (value === true) return WATCH_DEFAULT_SECONDS;
+  const text = value.trim();
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text)) throw new UserError(`--watch takes a number of seconds ${watchRange} (got "${value}")`, 'for example: knobs sockets --watch 2');
+  return checkWatch(Number(text), `"${value}"`);
+}
+
+function checkWatch(seconds: number, shown: string | number = seconds): number {
+  if (!(Number.isFinite(seconds) && seconds >= WATCH_MIN_SECONDS && seconds <= WATCH_MAX_SECONDS)) {
+    throw new UserError(`--watch takes a number of seconds ${watchRange} (got ${shown})`, 'for example: knobs sockets --watch 2');
+  }
+  return seconds;
 }
 
 interface Paint {
@@ -39,48 +77,53 @@ export interface StateDelta {
   ratePerSecond: Record<TcpState, number>;
 }
 
+/** One look at the sockets: the census and what the socket rules find in it. */
+export interface SocketsSample {
+  census: SocketCensus;
+  findings: Finding[];
+}
+
 export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> {
-  if (!Number.isInteger(opts.top) || opts.top < 0) {
-    io.err(`knobs sockets: --top must be a non-negative integer (got ${opts.top})\n`);
-    return EXIT.error;
-  }
-  if (opts.watch !== undefined && !(Number.isFinite(opts.watch) && opts.watch > 0)) {
-    io.err(`knobs sockets: --watch needs a positive number of seconds (got ${opts.watch})\n`);
-    return EXIT.error;
-  }
+  if (!Number.isInteger(opts.top) || opts.top < 0) throw new UserError(`--top must be a non-negative integer (got ${opts.top})`);
+  if (opts.watch !== undefined) checkWatch(opts.watch);
   const source = opts.source ?? 'auto';
-  if (!SOCKET_SOURCES.includes(source)) {
-    io.err(`knobs sockets: --source is one of ${SOCKET_SOURCES.join(', ')} (got ${source})\n`);
-    return EXIT.error;
-  }
+  if (!SOCKET_SOURCES.includes(source)) throw new UserError(`--source is one of ${SOCKET_SOURCES.join(', ')} (got ${source})`);
+  if (opts.failOn !== undefined && !SEVERITIES.includes(opts.failOn)) throw new UserError(`--fail-on is one of ${SEVERITIES.join(', ')} (got ${opts.failOn})`);
   const hfs = new HostFs(opts.root);
+  const { accept } = loadConfig(hfs, acceptableRuleId, today());
+  const ruleKeys = [...new Set(SOCKET_RULES.flatMap((r) => [...r.keys, ...(r.requires ?? []), ...(r.requiresAbsent ?? [])]))];
   let paint = plain;
   if (!opts.json && io.color) {
     const pc = (await import('picocolors')).default;
     paint = pc;
   }
 
-  const sample = (): SocketCensus | string => {
+  const sample = (): SocketsSample => {
+    let view: ReturnType<typeof collectSocketView>;
     try {
       // Synchronous on purpose: procfs returns ~4 KiB per read() and netlink one
       // datagram (≤ 32 KiB), so thread-pool reads would cost a round trip each
       // (measured on procfs: 3× slower than readSync).
-      const c = collectSocketCensus(hfs, { top: opts.top, source });
-      return c.error ?? c;
+      view = collectSocketView(hfs, { top: opts.top, source }, ruleKeys);
     } catch (err) {
-      return (err as Error).message;
+      // netlink refused or unusable, or a table the kernel would not let us read: an
+      // expected failure, one line. Anything else is a bug and keeps its stack.
+      if (err instanceof UserError) throw err;
+      if (err instanceof SockDiagError || typeof (err as NodeJS.ErrnoException).code === 'string') {
+        throw new UserError((err as Error).message);
+      }
+      throw err;
     }
+    if (view.census.error !== null) throw new UserError(view.census.error);
+    return { census: view.census, findings: evaluate(view.facts, EMPTY_PROFILE, SOCKET_RULES, { accept }).findings };
   };
+  const exitFor = (s: SocketsSample) => (opts.failOn !== undefined && failing(s.findings, opts.failOn).length > 0 ? EXIT.findings : EXIT.ok);
 
   if (opts.watch === undefined) {
-    const c = sample();
-    if (typeof c === 'string') {
-      io.err(`knobs sockets: ${c}\n`);
-      return EXIT.error;
-    }
-    if (opts.json) printJson(io, socketsDocument(c, opts.top));
-    else io.out(formatSockets(c, opts.top, paint, null, widthOf(io)));
-    return EXIT.ok;
+    const s = sample();
+    if (opts.json) printJson(io, socketsDocument(s, opts.top, opts.failOn));
+    else io.out(formatSockets(s.census, opts.top, paint, null, widthOf(io), s.findings, opts.failOn));
+    return exitFor(s);
   }
 
   // ---- watch ----
@@ -95,26 +138,26 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
   opts.signal?.addEventListener('abort', stop);
   if (opts.signal?.aborted) stopped = true;
   let prev: { states: Record<TcpState, number>; t: number } | null = null;
+  let code: number = EXIT.ok;
   try {
     do {
-      const c = sample();
+      const s = sample();
+      const c = s.census;
       const now = nowMs();
-      if (typeof c === 'string') {
-        io.err(`knobs sockets: ${c}\n`);
-        return EXIT.error;
-      }
       const d = prev ? stateDelta(prev.states, c.states, (now - prev.t) / 1000) : null;
       prev = { states: c.states, t: now };
+      code = exitFor(s);
       if (opts.json) {
         // One compact document per line (JSON Lines), each complete with schemaVersion.
-        io.out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, time: new Date().toISOString(), ...socketsDocument(c, opts.top), watch: d }) + '\n');
+        io.out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, time: new Date().toISOString(), ...socketsDocument(s, opts.top, opts.failOn), watch: d }) + '\n');
       } else {
         const head = paint.dim(`knobs sockets — every ${opts.watch}s — ${new Date().toTimeString().slice(0, 8)}${io.isTTY ? ' — Ctrl+C to stop' : ''}`);
-        const body = formatSockets(c, opts.top, paint, d, widthOf(io));
+        const body = formatSockets(c, opts.top, paint, d, widthOf(io), s.findings, opts.failOn);
         if (io.isTTY) io.out(`\x1b[H\x1b[2J${head}\n${body}`);
         else io.out(`${head}\n${body}\n`);
       }
-      if (stopped) break;
+      // Whoever read stdout has gone (`| head -c 100`): nothing more can be shown.
+      if (stopped || io.stdoutClosed) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, intervalMs);
         wake = () => {
@@ -128,7 +171,7 @@ export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> 
     process.removeListener('SIGINT', stop);
     opts.signal?.removeEventListener('abort', stop);
   }
-  return EXIT.ok;
+  return code;
 }
 
 export function stateDelta(before: Record<TcpState, number>, after: Record<TcpState, number>, seconds: number): StateDelta {
@@ -141,8 +184,13 @@ export function stateDelta(before: Record<TcpState, number>, after: Record<TcpSt
   return { seconds: Math.round(seconds * 1000) / 1000, delta, ratePerSecond };
 }
 
-/** The JSON document (without schemaVersion, added by printJson). */
-export function socketsDocument(c: SocketCensus, top: number): object {
+/**
+ * The JSON document (without schemaVersion, added by printJson): the census, and
+ * `advice`, the socket rules' findings (as in `audit`: id, severity, key, current,
+ * recommended, message, accepted?), with `failOn` (null: never fails).
+ */
+export function socketsDocument(s: SocketsSample, top: number, failOn?: Severity): object {
+  const c = s.census;
   return {
     ...c,
     timeWait: {
@@ -150,6 +198,16 @@ export function socketsDocument(c: SocketCensus, top: number): object {
       outgoing: { ...c.timeWait.outgoing, byDestination: c.timeWait.outgoing.byDestination.slice(0, top) },
     },
     listeners: c.listeners.slice(0, Math.max(top, 0) || c.listeners.length),
+    advice: s.findings.map((f) => ({
+      id: f.id,
+      severity: f.severity,
+      key: f.key,
+      current: f.current,
+      recommended: f.recommended,
+      message: f.message,
+      ...(f.accepted !== undefined ? { accepted: f.accepted } : {}),
+    })),
+    failOn: failOn ?? null,
   };
 }
 
@@ -174,7 +232,15 @@ export function uninspectableLines(list: readonly Uninspectable[]): string[] {
 
 const signed = (x: number) => (x > 0 ? `+${n(x)}` : x < 0 ? `−${n(-x)}` : '0');
 
-export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d: StateDelta | null = null, width = 80): string {
+export function formatSockets(
+  c: SocketCensus,
+  top: number,
+  p: Paint = plain,
+  d: StateDelta | null = null,
+  width = 80,
+  findings: readonly Finding[] = [],
+  failOn?: Severity,
+): string {
   const wrap = (t: string, indent: string) => wrapText(t, width, indent);
   const out: string[] = [];
   const t6 = c.source === 'proc' ? c.files[1] : undefined;
@@ -322,14 +388,20 @@ export function formatSockets(c: SocketCensus, top: number, p: Paint = plain, d:
       `TCPTimeWaitOverflow ${ctr('TCPTimeWaitOverflow')}`,
   );
 
-  if (c.advice.length > 0) {
+  if (findings.length > 0) {
     out.push('');
-    out.push(p.bold('What to do:'));
-    for (const a of c.advice) {
-      const tag = a.severity === 'critical' ? p.red('[critical]') : a.severity === 'warning' ? p.yellow('[warning]') : p.cyan('[info]');
-      out.push(`  ${tag} ${a.id}`);
-      out.push(wrap(a.message, '    '));
+    out.push(p.bold('What to do:') + p.dim(' (`knobs explain <rule>` says why)'));
+    for (const f of findings) {
+      const tag = f.severity === 'critical' ? p.red('[critical]') : f.severity === 'warning' ? p.yellow('[warning]') : p.cyan('[info]');
+      out.push(`  ${tag} ${f.id}${f.accepted !== undefined ? p.green(' [accepted]') : ''}`);
+      out.push(wrap(f.message, '    '));
+      if (f.accepted !== undefined) out.push(p.dim(wrap(`accepted in /etc/knobs/knobs.ini: ${f.accepted}`, '    ')));
     }
+  }
+  if (failOn !== undefined) {
+    const failed = failing(findings, failOn).length;
+    out.push('');
+    out.push(failed > 0 ? p.bold(`${failed} finding(s) at or above ${failOn}: exit 2 (--fail-on ${failOn})`) : p.dim(`nothing at or above ${failOn} (--fail-on ${failOn})`));
   }
   return wrapBlock(out.join('\n'), width) + '\n';
 }

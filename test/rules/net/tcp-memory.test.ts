@@ -26,11 +26,6 @@ ruleTester.run(rule, {
         { messageId: 'abortedOnMemory', severity: 'warning', includes: ['17 connections', 'out of memory -- consider tuning tcp_mem', 'too many orphaned sockets', '2950 of 3000 pages'] },
       ],
     },
-    {
-      name: 'orphans at 90% of a lowered tcp_max_orphans on 6.12',
-      host: host('6.12', { sysctl: { [ORPHANS]: '1000' }, ...counters({ 'sockstat.orphan': 900 }) }),
-      findings: [{ messageId: 'orphansNear', key: ORPHANS, current: '1000', includes: ['900 orphaned sockets', '~64 KiB'] }],
-    },
   ],
   notApplicable: [{ name: 'tcp_mem absent', host: host('6.1', { sysctl: { [MEM]: null } }) }],
 });
