@@ -3,7 +3,6 @@ import { host } from '../../helpers/host.js';
 import { ruleTester } from '../../helpers/rule-tester.js';
 
 const MEM = 'net.ipv4.tcp_mem';
-const ORPHANS = 'net.ipv4.tcp_max_orphans';
 const counters = (c: Record<string, number>) => ({ sockets: { counters: c } });
 
 ruleTester.run(rule, {
