@@ -7,6 +7,7 @@ import { toInt } from '../../src/core/values.js';
 const CC = 'net.ipv4.tcp_congestion_control';
 const QDISC = 'net.core.default_qdisc';
 const LOWAT = 'net.ipv4.tcp_notsent_lowat';
+const SSAI = 'net.ipv4.tcp_slow_start_after_idle';
 /** TCP paces by itself (a high-resolution timer per socket) from here; before, BBR relied on fq (218af599fa63). */
 const INTERNAL_PACING = '4.13.0';
 /** BBR entered the kernel here (0f8782ea1497). */
@@ -16,7 +17,7 @@ const LOWAT_PROPOSAL = '16384';
 
 export default defineRule({
   id: 'net/congestion-control',
-  keys: [CC, QDISC, LOWAT],
+  keys: [CC, QDISC, LOWAT, SSAI],
   severity: 'info',
   requires: [CC],
   summary: 'BBR without fq on a kernel that cannot pace, and how much a proxy queues per stream',
@@ -31,8 +32,9 @@ export default defineRule({
     'bbr with fq is the usual choice; this is advice, not a target, because it is a trade-off. tcp_notsent_lowat: by ' +
     'default a socket stays writable however much unsent data it holds, so an HTTP/2 proxy pushes megabytes of one ' +
     'stream into the kernel and a later, more urgent stream waits behind them; a limit such as 16 KiB (what Cloudflare runs for HTTP/2 prioritisation, see references) keeps only what ' +
-    'the link needs queued and lets the proxy\'s priorities work (load-balancer). tcp_slow_start_after_idle=0 (keep the ' +
-    'congestion window across idle keep-alive periods) is a target of the load-balancer, web-node and db-client profiles.',
+    'the link needs queued and lets the proxy\'s priorities work (load-balancer). tcp_slow_start_after_idle=1 (the ' +
+    'default) collapses the congestion window after an idle period, so each response on a keep-alive connection starts ' +
+    'in slow start again: 0 is a target of the web-node and db-client profiles, and advice for load balancers.',
   tradeoffs:
     'BBR (v1, in mainline) competes unfairly with cubic flows on shared bottlenecks and tolerates loss that cubic would ' +
     'back off from (more retransmissions on shallow-buffered paths); inside one data centre cubic or dctcp often does as ' +
@@ -58,6 +60,8 @@ export default defineRule({
       'tcp_congestion_control is bbr with default_qdisc {qdisc}: TCP paces by itself (a timer per socket, 4.13+); fq paces in the qdisc for less CPU. Optional: net.core.default_qdisc = fq',
     considerBbr:
       'tcp_congestion_control is {cc}: for clients across the internet, bbr with default_qdisc fq usually gives more throughput on long or lossy paths and less queueing; weigh it against its unfairness to cubic flows (see explain)',
+    slowStartAfterIdle:
+      'tcp_slow_start_after_idle is 1: every keep-alive connection (clients and backends) that idles for an RTO restarts in slow start, so the next response is sent at a small window. 0 keeps the window (RFC 2861 behaviour off)',
     notsentUnlimited:
       'tcp_notsent_lowat is unlimited ({current}): an HTTP/2 proxy can queue megabytes of one stream in the kernel ahead of urgent ones. {proposal} bytes keeps the link busy and lets the proxy\'s priorities work',
   },
@@ -75,6 +79,7 @@ export default defineRule({
     } else if (lb && cc !== null && cc !== 'bbr' && (version === null || versionAtLeast(version, BBR_SINCE))) {
       report('considerBbr', { cc }, { key: CC, current: cc, recommended: 'bbr' });
     }
+    if (lb && toInt(facts.sysctl[SSAI]?.live) === 1) report('slowStartAfterIdle', {}, { key: SSAI, current: '1', recommended: '0' });
     const lowatLive = facts.sysctl[LOWAT]?.live ?? null;
     const lowat = toInt(lowatLive);
     // -1: what proc_dointvec shows for UINT_MAX before 4.10.

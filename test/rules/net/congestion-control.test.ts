@@ -5,13 +5,14 @@ import { ruleTester } from '../../helpers/rule-tester.js';
 const CC = 'net.ipv4.tcp_congestion_control';
 const QDISC = 'net.core.default_qdisc';
 const LOWAT = 'net.ipv4.tcp_notsent_lowat';
+const SSAI = 'net.ipv4.tcp_slow_start_after_idle';
 
 ruleTester.run(rule, {
   valid: [
     { name: 'db-client on 6.1 with defaults: not a sending role', host: host('6.1'), profiles: ['db-client'] },
     { name: 'web-node on 6.1 with cubic: BBR is only suggested to load balancers', host: host('6.1'), profiles: ['web-node'] },
-    { name: 'load-balancer on 6.1 with bbr + fq and a 16 KiB lowat', host: host('6.1', { sysctl: { [CC]: 'bbr', [QDISC]: 'fq', [LOWAT]: '16384' } }), profiles: ['load-balancer'] },
-    { name: 'load-balancer on 4.4: no BBR in this kernel, lowat set', host: host('4.4', { sysctl: { [LOWAT]: '131072' } }), profiles: ['load-balancer'] },
+    { name: 'load-balancer on 6.1 with bbr + fq, a 16 KiB lowat, window kept after idle', host: host('6.1', { sysctl: { [CC]: 'bbr', [QDISC]: 'fq', [LOWAT]: '16384', [SSAI]: '0' } }), profiles: ['load-balancer'] },
+    { name: 'load-balancer on 4.4: no BBR in this kernel, lowat set', host: host('4.4', { sysctl: { [LOWAT]: '131072', [SSAI]: '0' } }), profiles: ['load-balancer'] },
     { name: 'web-node on 4.15 with bbr + fq', host: host('4.15', { sysctl: { [CC]: 'bbr', [QDISC]: 'fq' } }), profiles: ['web-node'] },
   ],
   invalid: [
@@ -22,6 +23,7 @@ ruleTester.run(rule, {
       findings: [
         { messageId: 'considerBbr', key: CC, current: 'cubic', recommended: 'bbr', change: null, includes: ['unfairness'] },
         { messageId: 'notsentUnlimited', key: LOWAT, current: '4294967295', recommended: '16384', change: null },
+        { messageId: 'slowStartAfterIdle', key: SSAI, current: '1', recommended: '0', change: null, includes: ['keep-alive'] },
       ],
     },
     {
@@ -38,7 +40,7 @@ ruleTester.run(rule, {
     },
     {
       name: 'load-balancer on 4.4 where proc_dointvec shows UINT_MAX as -1',
-      host: host('4.4', { sysctl: { [LOWAT]: '-1' } }),
+      host: host('4.4', { sysctl: { [LOWAT]: '-1', [SSAI]: '0' } }),
       profiles: ['load-balancer'],
       findings: [{ messageId: 'notsentUnlimited', current: '-1', recommended: '16384' }],
     },
