@@ -211,7 +211,7 @@ ls -A /dev/shm > "$OUT/shm-left"`,
       expect(auto.states.CLOSE_WAIT).toBe(2);
       expect(o['text']).toContain('temporary file');
       expect(o['netlink.code']).toBe('1\n');
-      expect(o['netlink.err']).toMatch(/^knobs sockets: .*temporary file/);
+      expect(o['netlink.err']).toMatch(/^knobs: .*temporary file/);
       expect([o['tmp-left'], o['shm-left']]).toEqual(['', '']);
     });
   });

@@ -128,7 +128,7 @@ describe('netlink sock_diag as the source of the census', () => {
     expect(a.stderr).toBe('knobs: netlink reads the running kernel, not a --root tree: use --source proc (the default under --root)\n');
     const b = knobs(['sockets', '--root', root, '--source', 'ss']);
     expect(b.code).toBe(1);
-    expect(b.stderr).toMatch(/^knobs: --source is one of auto, netlink, proc \(got ss\)\n$/);
+    expect(b.stderr).toMatch(/^knobs: option '--source <from>' argument 'ss' is invalid\. Allowed choices are auto, netlink, proc\.\n  hint: run `knobs sockets --help` for usage\n$/);
     const c = knobs(['sockets', '--root', root, '--json']);
     expect(JSON.parse(c.stdout)).toMatchObject({ source: 'proc', sourceNote: null });
   });

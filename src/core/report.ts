@@ -302,7 +302,8 @@ export function summarizeHost(input: ReportHostInput, rules: readonly Rule[]): H
     values.push(key, valueOf(fact));
     if (fact.boot) bootKeys.push(key);
   }
-  const cw = open.find((f) => f.id === CLOSE_WAIT_RULE);
+  // A handful of CLOSE_WAIT is an info finding, not a leak to look at now.
+  const cw = open.find((f) => f.id === CLOSE_WAIT_RULE && f.severity !== 'info');
   const pp = open.filter((f) => f.id === PORT_PRESSURE_RULE);
   const busiest = pp.length ? [...facts.sockets.timeWaitByDestination].sort((a, b) => b.count - a.count || (a.peer < b.peer ? -1 : 1))[0] : undefined;
   const worstPp = pp.length ? pp.reduce((a, b) => (severityRank(b.severity) < severityRank(a.severity) ? b : a)) : null;

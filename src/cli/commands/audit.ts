@@ -3,7 +3,7 @@ import type { Finding, Severity } from '../../core/types.js';
 import { allRules, checkProfileOnHost, factsFor, hostFor, resolveProfiles, siteConfig, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../format/colors.js';
-import { countBySeverity, formatFindings } from '../format/findings.js';
+import { countBySeverity, findingJson, formatFindings } from '../format/findings.js';
 import { printJson, widthOf, type Io } from '../io.js';
 import { wrapBlock } from '../format/wrap.js';
 
@@ -28,17 +28,7 @@ export async function runAudit(opts: AuditOptions, io: Io): Promise<number> {
       profiles: profile.names,
       failOn: opts.failOn,
       summary: countBySeverity(ev.findings),
-      findings: ev.findings.map((f) => ({
-        id: f.id,
-        severity: f.severity,
-        key: f.key,
-        current: f.current,
-        recommended: f.recommended,
-        message: f.message,
-        ...(f.accepted !== undefined ? { accepted: f.accepted } : {}),
-        ...(f.acceptExpired !== undefined ? { acceptExpired: f.acceptExpired } : {}),
-        ...(f.change ? { change: f.change } : {}),
-      })),
+      findings: ev.findings.map(findingJson),
       notApplicable: ev.notApplicable,
       passed: ev.passed,
     });

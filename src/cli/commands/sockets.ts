@@ -17,6 +17,7 @@ import { loadConfig, today } from '../../profiles/config.js';
 import { EXIT } from '../exit-codes.js';
 import { SCHEMA_VERSION, printJson, widthOf, type Io } from '../io.js';
 import { SOCKET_RULES, acceptableRuleId } from '../socket-rules.js';
+import { findingJson } from '../format/findings.js';
 import { wrapBlock, wrap as wrapText } from '../format/wrap.js';
 
 export interface SocketsOptions {
@@ -198,15 +199,7 @@ export function socketsDocument(s: SocketsSample, top: number, failOn?: Severity
       outgoing: { ...c.timeWait.outgoing, byDestination: c.timeWait.outgoing.byDestination.slice(0, top) },
     },
     listeners: c.listeners.slice(0, Math.max(top, 0) || c.listeners.length),
-    advice: s.findings.map((f) => ({
-      id: f.id,
-      severity: f.severity,
-      key: f.key,
-      current: f.current,
-      recommended: f.recommended,
-      message: f.message,
-      ...(f.accepted !== undefined ? { accepted: f.accepted } : {}),
-    })),
+    advice: s.findings.map(findingJson),
     failOn: failOn ?? null,
   };
 }

@@ -50,3 +50,18 @@ export function countBySeverity(findings: readonly Finding[]): Record<Severity, 
   for (const f of findings) if (!f.accepted) counts[f.severity]++;
   return counts;
 }
+
+/** A finding as `audit --json` prints it (and `sockets --json` in `advice`): one shape for scripts. */
+export function findingJson(f: Finding) {
+  return {
+    id: f.id,
+    severity: f.severity,
+    key: f.key,
+    current: f.current,
+    recommended: f.recommended,
+    message: f.message,
+    ...(f.accepted !== undefined ? { accepted: f.accepted } : {}),
+    ...(f.acceptExpired !== undefined ? { acceptExpired: f.acceptExpired } : {}),
+    ...(f.change ? { change: f.change } : {}),
+  };
+}
