@@ -41,7 +41,11 @@ export default defineRule({
     'sockets: many clients behind one address to one destination run out at ~64 K concurrent flows, and more public ' +
     'addresses (or destinations) are the fix. On a Kubernetes node kube-proxy sets nf_conntrack_max (from its ' +
     'maxPerCore × CPUs) and the established/close_wait timeouts when it starts: set them in its configuration, not in ' +
-    'sysctl.d, or the two overwrite each other at every restart.',
+    'sysctl.d, or the two overwrite each other at every restart. ip_forward routes IPv4 only: a gateway for IPv6 ' +
+    'clients needs net.ipv6.conf.all.forwarding=1, which also stops the host accepting router advertisements on ' +
+    'its uplink unless that interface has accept_ra=2. With asymmetric routing (several uplinks, policy routing) ' +
+    'strict reverse-path filtering (rp_filter=1) drops packets whose reply would leave by another interface; use 2 ' +
+    '(loose), and remember the kernel applies the larger of conf.all.rp_filter and conf.<interface>.rp_filter.',
   tradeoffs:
     'A larger table costs kernel memory per entry and, without more hash buckets (nf_conntrack_buckets), longer ' +
     'hash chains. Shorter established/time_wait timeouts free entries sooner but drop idle flows without keepalive. ' +
@@ -51,6 +55,7 @@ export default defineRule({
     'Default nf_conntrack_max = nf_conntrack_buckets × max_factor: 4 before 5.15, 1 from 5.15 (net/netfilter/nf_conntrack_core.c@5.10.89 vs @5.15.135); 8 when the hashsize module parameter is given. 262144 on 64-bit hosts with more than 4 GiB RAM either way; 65536 on 3.10.',
     'nf_conntrack_buckets writable (nf_conntrack_hash_sysctl resizes the table) from 4.9.0, read-only 0444 up to 4.6.2 (net/netfilter/nf_conntrack_standalone.c); read-only outside the initial namespace (@6.12.0).',
     'Counters: ct_cpu_seq_show() prints drop, early_drop, insert_failed per CPU in hex (net/netfilter/nf_conntrack_standalone.c@6.12.0); entries is the namespace\'s count on every line.',
+    'rp_filter: "The max value from conf/{all,interface}/rp_filter is used"; accept_ra 2: "Overrule forwarding behaviour" (Documentation/networking/ip-sysctl.rst@6.12.0).',
     'NAT source ports: nf_nat_l4proto_unique_tuple() searches the range of the rule (1024-65535 by default for sources above 1024, net/netfilter/nf_nat_core.c@6.12.0) for a tuple unique per destination; ip_local_port_range is read only by the socket layer (inet_get_local_port_range(), net/ipv4/inet_connection_sock.c).',
   ],
   references: [
