@@ -9,14 +9,21 @@ import limitsProcessNofile from './limits/process-nofile.js';
 import limitsServiceSoftNofile from './limits/service-soft-nofile.js';
 import limitsSystemdSyntax from './limits/systemd-syntax.js';
 import netBufferMax from './net/buffer-max.js';
+import netCongestionControl from './net/congestion-control.js';
 import netConntrack from './net/conntrack.js';
+import netContainers from './net/containers.js';
+import netDeadPeers from './net/dead-peers.js';
 import netEphemeralPortExhaustion from './net/ephemeral-port-exhaustion.js';
 import netIpLocalPortRange from './net/ip-local-port-range.js';
 import netKeepalive from './net/keepalive.js';
+import netMtuProbing from './net/mtu-probing.js';
+import netNonlocalBind from './net/nonlocal-bind.js';
+import netReceivePath from './net/receive-path.js';
 import netSomaxconn from './net/somaxconn.js';
 import netTcpFinTimeout from './net/tcp-fin-timeout.js';
 import netTcpMaxSynBacklog from './net/tcp-max-syn-backlog.js';
 import netTcpMaxTwBuckets from './net/tcp-max-tw-buckets.js';
+import netTcpMemory from './net/tcp-memory.js';
 import netTcpSyncookies from './net/tcp-syncookies.js';
 import netTcpTimestamps from './net/tcp-timestamps.js';
 import netTcpTwRecycle from './net/tcp-tw-recycle.js';
@@ -45,14 +52,21 @@ export const rules: readonly Rule[] = [
   limitsServiceSoftNofile,
   limitsSystemdSyntax,
   netBufferMax,
+  netCongestionControl,
   netConntrack,
+  netContainers,
+  netDeadPeers,
   netEphemeralPortExhaustion,
   netIpLocalPortRange,
   netKeepalive,
+  netMtuProbing,
+  netNonlocalBind,
+  netReceivePath,
   netSomaxconn,
   netTcpFinTimeout,
   netTcpMaxSynBacklog,
   netTcpMaxTwBuckets,
+  netTcpMemory,
   netTcpSyncookies,
   netTcpTimestamps,
   netTcpTwRecycle,

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultFor, handlerBounds, keyInfo, knownFamilies, knownKeys, scopeFor } from '../src/core/catalog.js';
+import { defaultFor, handlerBounds, keyInfo, knownFamilies, knownKeys, readOnlyAt, scopeFor } from '../src/core/catalog.js';
 import { kernelDataKeys, kernelDataVersions, kernelKeyFact, kernelKeyPresentAt } from '../src/core/kernel-data.js';
 import { versionAtLeast } from '../src/core/kernel-version.js';
 import { buildCompact, renderCompact } from '../scripts/kernel-facts/compact.mjs';
@@ -157,9 +157,9 @@ describe('the catalogue agrees with the kernel source at every covered version',
       if (!raw) continue;
       const scope = scopeFor(key, v);
       if (scope !== raw.scope) problems.push(`${key} @ ${v}: scope — catalogue ${scope} (netnsSince ${info.netnsSince ?? '-'}), kernel ${raw.scope}`);
-      if (info.readOnly !== undefined || raw.mode !== null) {
+      if (info.readOnly !== undefined || info.writableSince !== undefined || raw.mode !== null) {
         const kernelRO = raw.mode !== null && !/[2367]/.test(raw.mode.slice(-3));
-        if (Boolean(info.readOnly) !== kernelRO) problems.push(`${key} @ ${v}: read-only — catalogue ${Boolean(info.readOnly)}, kernel mode ${raw.mode}`);
+        if (readOnlyAt(key, v) !== kernelRO) problems.push(`${key} @ ${v}: read-only — catalogue ${readOnlyAt(key, v)}, kernel mode ${raw.mode}`);
       }
       // Bounds the catalogue presents as rejections must be exactly the handler's.
       const cat = handlerBounds(key, v);
@@ -178,7 +178,7 @@ describe('the catalogue agrees with the kernel source at every covered version',
         problems.push(`${key} @ ${v}: default — catalogue constant ${dflt}, kernel computes ${raw.defaultExpr}`);
       } else if (dflt !== undefined && raw.default !== undefined && dflt !== raw.default) {
         problems.push(`${key} @ ${v}: default — catalogue ${dflt}, kernel ${raw.default}`);
-      } else if (dflt === undefined && raw.default !== undefined && !info.readOnly) {
+      } else if (dflt === undefined && raw.default !== undefined && !readOnlyAt(key, v)) {
         problems.push(`${key} @ ${v}: default — catalogue none, kernel ${raw.default}`);
       }
     }

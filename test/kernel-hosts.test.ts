@@ -38,6 +38,9 @@ describe('RHEL 7 (3.10): an old tuning guide behind a load balancer', () => {
     expect(findings.map(pin)).toEqual([
       'critical net/tcp-tw-recycle:enabled net.ipv4.tcp_tw_recycle',
       'warning net/tcp-tw-reuse:allDestinationsHere net.ipv4.tcp_tw_reuse',
+      'info net/congestion-control:slowStartAfterIdle net.ipv4.tcp_slow_start_after_idle',
+      'info net/dead-peers:slowWriteFailure net.ipv4.tcp_retries2',
+      'info net/dead-peers:slowConnectFailure net.ipv4.tcp_syn_retries',
       'info net/tcp-fin-timeout:notTimeWait net.ipv4.tcp_fin_timeout',
     ]);
     expect(findings.find((f) => f.id === 'net/tcp-tw-reuse')!.message).toContain('ALL outgoing connections');

@@ -34,7 +34,12 @@ export default defineRule({
     'without reuse: 28,232 ÷ 60 ≈ 470/s with the default range. Beyond it connect() fails with EADDRNOTAVAIL. ' +
     'Other destinations can reuse the same local ports — for a plain connect(); a socket bound to an address with ' +
     'port 0 before connect() (nginx proxy_bind, HAProxy source, many clients) reserves its port against every ' +
-    'destination unless it sets IP_BIND_ADDRESS_NO_PORT (4.2). This rule compares the TIME_WAIT count per destination ' +
+    'destination unless it sets IP_BIND_ADDRESS_NO_PORT (4.2), which defers the port choice to connect(). Each local ' +
+    'source address has its own range: a proxy that spreads backend connections over N source IPs (HAProxy `source` ' +
+    'per server, nginx proxy_bind with a variable) gets N × the pool per destination. As the range fills, connect() ' +
+    'itself gets slower: __inet_hash_connect() walks candidate ports from a hashed offset, checking each against the ' +
+    'bind and established hashes under their locks, so a nearly full range costs many probes per connect() before ' +
+    'EADDRNOTAVAIL. This rule compares the TIME_WAIT count per destination ' +
     '(outgoing connections only) with the pool: more than 50% is a warning, more than 90% critical.',
   tradeoffs:
     'Fixes, best first: connection pooling / HTTP keep-alive (no TIME_WAIT per request); tcp_tw_reuse=1 (outgoing ' +
@@ -43,6 +48,7 @@ export default defineRule({
     'first. Never tcp_tw_recycle: it broke clients behind NAT and is gone since 4.12. SO_LINGER {1,0} avoids TIME_WAIT ' +
     'by sending RST, at the cost of discarding unsent data.',
   history: [
+    '__inet_hash_connect(): ports tried from port_offset over the range, each checked in the bind hash and by __inet_check_established() (net/ipv4/inet_hashtables.c@6.12.0); IP_BIND_ADDRESS_NO_PORT in 4.2 (90c337da1524 "inet: add IP_BIND_ADDRESS_NO_PORT to overcome bind(0) limitations"; include/uapi/linux/in.h: absent @4.1.5, present @4.2.8).',
     'TIME_WAIT length is TCP_TIMEWAIT_LEN = 60 s, not tunable (include/net/tcp.h).',
     '4.2: default range 32768–60999 (28,232 ports) (07f4c90062f8).',
     '4.18: tcp_tw_reuse default 2 = loopback only, so remote destinations get no reuse by default (79e9fed46038); before 4.18 any non-zero value means all destinations.',
@@ -55,7 +61,7 @@ export default defineRule({
   ],
   messages: {
     portsExhausting:
-      '{count} TIME_WAIT sockets towards {peer} hold {percent}% of the {ports} usable ephemeral ports: each lasts 60 s, so new connections to this one destination top out at about {rate}/s ({ports} ÷ 60 s) and connect() then fails with EADDRNOTAVAIL. What helps: connection pooling or keep-alive; tcp_tw_reuse=1 for outgoing connections{reuseNote}; a wider ip_local_port_range (currently {range}) with service ports in ip_local_reserved_ports; more destination addresses. Not tcp_tw_recycle (removed in 4.12, broke NAT clients)',
+      '{count} TIME_WAIT sockets towards {peer} hold {percent}% of the {ports} usable ephemeral ports: each lasts 60 s, so new connections to this one destination top out at about {rate}/s ({ports} ÷ 60 s) and connect() then fails with EADDRNOTAVAIL. What helps: connection pooling or keep-alive; tcp_tw_reuse=1 for outgoing connections{reuseNote}; a wider ip_local_port_range (currently {range}) with service ports in ip_local_reserved_ports; more destination addresses, or more source addresses (each has its own range); a client that binds before connect() should set IP_BIND_ADDRESS_NO_PORT, or each bound port is taken from every destination. Not tcp_tw_recycle (removed in 4.12, broke NAT clients)',
   },
   check({ facts, report }) {
     if (!facts.sockets.available) return;

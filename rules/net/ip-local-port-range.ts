@@ -59,6 +59,7 @@ export default defineRule({
     'use; reserve those. Reserved ports shrink the pool by their number.',
   history: [
     '4.2: default 32768–61000 → 32768–60999 for an even count; connect() prefers the parity of the low end (07f4c90062f8).',
+    '4.2: writing a range whose ends have the same parity logs "ip_local_port_range: prefer different parity for start/end values." once per namespace (set_local_port_range(), net/ipv4/sysctl_net_ipv4.c@4.2.8 … @6.12.0; absent @4.1.5).',
     '4.6: bind(0) prefers the opposite parity (ea8add2b1903 "tcp/dccp: better use of ephemeral ports in bind()"; inet_csk_find_open_port(): absent@4.4.155, present@4.6.2).',
     '4.11: ip_unprivileged_port_start added; the range handler rejects a low end below it, and its own handler rejects a value above the range\'s low end (net/ipv4/sysctl_net_ipv4.c ipv4_local_port_range(), ipv4_privileged_ports()@4.12.0).',
   ],
@@ -73,7 +74,7 @@ export default defineRule({
     singlePort:
       'ip_local_port_range is {value}: a single ephemeral port, so only one outgoing connection per destination can exist at a time and each one blocks the next for 60 s in TIME_WAIT',
     oddCount:
-      'ip_local_port_range {value} holds an odd number of ports ({count}); the kernel documentation says "better these numbers have different parity": connect() uses ports of the low end\'s parity first and bind(0) the other, so the halves are unequal. Use {recommended}',
+      'ip_local_port_range {value} holds an odd number of ports ({count}); the kernel documentation says "better these numbers have different parity": connect() uses ports of the low end\'s parity first and bind(0) the other, so the halves are unequal (the kernel logs "ip_local_port_range: prefer different parity for start/end values." once when such a range is written). Use {recommended}',
     unprivAboveRange:
       '{file}:{line} sets ip_unprivileged_port_start = {value}, which the kernel rejects while ip_local_port_range starts at {low} (ipv4_privileged_ports() refuses a value above the low end of the range): the write fails at boot and the value stays {live}',
     listenInRange:

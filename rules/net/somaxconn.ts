@@ -1,6 +1,7 @@
 // Listen queues that overflowed: what somaxconn can and cannot do about it.
 import { defaultFor, rejectReason } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
+import { uptimeText } from '../../src/core/durations.js';
 import { toInt } from '../../src/core/values.js';
 
 const KEY = 'net.core.somaxconn';
@@ -16,7 +17,8 @@ export default defineRule({
     'min(backlog passed to listen(), net.core.somaxconn): the kernel silently cuts a larger backlog to somaxconn. ' +
     'When the queue is full the final ACK of the handshake is dropped and TcpExt.ListenOverflows counts it (and ' +
     'ListenDrops, which also counts other drops); clients see retransmitted SYN-ACKs, latency spikes or connect ' +
-    'timeouts. The counters are cumulative since boot. Raising somaxconn only helps if the application passes a ' +
+    'timeouts. The counters are cumulative since boot, and knobs keeps no earlier sample: the finding gives the ' +
+    'uptime they count from, and only a later run with a higher count shows overflows still happening. Raising somaxconn only helps if the application passes a ' +
     'larger backlog (nginx `listen … backlog=N` defaults to 511, Node 511, HAProxy `backlog`); otherwise the ' +
     'application itself accepts too slowly. A profile target for somaxconn is handled by profile/sysctl-target; this ' +
     'rule reports evidence of overflow. The default is 4096 since Linux 5.4 and 128 before.',
@@ -28,7 +30,7 @@ export default defineRule({
   references: ['https://docs.kernel.org/networking/ip-sysctl.html', 'man 2 listen'],
   messages: {
     listenOverflows:
-      'TcpExt.ListenOverflows is {overflows} (ListenDrops {drops}) since boot: an accept queue overflowed. The limit is min(application backlog, somaxconn = {somaxconn}){defaultNote}; raising somaxconn only helps if the application passes a larger backlog to listen(){advice}',
+      'TcpExt.ListenOverflows is {overflows} (ListenDrops {drops}) since boot{since}: an accept queue overflowed at some point; knobs keeps no earlier sample, so compare a later run to see whether it still happens. The limit is min(application backlog, somaxconn = {somaxconn}){defaultNote}; raising somaxconn only helps if the application passes a larger backlog to listen(){advice}',
   },
   check({ facts, report }) {
     if (!facts.sockets.available) return;
@@ -48,7 +50,7 @@ export default defineRule({
       : '; check the backlog the application passes (ss -lnt shows it as Send-Q) and whether it accepts fast enough';
     report(
       'listenOverflows',
-      { overflows, drops, somaxconn, defaultNote, advice },
+      { overflows, drops, somaxconn, defaultNote, advice, since: facts.netStat?.uptimeSeconds ? ` (${uptimeText(facts.netStat.uptimeSeconds)} ago)` : '' },
       {
         key: KEY,
         current: live,

@@ -15,6 +15,7 @@ import { fsEntries } from './catalog/fs.js';
 import { kernelEntries } from './catalog/kernel.js';
 import { netEntries } from './catalog/net.js';
 import { outsideDataEntries } from './catalog/outside-data.js';
+import { roleKeys } from './catalog/role-keys.js';
 import { vmEntries } from './catalog/vm.js';
 import { versionAtLeast } from './kernel-version.js';
 
@@ -91,6 +92,8 @@ export interface KeyInfo {
   scope: 'netns' | 'global';
   /** First kernel release where the key is per network namespace (machine-wide before). */
   netnsSince?: string;
+  /** Per network namespace before this version, machine-wide from it (the reverse of netnsSince). */
+  netnsUntil?: string;
   /** Kernel version that added the key (absent before). */
   addedIn?: string;
   /** Kernel version that removed the key. */
@@ -125,6 +128,8 @@ export interface KeyInfo {
    * a runtime change: why.
    */
   defaultVaries?: string;
+  /** Read-only before this version, writable from it. */
+  writableSince?: string;
   history: string[];
 }
 
@@ -596,7 +601,7 @@ const entries: KeyInfo[] = [
 
 // New entries live in modules under ./catalog/ (one per subsystem) so that they can
 // grow without everyone editing this list.
-const allEntries: KeyInfo[] = [...entries, ...netEntries, ...familyEntries, ...vmEntries, ...kernelEntries, ...fsEntries, ...outsideDataEntries];
+const allEntries: KeyInfo[] = [...entries, ...roleKeys, ...netEntries, ...familyEntries, ...vmEntries, ...kernelEntries, ...fsEntries, ...outsideDataEntries];
 const byKey = new Map(allEntries.map((e) => [e.key, e]));
 
 /**
@@ -677,16 +682,25 @@ export function boundsArePartial(key: string, version: string | null): boolean {
 export function scopeFor(key: string, version: string | null): 'netns' | 'global' | undefined {
   const info = find(key);
   if (!info) return undefined;
+  if (info.netnsUntil !== undefined) return version !== null && !versionAtLeast(version, info.netnsUntil) ? 'netns' : info.scope;
   if (info.netnsSince === undefined) return info.scope;
   if (version === null || versionAtLeast(version, info.netnsSince)) return 'netns';
   return 'global';
+}
+
+/** Whether the kernel refuses writes of `key` on `version` (null = current kernels). */
+export function readOnlyAt(key: string, version: string | null): boolean {
+  const info = find(key);
+  if (!info) return false;
+  if (info.writableSince !== undefined) return version !== null && !versionAtLeast(version, info.writableSince);
+  return Boolean(info.readOnly);
 }
 
 /** Why the kernel would reject `value` for `key`, or null when it would accept it. */
 export function rejectReason(key: string, value: string, version: string | null): string | null {
   const info = find(key);
   if (!info) return null;
-  if (info.readOnly) return 'read-only: the kernel reports it but does not accept writes';
+  if (readOnlyAt(key, version)) return 'read-only: the kernel reports it but does not accept writes';
   if (info.removedIn && version !== null && versionAtLeast(version, info.removedIn)) {
     return `removed in Linux ${info.removedIn.replace(/\.0$/, '')}`;
   }

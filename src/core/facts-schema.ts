@@ -156,6 +156,21 @@ const WORKLOAD = v.looseObject({
   incomingTimeWait: COUNT,
 });
 
+const NET_STAT = v.looseObject({
+  conntrack: v.nullable(v.record(KEY, v.pipe(v.number(), v.finite(), v.minValue(0)))),
+  softnet: v.nullable(v.looseObject({ cpus: COUNT, processed: COUNT, dropped: COUNT, timeSqueeze: COUNT })),
+  interfaces: v.optional(v.array(NAME)),
+  uptimeSeconds: v.nullable(v.pipe(v.number(), v.finite(), v.minValue(0))),
+  containers: v.looseObject({
+    interfaces: v.array(NAME),
+    paths: v.array(NAME),
+    processes: v.array(NAME),
+    insideContainer: v.nullable(TEXT),
+    bridgeNfCallIptables: v.optional(v.nullable(NAME)),
+    vipProcesses: v.optional(v.array(NAME)),
+  }),
+});
+
 const STATES = v.looseObject(Object.fromEntries(TCP_STATES.map((s) => [s, COUNT])) as Record<(typeof TCP_STATES)[number], typeof COUNT>);
 
 export const FACTS_SCHEMA = v.looseObject({
@@ -191,6 +206,7 @@ export const FACTS_SCHEMA = v.looseObject({
   }),
   system: v.optional(SYSTEM),
   workload: v.optional(WORKLOAD),
+  netStat: v.optional(NET_STAT),
 });
 
 /** The snapshot, or the first problem by JSON path. */

@@ -283,6 +283,35 @@ export interface HostFacts {
   system?: SystemFacts;
   /** What runs here: listeners and their processes, busiest destinations (see src/host/workload.ts). */
   workload?: WorkloadFacts;
+  /** Kernel packet counters and container signs the role rules read (absent in old snapshots; src/host/net-stat.ts). */
+  netStat?: NetStatFacts;
+}
+
+/** Read by src/host/net-stat.ts; what they mean is decided in rules/. */
+export interface NetStatFacts {
+  /** /proc/net/stat/nf_conntrack summed over CPUs (`entries` is the table's count, not summed); null when absent. */
+  conntrack: Record<string, number> | null;
+  /** /proc/net/softnet_stat summed over CPUs; null when unreadable. */
+  softnet: { cpus: number; processed: number; dropped: number; timeSqueeze: number } | null;
+  /** Every interface name under /sys/class/net. */
+  interfaces?: string[];
+  /** First field of /proc/uptime: the counters above count since then. */
+  uptimeSeconds: number | null;
+  /** Signs that this host runs containers or is a Kubernetes node, or that knobs runs inside a container. */
+  containers: {
+    /** Interface names of /sys/class/net that container networking creates (veth*, cni0, cali*, flannel.*, cilium_*…). */
+    interfaces: string[];
+    /** Those of the runtime paths (src/host/net-stat.ts RUNTIME_PATHS) that exist. */
+    paths: string[];
+    /** Process names of container runtimes and Kubernetes agents that run (kubelet, kube-proxy, containerd, dockerd…). */
+    processes: string[];
+    /** Why knobs itself looks containerised (/.dockerenv, /run/.containerenv, /run/systemd/container), or null. */
+    insideContainer: string | null;
+    /** VIP managers that run (keepalived, ucarp…): their addresses move between hosts. */
+    vipProcesses?: string[];
+    /** /proc/sys/net/bridge/bridge-nf-call-iptables (null: absent, br_netfilter not loaded). Not in the catalogue: no kernel data covers it. */
+    bridgeNfCallIptables?: string | null;
+  };
 }
 
 // ---- what kind of host, what it does (knobs recommend, the wizard) -------------

@@ -12,6 +12,7 @@ import { collectProcessFacts } from './processes.js';
 import { toSocketFacts, unavailableSocketFacts } from '../core/socket-census.js';
 import { collectSocketCensus } from './sockets.js';
 import { configuredKeys, expandSysctlGlob, readSysctlConfig, toLatin1 } from './sysctl-files.js';
+import { readNetStatFacts } from './net-stat.js';
 import { readLive, type LiveValue } from './sysctl-live.js';
 import { readSystemFacts } from './system.js';
 import { workloadFacts } from './workload.js';
@@ -93,6 +94,7 @@ export function collectFacts(fs: HostFs, options: CollectOptions = {}): HostFact
       systemd: collectSystemdFacts(fs, [...new Set((processes ?? []).map((p) => p.unit).filter((u): u is string => u !== null))]),
     },
     sockets: census ? toSocketFacts(census) : unavailableSocketFacts(),
+    netStat: readNetStatFacts(fs),
     ...(options.workload ? { system: readSystemFacts(fs), ...(census ? { workload: workloadFacts(fs, census) } : {}) } : {}),
   };
 }

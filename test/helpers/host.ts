@@ -10,6 +10,7 @@ import {
   type HostFacts,
   type LimitLine,
   type LimitsFacts,
+  type NetStatFacts,
   type ProcessFact,
   type RejectedLine,
   type SocketFacts,
@@ -45,6 +46,8 @@ export interface HostOverrides {
   processes?: ProcessFact[];
   states?: Partial<Record<TcpState, number>>;
   sockets?: Partial<Omit<SocketFacts, 'states'>>;
+  /** Kernel counters and container signs (absent: an old snapshot without them). */
+  netStat?: Partial<Omit<NetStatFacts, 'containers'>> & { containers?: Partial<NetStatFacts['containers']> };
 }
 
 function liveDefault(key: string, version: string): string | null {
@@ -91,6 +94,17 @@ export function host(kernel: KernelName | string, o: HostOverrides = {}): HostFa
       counters: {},
       ...o.sockets,
     },
+    ...(o.netStat
+      ? {
+          netStat: {
+            conntrack: o.netStat.conntrack ?? null,
+            softnet: o.netStat.softnet ?? null,
+            ...(o.netStat.interfaces ? { interfaces: o.netStat.interfaces } : {}),
+            uptimeSeconds: o.netStat.uptimeSeconds ?? null,
+            containers: { interfaces: [], paths: [], processes: [], insideContainer: null, ...o.netStat.containers },
+          },
+        }
+      : {}),
   };
 }
 

@@ -18,7 +18,7 @@ ruleTester.run(rule, {
     {
       name: '15000 of 28232 on 6.1: warning, reuse 2 → propose 1',
       host: host('6.1', tw(['10.0.0.5:5432', 15000])),
-      findings: [{ messageId: 'portsExhausting', severity: 'warning', key: REUSE, current: '2', recommended: '1', change: reuseOn, includes: ['15000', '10.0.0.5:5432', '53%', '28232', '470/s', 'pooling', 'Not tcp_tw_recycle', 'now 2, loopback only'] }],
+      findings: [{ messageId: 'portsExhausting', severity: 'warning', key: REUSE, current: '2', recommended: '1', change: reuseOn, includes: ['15000', '10.0.0.5:5432', '53%', '28232', '470/s', 'pooling', 'Not tcp_tw_recycle', 'now 2, loopback only', 'IP_BIND_ADDRESS_NO_PORT', 'more source addresses'] }],
     },
     {
       name: '26000 of 28232 on 4.4: critical, reuse default 0',

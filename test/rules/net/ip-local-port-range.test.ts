@@ -27,7 +27,7 @@ ruleTester.run(rule, {
     {
       name: 'odd count on 4.4 (parity since 4.2): info with an even-count fix',
       host: host('4.4', { sysctl: { [KEY]: '32768 61000' } }),
-      findings: [{ messageId: 'oddCount', severity: 'info', current: '32768 61000', recommended: '32768 60999', change: { kind: 'sysctl', key: KEY, value: '32768 60999' }, includes: ['28233', 'different parity'] }],
+      findings: [{ messageId: 'oddCount', severity: 'info', current: '32768 61000', recommended: '32768 60999', change: { kind: 'sysctl', key: KEY, value: '32768 60999' }, includes: ['28233', 'different parity', 'ip_local_port_range: prefer different parity for start/end values.'] }],
     },
     {
       name: 'a low end below ip_unprivileged_port_start is rejected on 5.4',

@@ -27,7 +27,12 @@ ruleTester.run(rule, {
     {
       name: 'overflows at the 5.4 default 4096: nothing to raise, look at the app backlog',
       host: host('5.4', overflow(12)),
-      findings: [{ messageId: 'listenOverflows', current: '4096', recommended: null, change: null, includes: ['Send-Q', 'somaxconn = 4096'] }],
+      findings: [{ messageId: 'listenOverflows', current: '4096', recommended: null, change: null, includes: ['Send-Q', 'somaxconn = 4096', 'since boot:', 'compare a later run'] }],
+    },
+    {
+      name: 'overflows on 6.12 with the uptime known: the finding says when the count started',
+      host: host('6.12', { ...overflow(3), netStat: { uptimeSeconds: 40 * 86400 + 3600 } }),
+      findings: [{ messageId: 'listenOverflows', includes: ['since boot (40 d 1 h ago)', 'no earlier sample'] }],
     },
     {
       name: 'overflows with somaxconn raised to 65535 on 6.12',
