@@ -16,7 +16,8 @@ function bridgeCall(proto: 'iptables' | 'ip6tables'): KeyInfo {
       'Kubernetes needs it on every node (kube-proxy\'s service NAT for pods on the same bridge); it exists only while the br_netfilter module is loaded.',
     kind: 'int',
     saneRange: { min: '0', max: '1', why: 'any non-zero value is stored as 1 by brnf_sysctl_call_tables()' },
-    defaults: [{ since: '0', value: '1' }],
+    // No constant default: the key does not exist until br_netfilter loads, and then starts at 1.
+    defaultNote: '1 as soon as br_netfilter is loaded (the key does not exist before)',
     scope: 'netns',
     netnsSince: '5.3.0',
     notInKernelData: 'the extraction reads net.ipv4, net.ipv6, net.core and net.netfilter; net.bridge is registered by the br_netfilter module',
