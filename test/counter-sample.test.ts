@@ -44,6 +44,13 @@ describe('readCounterSample', () => {
     expect(readCounterSample(fsOf('{"bootId":'), BOOT, now)).toBeNull();
     expect(readCounterSample(fsOf([1, 2]), BOOT, now)).toBeNull();
   });
+  it('ignores a sample others could have written (group- or world-writable)', () => {
+    const r = root({ bootId: BOOT, timeMs: now - 1000, counters: { 'TcpExt.ListenOverflows': 3 } });
+    fs.chmodSync(path.join(r, COUNTER_SAMPLE_PATH), 0o666);
+    expect(readCounterSample(new HostFs(r), BOOT, now)).toBeNull();
+    fs.chmodSync(path.join(r, COUNTER_SAMPLE_PATH), 0o600);
+    expect(readCounterSample(new HostFs(r), BOOT, now)).not.toBeNull();
+  });
 });
 
 describe('knobs audit keeps a sample and judges the next run against it', () => {

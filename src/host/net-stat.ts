@@ -2,6 +2,7 @@
 // receive backlog) and the signs of container networking on this host. Only reading
 // here: what the numbers mean and what to advise is decided in rules/.
 
+import path from 'node:path';
 import { COUNTER_SAMPLE_PATH } from '../core/counter-window.js';
 import type { NetStatFacts } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
@@ -89,6 +90,9 @@ export function readCounterSample(fs: HostFs, bootId: string | null, nowMs: numb
   if (!bootId) return null;
   let doc: unknown;
   try {
+    // Only a sample root could have written counts: anyone else could hide overflows with it.
+    fs.assertTrusted(path.posix.dirname(COUNTER_SAMPLE_PATH));
+    fs.assertTrusted(COUNTER_SAMPLE_PATH);
     doc = JSON.parse(text(fs, COUNTER_SAMPLE_PATH) ?? 'null');
   } catch {
     return null;
