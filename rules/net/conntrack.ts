@@ -2,7 +2,7 @@
 import { rejectReason } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { versionAtLeast } from '../../src/core/kernel-version.js';
-import { uptimeText } from '../../src/core/durations.js';
+import { counterWindow } from '../../src/core/counter-window.js';
 import { toInt } from '../../src/core/values.js';
 
 const MAX = 'net.netfilter.nf_conntrack_max';
@@ -31,9 +31,8 @@ export default defineRule({
     'beyond the buckets makes every packet walk long chains, so it is reported when max exceeds 8 × buckets. ' +
     '/proc/net/stat/nf_conntrack counts, per CPU, new flows dropped for a full table (drop), entries evicted to make room ' +
     '(early_drop) and insertions that lost a race to an identical flow (insert_failed: parallel UDP queries such as DNS ' +
-    'A/AAAA lookups from one socket, the cause of 5 s DNS delays in containers). These counters run since boot: knobs ' +
-    'keeps no earlier sample, so a finding says when they were counted from; compare two runs (or watch the file) to see ' +
-    'whether they still grow. nat-facing: nf_conntrack_tcp_be_liberal=1 stops out-of-window TCP packets being marked ' +
+    'A/AAAA lookups from one socket, the cause of 5 s DNS delays in containers). These counters run since boot: ' +
+    'knobs keeps the counters of its last audit of this boot in /var/lib/knobs/counters.json (where that directory exists) and judges the increase since then; without a sample the finding counts since boot and says so. nat-facing: nf_conntrack_tcp_be_liberal=1 stops out-of-window TCP packets being marked ' +
     'INVALID (asymmetric paths, offloads that break window tracking; kube-proxy can set it); the other ' +
     'nf_conntrack_tcp_timeout_* keys (close_wait, fin_wait, time_wait…) only decide how long closing flows hold an ' +
     'entry. SNAT/MASQUERADE picks a source port per (protocol, destination address, destination port) from 1024-65535 ' +
@@ -68,9 +67,9 @@ export default defineRule({
     bucketsBehind:
       'nf_conntrack_max is {max} but the hash has {buckets} buckets: a full table averages {chain} entries per chain (each flow is hashed twice), where the kernel\'s own sizing keeps {kernelChain}. Raise nf_conntrack_buckets to {recommended} (a sysctl from 4.7 in the initial namespace, or options nf_conntrack hashsize={recommended})',
     dropsSinceBoot:
-      'conntrack dropped {drop} new flows for a full table and evicted {early} entries early since boot ({uptime} ago, /proc/net/stat/nf_conntrack; knobs keeps no earlier sample: compare a later run to see whether it still happens). Raise nf_conntrack_max (now {max}) or shorten the idle timeouts',
+      'conntrack dropped {drop} new flows for a full table and evicted {early} entries early {window} (/proc/net/stat/nf_conntrack). Raise nf_conntrack_max (now {max}) or shorten the idle timeouts',
     insertFailed:
-      '{failed} conntrack insertions lost a race to an identical flow since boot ({uptime} ago; insert_failed in /proc/net/stat/nf_conntrack): typically parallel UDP queries from one socket (DNS A and AAAA), each costing a retry after a timeout (the 5 s DNS delay in containers). Resolver option single-request-reopen, or a node-local DNS cache, avoids it',
+      '{failed} conntrack insertions lost a race to an identical flow {window} (insert_failed in /proc/net/stat/nf_conntrack): typically parallel UDP queries from one socket (DNS A and AAAA), each costing a retry after a timeout (the 5 s DNS delay in containers). Resolver option single-request-reopen, or a node-local DNS cache, avoids it',
     forwardingOff:
       'ip_forward is 0 on a nat-facing host: packets are not routed between interfaces, so nothing is NATed or forwarded; set it to 1 in a boot file (changing it resets per-interface settings to router defaults)',
   },
@@ -109,13 +108,11 @@ export default defineRule({
     }
     const stat = facts.netStat?.conntrack;
     if (stat) {
-      const uptime = facts.netStat?.uptimeSeconds;
-      const since = uptime ? uptimeText(uptime) : 'an unknown time';
-      const drop = stat['drop'] ?? 0;
-      const early = stat['early_drop'] ?? 0;
-      if (drop + early > 0) report('dropsSinceBoot', { drop, early, uptime: since, max: maxLive ?? '?' }, { key: MAX, current: maxLive });
-      const failed = stat['insert_failed'] ?? 0;
-      if (failed > 0) report('insertFailed', { failed, uptime: since }, { key: null, severity: 'info' });
+      const dropW = counterWindow(facts, 'conntrack.drop', stat['drop'] ?? 0);
+      const early = counterWindow(facts, 'conntrack.early_drop', stat['early_drop'] ?? 0).count;
+      if (dropW.count + early > 0) report('dropsSinceBoot', { drop: dropW.count, early, window: dropW.window, max: maxLive ?? '?' }, { key: MAX, current: maxLive });
+      const failed = counterWindow(facts, 'conntrack.insert_failed', stat['insert_failed'] ?? 0);
+      if (failed.count > 0) report('insertFailed', { failed: failed.count, window: failed.window }, { key: null, severity: 'info' });
     }
     if (profile.names.includes('nat-facing') && toInt(facts.sysctl[FORWARD]?.live) === 0) {
       const ok = rejectReason(FORWARD, '1', version) === null;

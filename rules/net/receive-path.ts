@@ -3,7 +3,7 @@
 import { rejectReason } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { toInt } from '../../src/core/values.js';
-import { uptimeText } from '../../src/core/durations.js';
+import { counterWindow } from '../../src/core/counter-window.js';
 
 const BACKLOG = 'net.core.netdev_max_backlog';
 const BUDGET = 'net.core.netdev_budget';
@@ -26,7 +26,7 @@ export default defineRule({
     'more packets at the cost of the latency of everything else on that CPU. Spreading is per device and not a sysctl: ' +
     'more NIC queues (ethtool -L), RPS (/sys/class/net/<if>/queues/rx-N/rps_cpus), RFS (net.core.rps_sock_flow_entries ' +
     'and rps_flow_cnt per queue), XPS for transmit (tx-N/xps_cpus); see the kernel\'s scaling.rst. The counters run since ' +
-    'boot: knobs keeps no earlier sample, so the finding says when they count from; compare two runs to see a rate.',
+    'boot: knobs keeps the counters of its last audit of this boot in /var/lib/knobs/counters.json (where that directory exists) and judges the increase since then; without a sample the finding counts since boot and says so.',
   tradeoffs:
     'A larger backlog absorbs bursts but adds queueing delay and memory per CPU; a larger budget lowers squeezes but lets ' +
     'network processing hold a CPU longer (other softirqs and tasks wait).',
@@ -40,28 +40,29 @@ export default defineRule({
   ],
   messages: {
     backlogDrops:
-      '{dropped} packets were dropped since boot ({uptime} ago) because a CPU\'s input backlog held netdev_max_backlog ({backlog}) packets (/proc/net/softnet_stat, {cpus} CPUs; knobs keeps no earlier sample: compare a later run for a rate). Raise netdev_max_backlog to {recommended}, and spread receive work over CPUs (NIC queues, RPS/RFS)',
+      '{dropped} packets were dropped {window} because a CPU\'s input backlog held netdev_max_backlog ({backlog}) packets (/proc/net/softnet_stat, {cpus} CPUs). Raise netdev_max_backlog to {recommended}, and spread receive work over CPUs (NIC queues, RPS/RFS)',
     budgetSqueezes:
-      'the receive softirq stopped with packets left {squeezes} times since boot ({uptime} ago; time_squeeze in /proc/net/softnet_stat): netdev_budget is {budget}. Under sustained load, a larger budget (600) or more CPUs on receive (NIC queues, RPS) helps; squeezes without drops are harmless',
+      'the receive softirq stopped with packets left {squeezes} times {window} (time_squeeze in /proc/net/softnet_stat): netdev_budget is {budget}. Under sustained load, a larger budget (600) or more CPUs on receive (NIC queues, RPS) helps; squeezes without drops are harmless',
   },
   check({ facts, profile, report }) {
     const s = facts.netStat?.softnet;
     if (!s) return;
-    const uptime = facts.netStat?.uptimeSeconds ? uptimeText(facts.netStat.uptimeSeconds) : 'an unknown time';
+    const drops = counterWindow(facts, 'softnet.dropped', s.dropped);
+    const squeezes = counterWindow(facts, 'softnet.timeSqueeze', s.timeSqueeze);
     const backlogLive = facts.sysctl[BACKLOG]?.live ?? null;
     const backlog = toInt(backlogLive);
-    if (s.dropped > 0 && backlog !== undefined) {
+    if (drops.count > 0 && backlog !== undefined) {
       const recommended = String(Math.max(backlog * 2, 2000));
       const ok = rejectReason(BACKLOG, recommended, facts.kernel.version) === null;
       report(
         'backlogDrops',
-        { dropped: s.dropped, uptime, backlog, cpus: s.cpus, recommended },
+        { dropped: drops.count, window: drops.window, backlog, cpus: s.cpus, recommended },
         { key: BACKLOG, current: backlogLive, recommended, ...(ok ? { change: { kind: 'sysctl' as const, key: BACKLOG, value: recommended } } : {}) },
       );
     }
-    if (s.timeSqueeze > 0 && ROLES.some((r) => profile.names.includes(r))) {
+    if (squeezes.count > 0 && ROLES.some((r) => profile.names.includes(r))) {
       const budget = facts.sysctl[BUDGET]?.live ?? '?';
-      report('budgetSqueezes', { squeezes: s.timeSqueeze, uptime, budget }, { key: BUDGET, current: facts.sysctl[BUDGET]?.live ?? null, severity: 'info' });
+      report('budgetSqueezes', { squeezes: squeezes.count, window: squeezes.window, budget }, { key: BUDGET, current: facts.sysctl[BUDGET]?.live ?? null, severity: 'info' });
     }
   },
 });

@@ -1,7 +1,7 @@
 // Listen queues that overflowed: what somaxconn can and cannot do about it.
 import { defaultFor, rejectReason } from '../../src/core/catalog.js';
 import { defineRule } from '../../src/core/define-rule.js';
-import { uptimeText } from '../../src/core/durations.js';
+import { counterWindow } from '../../src/core/counter-window.js';
 import { toInt } from '../../src/core/values.js';
 
 const KEY = 'net.core.somaxconn';
@@ -17,8 +17,7 @@ export default defineRule({
     'min(backlog passed to listen(), net.core.somaxconn): the kernel silently cuts a larger backlog to somaxconn. ' +
     'When the queue is full the final ACK of the handshake is dropped and TcpExt.ListenOverflows counts it (and ' +
     'ListenDrops, which also counts other drops); clients see retransmitted SYN-ACKs, latency spikes or connect ' +
-    'timeouts. The counters are cumulative since boot, and knobs keeps no earlier sample: the finding gives the ' +
-    'uptime they count from, and only a later run with a higher count shows overflows still happening. Raising somaxconn only helps if the application passes a ' +
+    'timeouts. The counters are cumulative since boot: knobs keeps the counters of its last audit of this boot in /var/lib/knobs/counters.json (where that directory exists) and judges the increase since then; without a sample the finding counts since boot and says so. Raising somaxconn only helps if the application passes a ' +
     'larger backlog (nginx `listen … backlog=N` defaults to 511, Node 511, HAProxy `backlog`); otherwise the ' +
     'application itself accepts too slowly. A profile target for somaxconn is handled by profile/sysctl-target; this ' +
     'rule reports evidence of overflow. The default is 4096 since Linux 5.4 and 128 before.',
@@ -30,13 +29,14 @@ export default defineRule({
   references: ['https://docs.kernel.org/networking/ip-sysctl.html', 'man 2 listen'],
   messages: {
     listenOverflows:
-      'TcpExt.ListenOverflows is {overflows} (ListenDrops {drops}) since boot{since}: an accept queue overflowed at some point; knobs keeps no earlier sample, so compare a later run to see whether it still happens. The limit is min(application backlog, somaxconn = {somaxconn}){defaultNote}; raising somaxconn only helps if the application passes a larger backlog to listen(){advice}',
+      '{overflows} accept-queue overflows (TcpExt.ListenOverflows; ListenDrops {drops}) {window}. The limit is min(application backlog, somaxconn = {somaxconn}){defaultNote}; raising somaxconn only helps if the application passes a larger backlog to listen(){advice}',
   },
   check({ facts, report }) {
     if (!facts.sockets.available) return;
-    const overflows = facts.sockets.counters['TcpExt.ListenOverflows'] ?? 0;
-    if (overflows <= 0) return;
-    const drops = facts.sockets.counters['TcpExt.ListenDrops'] ?? 0;
+    const w = counterWindow(facts, 'TcpExt.ListenOverflows', facts.sockets.counters['TcpExt.ListenOverflows'] ?? 0);
+    if (w.count <= 0) return;
+    const overflows = w.count;
+    const drops = counterWindow(facts, 'TcpExt.ListenDrops', facts.sockets.counters['TcpExt.ListenDrops'] ?? 0).count;
     const live = facts.sysctl[KEY]?.live ?? null;
     const somaxconn = toInt(live);
     if (live === null || somaxconn === undefined) return;
@@ -50,7 +50,7 @@ export default defineRule({
       : '; check the backlog the application passes (ss -lnt shows it as Send-Q) and whether it accepts fast enough';
     report(
       'listenOverflows',
-      { overflows, drops, somaxconn, defaultNote, advice, since: facts.netStat?.uptimeSeconds ? ` (${uptimeText(facts.netStat.uptimeSeconds)} ago)` : '' },
+      { overflows, drops, somaxconn, defaultNote, advice, window: w.window },
       {
         key: KEY,
         current: live,

@@ -1,5 +1,6 @@
 // TCP's machine-wide memory (tcp_mem, in pages) and orphan limit, from sockstat and
 // the TcpExt counters, with the kernel log lines they cause.
+import { counterWindow } from '../../src/core/counter-window.js';
 import { defineRule } from '../../src/core/define-rule.js';
 import { toInt } from '../../src/core/values.js';
 
@@ -25,7 +26,7 @@ export default defineRule({
     'orphaned sockets" (orphans near the limit are reported by sockets/orphans-near-limit). sockstat\'s "TCP: … mem N" is the current use in the same pages. The boot defaults are a share ' +
     'of RAM (about 1/16, 1/10, 1/7 with limit = free pages / 16); raising tcp_mem is right when the memory is really ' +
     'there, but the usual cause is buffers set too large (tcp_rmem/tcp_wmem max, SO_RCVBUF) times many connections, or ' +
-    'peers that do not read. The TcpExt counter runs since boot (knobs keeps no earlier sample); the usage figures are ' +
+    'peers that do not read. The TcpExt counter runs since boot: knobs keeps the counters of its last audit of this boot in /var/lib/knobs/counters.json (where that directory exists) and judges the increase since then; without a sample the finding counts since boot and says so. The usage figures are ' +
     'the current ones.',
   tradeoffs:
     'A higher tcp_mem lets TCP take memory other users (page cache, applications) would have; it is not reserved. A ' +
@@ -40,7 +41,7 @@ export default defineRule({
     underPressure:
       'TCP uses {used} pages ({usedMiB}) against tcp_mem {mem}: {state}. Look for oversized buffers (tcp_rmem/tcp_wmem max × connections) or peers that do not read before raising tcp_mem',
     abortedOnMemory:
-      '{aborts} connections were reset for lack of TCP memory or over the orphan limit since boot (TcpExt TCPAbortOnMemory); the kernel log says "TCP: out of memory -- consider tuning tcp_mem" or "TCP: too many orphaned sockets" (dmesg). Now: {used} of {high} pages, {orphans} of {maxOrphans} orphans',
+      '{aborts} connections were reset for lack of TCP memory or over the orphan limit {window} (TcpExt TCPAbortOnMemory); the kernel log says "TCP: out of memory -- consider tuning tcp_mem" or "TCP: too many orphaned sockets" (dmesg). Now: {used} of {high} pages, {orphans} of {maxOrphans} orphans',
   },
   check({ facts, report }) {
     const memLive = facts.sysctl[MEM]?.live ?? null;
@@ -59,9 +60,9 @@ export default defineRule({
         { key: MEM, current: memLive, severity: critical ? 'critical' : 'warning' },
       );
     }
-    const aborts = c['TcpExt.TCPAbortOnMemory'] ?? 0;
-    if (aborts > 0) {
-      report('abortedOnMemory', { aborts, used: used ?? '?', high, orphans: orphans ?? '?', maxOrphans: maxOrphans ?? '?' }, { key: MEM, current: memLive });
+    const aborts = counterWindow(facts, 'TcpExt.TCPAbortOnMemory', c['TcpExt.TCPAbortOnMemory'] ?? 0);
+    if (aborts.count > 0) {
+      report('abortedOnMemory', { aborts: aborts.count, window: aborts.window, used: used ?? '?', high, orphans: orphans ?? '?', maxOrphans: maxOrphans ?? '?' }, { key: MEM, current: memLive });
     }
   },
 });

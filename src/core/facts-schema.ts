@@ -161,6 +161,8 @@ const NET_STAT = v.looseObject({
   softnet: v.nullable(v.looseObject({ cpus: COUNT, processed: COUNT, dropped: COUNT, timeSqueeze: COUNT })),
   interfaces: v.optional(v.array(NAME)),
   uptimeSeconds: v.nullable(v.pipe(v.number(), v.finite(), v.minValue(0))),
+  bootId: v.optional(v.nullable(NAME)),
+  previous: v.optional(v.nullable(v.looseObject({ ageSeconds: v.pipe(v.number(), v.finite(), v.minValue(0)), counters: v.record(KEY, v.pipe(v.number(), v.finite(), v.minValue(0))) }))),
   containers: v.looseObject({
     interfaces: v.array(NAME),
     paths: v.array(NAME),

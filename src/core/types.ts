@@ -297,6 +297,10 @@ export interface NetStatFacts {
   interfaces?: string[];
   /** First field of /proc/uptime: the counters above count since then. */
   uptimeSeconds: number | null;
+  /** /proc/sys/kernel/random/boot_id: a counter sample is comparable only within one boot. */
+  bootId?: string | null;
+  /** The counters knobs saw at its last audit of this boot (src/core/counter-window.ts), and how long ago. */
+  previous?: { ageSeconds: number; counters: Record<string, number> } | null;
   /** Signs that this host runs containers or is a Kubernetes node, or that knobs runs inside a container. */
   containers: {
     /** Interface names of /sys/class/net that container networking creates (veth*, cni0, cali*, flannel.*, cilium_*…). */

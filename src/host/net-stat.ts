@@ -2,6 +2,8 @@
 // receive backlog) and the signs of container networking on this host. Only reading
 // here: what the numbers mean and what to advise is decided in rules/.
 
+import path from 'node:path';
+import { COUNTER_SAMPLE_PATH } from '../core/counter-window.js';
 import type { NetStatFacts } from '../core/types.js';
 import type { HostFs } from './host-fs.js';
 
@@ -79,10 +81,37 @@ function processesNamed(fs: HostFs, names: readonly string[][]): string[][] {
   return found.map((s) => [...s].sort());
 }
 
+/**
+ * The counters of knobs' last audit (COUNTER_SAMPLE_PATH) when they were taken in
+ * this boot and before now; null otherwise (absent, another boot, unreadable or not
+ * the shape knobs writes: a bad sample only costs the comparison).
+ */
+export function readCounterSample(fs: HostFs, bootId: string | null, nowMs: number): NetStatFacts['previous'] {
+  if (!bootId) return null;
+  let doc: unknown;
+  try {
+    // Only a sample root could have written counts: anyone else could hide overflows with it.
+    fs.assertTrusted(path.posix.dirname(COUNTER_SAMPLE_PATH));
+    fs.assertTrusted(COUNTER_SAMPLE_PATH);
+    doc = JSON.parse(text(fs, COUNTER_SAMPLE_PATH) ?? 'null');
+  } catch {
+    return null;
+  }
+  if (!doc || typeof doc !== 'object') return null;
+  const d = doc as { bootId?: unknown; timeMs?: unknown; counters?: unknown };
+  if (d.bootId !== bootId || typeof d.timeMs !== 'number' || !(d.timeMs <= nowMs) || !d.counters || typeof d.counters !== 'object') return null;
+  const counters: Record<string, number> = {};
+  for (const [k, v] of Object.entries(d.counters as Record<string, unknown>)) {
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && k !== '__proto__') counters[k] = v;
+  }
+  return { ageSeconds: Math.round((nowMs - d.timeMs) / 1000), counters };
+}
+
 export function readNetStatFacts(fs: HostFs): NetStatFacts {
   const ct = text(fs, '/proc/net/stat/nf_conntrack');
   const softnet = text(fs, '/proc/net/softnet_stat');
   const uptime = Number((text(fs, '/proc/uptime') ?? '').split(/\s+/)[0]);
+  const bootId = text(fs, '/proc/sys/kernel/random/boot_id')?.trim() || null;
   const marker = ['/.dockerenv', '/run/.containerenv'].find((p) => fs.exists(p));
   const manager = text(fs, '/run/systemd/container')?.trim() || null;
   const interfaces = fs.readdir('/sys/class/net') ?? [];
@@ -92,6 +121,8 @@ export function readNetStatFacts(fs: HostFs): NetStatFacts {
     softnet: softnet === null ? null : parseSoftnetStat(softnet),
     interfaces,
     uptimeSeconds: Number.isFinite(uptime) && uptime > 0 ? uptime : null,
+    bootId,
+    previous: readCounterSample(fs, bootId, Date.now()),
     containers: {
       interfaces: interfaces.filter((n) => CONTAINER_INTERFACE.test(n)),
       paths: RUNTIME_PATHS.filter((p) => fs.exists(p)),

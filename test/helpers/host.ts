@@ -101,6 +101,7 @@ export function host(kernel: KernelName | string, o: HostOverrides = {}): HostFa
             softnet: o.netStat.softnet ?? null,
             ...(o.netStat.interfaces ? { interfaces: o.netStat.interfaces } : {}),
             uptimeSeconds: o.netStat.uptimeSeconds ?? null,
+            ...(o.netStat.previous !== undefined ? { previous: o.netStat.previous } : {}),
             containers: { interfaces: [], paths: [], processes: [], insideContainer: null, ...o.netStat.containers },
           },
         }

@@ -20,6 +20,8 @@ export interface ExpectedFinding {
   change?: Change | null;
   /** Substrings the rendered message must contain. */
   includes?: string[];
+  /** Text the message must not hold. */
+  excludes?: string[];
 }
 
 interface Case {
@@ -89,6 +91,7 @@ export const ruleTester = {
             if (want.recommended !== undefined) expect(f.recommended).toBe(want.recommended);
             if (want.change !== undefined) expect(f.change ?? null).toEqual(want.change);
             for (const s of want.includes ?? []) expect(f.message).toContain(s);
+            for (const s of want.excludes ?? []) expect(f.message).not.toContain(s);
           });
         });
       }

@@ -1,3 +1,5 @@
+import { saveCounterSample } from '../../apply/counter-sample.js';
+import { counterValues } from '../../core/counter-window.js';
 import { evaluate, failing } from '../../core/engine.js';
 import type { Finding, Severity } from '../../core/types.js';
 import { allRules, checkProfileOnHost, factsFor, hostFor, resolveProfiles, siteConfig, type GlobalOptions } from '../context.js';
@@ -22,6 +24,9 @@ export async function runAudit(opts: AuditOptions, io: Io): Promise<number> {
   checkProfileOnHost(profile, facts);
   const ev = evaluate(facts, profile, allRules(), { accept: config.accept, expired: config.expired });
   const code = failing(ev.findings, opts.failOn).length ? EXIT.findings : EXIT.ok;
+  // The next audit of this boot compares its counters with these (src/core/counter-window.ts).
+  const bootId = facts.netStat?.bootId;
+  if (!opts.facts && bootId) saveCounterSample(opts.root ?? '/', { bootId, timeMs: Date.now(), counters: counterValues(facts) });
   if (opts.json) {
     printJson(io, {
       kernel: facts.kernel,

@@ -33,6 +33,7 @@ export const FILES: Entry[] = [
   { name: '/etc/knobs/profiles/NAME.ini', text: 'user profiles; they add to or replace the shipped ones (load-balancer, web-node, db-client, nat-facing) by name' },
   { name: '/var/lib/knobs/journal/ID/', text: 'one journal per transaction: the previous content, mode and existence of every file and the previous live value of every key, written before anything changes; `knobs rollback` reads it' },
   { name: '/var/lib/knobs/lock', text: 'one apply or rollback at a time per root' },
+  { name: '/var/lib/knobs/counters.json', text: 'the kernel counters the last audit saw (written only where /var/lib/knobs exists); the next audit of the same boot judges their increase, not their total since boot' },
   { name: '/etc/sysctl.d/NN-knobs.conf', text: 'the sysctl file knobs writes; NN is 90, 99 or 99-zz, the first name that sorts after every file setting the same keys' },
   { name: '/etc/security/limits.d/NN-knobs.conf', text: 'the login limits file knobs writes (read by pam_limits at the next login)' },
   { name: '/etc/systemd/system/UNIT.service.d/90-knobs.conf', text: 'the `LimitNOFILE=` drop-in written with `--service UNIT`' },

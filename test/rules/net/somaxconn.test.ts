@@ -12,6 +12,10 @@ ruleTester.run(rule, {
     { name: 'the 4.4 default 128 with no overflow is left to profile/sysctl-target', host: host('4.4'), profiles: ['web-node'] },
     { name: 'no overflow on 5.4', host: host('5.4') },
     { name: 'counters unavailable', host: host('4.4', { sockets: { available: false, counters: { 'TcpExt.ListenOverflows': 50 } } }) },
+    {
+      name: 'overflows long ago, none since the last audit of this boot: judged on the increase, not the total',
+      host: host('6.12', { ...overflow(12), netStat: { uptimeSeconds: 40 * 86400, previous: { ageSeconds: 3600, counters: { 'TcpExt.ListenOverflows': 12, 'TcpExt.ListenDrops': 15 } } } }),
+    },
   ],
   invalid: [
     {
@@ -27,12 +31,17 @@ ruleTester.run(rule, {
     {
       name: 'overflows at the 5.4 default 4096: nothing to raise, look at the app backlog',
       host: host('5.4', overflow(12)),
-      findings: [{ messageId: 'listenOverflows', current: '4096', recommended: null, change: null, includes: ['Send-Q', 'somaxconn = 4096', 'since boot:', 'compare a later run'] }],
+      findings: [{ messageId: 'listenOverflows', current: '4096', recommended: null, change: null, includes: ['Send-Q', 'somaxconn = 4096', 'since boot (', 'the next audit shows the increase'] }],
     },
     {
       name: 'overflows on 6.12 with the uptime known: the finding says when the count started',
       host: host('6.12', { ...overflow(3), netStat: { uptimeSeconds: 40 * 86400 + 3600 } }),
-      findings: [{ messageId: 'listenOverflows', includes: ['since boot (40 d 1 h ago)', 'no earlier sample'] }],
+      findings: [{ messageId: 'listenOverflows', includes: ['since boot (40 d 1 h ago;', 'no earlier sample'] }],
+    },
+    {
+      name: 'overflows since the last audit of this boot: the increase over that window',
+      host: host('6.12', { ...overflow(12), netStat: { uptimeSeconds: 40 * 86400, previous: { ageSeconds: 7200, counters: { 'TcpExt.ListenOverflows': 10, 'TcpExt.ListenDrops': 15 } } } }),
+      findings: [{ messageId: 'listenOverflows', includes: ['2 accept-queue overflows', "in the 2 h 0 min since knobs' last sample"], excludes: ['since boot'] }],
     },
     {
       name: 'overflows with somaxconn raised to 65535 on 6.12',
