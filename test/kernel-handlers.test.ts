@@ -140,6 +140,8 @@ describe('handlerSpecFor', () => {
     // vm.swappiness: proc_dointvec_minmax 0..100, 0..200 from 5.8 (mm/vmscan.c, kernel/sysctl.c)
     expect(handlerSpecFor('vm.swappiness', '5.4.0')).toMatchObject({ handler: 'proc_dointvec_minmax', min: '0', max: '100', source: 'kernel-source' });
     expect(handlerSpecFor('vm.swappiness', '6.1.0')).toMatchObject({ max: '200' });
+    // vm.vfs_cache_pressure before 4.18: proc_dointvec with extra1 = &zero, which proc_dointvec never reads
+    expect(handlerSpecFor('vm.vfs_cache_pressure', '4.15.0')).toEqual({ handler: 'proc_dointvec', source: 'kernel-source' });
     // kernel.pid_max: extra1 = &pid_max_min, not a constant: no claim rather than a half-known bound
     expect(handlerSpecFor('kernel.pid_max', '6.1.0')).toBeNull();
   });

@@ -747,10 +747,13 @@ function fromKernelData(key: string, version: string): Spec | null {
   // A custom handler (addrconf_sysctl_forward…) may check more than the proc_do* it calls.
   const name = fact.handler as HandlerName | null;
   if (name === null || !FROM_DATA.has(name)) return null;
+  // proc_dointvec and proc_douintvec never read extra1/extra2: a table that sets them
+  // (vm.vfs_cache_pressure before 4.18) bounds nothing.
+  if (name === 'proc_dointvec' || name === 'proc_douintvec') return { handler: name };
   if ((fact.min ?? '').includes(' ') || (fact.max ?? '').includes(' ')) return null;
   // The compact data drops a bound it could not resolve to a constant (kernel.pid_max's
   // extra1 = &pid_max_min): a *_minmax handler is trusted only with both bounds known.
-  if (name !== 'proc_dointvec' && name !== 'proc_douintvec' && (fact.min === undefined || fact.max === undefined)) return null;
+  if (fact.min === undefined || fact.max === undefined) return null;
   return { handler: name, ...(fact.min !== undefined ? { min: fact.min } : {}), ...(fact.max !== undefined ? { max: fact.max } : {}) };
 }
 
