@@ -1,4 +1,3 @@
-import { saveCounterSample } from '../../apply/counter-sample.js';
 import { counterValues } from '../../core/counter-window.js';
 import { evaluate, failing } from '../../core/engine.js';
 import type { Finding, Severity } from '../../core/types.js';
@@ -26,7 +25,11 @@ export async function runAudit(opts: AuditOptions, io: Io): Promise<number> {
   const code = failing(ev.findings, opts.failOn).length ? EXIT.findings : EXIT.ok;
   // The next audit of this boot compares its counters with these (src/core/counter-window.ts).
   const bootId = facts.netStat?.bootId;
-  if (!opts.facts && bootId) saveCounterSample(opts.root ?? '/', { bootId, timeMs: Date.now(), counters: counterValues(facts) });
+  // Loaded only when there is a state directory to keep it in (the applier's modules cost start-up time).
+  if (!opts.facts && bootId && host.exists('/var/lib/knobs')) {
+    const { saveCounterSample } = await import('../../apply/counter-sample.js');
+    saveCounterSample(opts.root ?? '/', { bootId, timeMs: Date.now(), counters: counterValues(facts) });
+  }
   if (opts.json) {
     printJson(io, {
       kernel: facts.kernel,
