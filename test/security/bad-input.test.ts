@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stateError } from '../../src/apply/journal.js';
 import { globMatch } from '../../src/core/only.js';
+import { UserError } from '../../src/errors.js';
 import { BIN, knobs } from '../helpers/cli.js';
 import { fakeRoot, treeChecksum } from '../helpers/fake-root.js';
 import { requires } from '../helpers/requires.js';
@@ -117,6 +119,14 @@ describe('unit names', () => {
 });
 
 describe('the state directory: one line per errno', () => {
+  it('EIO and EEXIST, which no test tree can produce on demand, are one line naming the path, like the others', () => {
+    for (const [code, text] of [['EIO', 'input/output error'], ['EEXIST', 'already exists'], ['EACCES', 'permission denied']] as const) {
+      const e = stateError('/r/var/lib/knobs/lock', Object.assign(new Error(`${code}: raw`), { code }));
+      expect(e).toBeInstanceOf(UserError);
+      expect(e.message).toBe(`cannot use the state directory: /r/var/lib/knobs/lock: ${text}`);
+      expect(e.message).not.toMatch(/\n/);
+    }
+  });
   it('ENOTDIR: var/lib is a file', () => {
     const root = fakeRoot();
     fs.rmSync(path.join(root, 'var/lib'), { recursive: true });
