@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HostFacts } from '../../src/core/types.js';
 import { host, type KernelName } from './host.js';
+import { mulberry32 as random } from './random.js';
 
 export interface FleetHost {
   name: string;
@@ -20,18 +21,6 @@ export interface FleetHost {
     closeWait: number;
     /** TIME_WAIT towards one backend, as a share of the default port range. */
     portShare: number;
-  };
-}
-
-/** Mulberry32: small, seeded, the same sequence on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -37,6 +37,7 @@ import { resolvePamLimits } from '../../src/core/pam-resolve.js';
 import { parseProcLimits } from '../../src/core/proc-limits.js';
 import { tempDir } from '../helpers/temp.js';
 import { requires } from '../helpers/requires.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const SCRIPT = `set -u
 root="$1"; shift
@@ -133,17 +134,6 @@ const PINNED: Case[] = [
 ];
 
 // ---- the grammar --------------------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate(seed: number, count: number): Case[] {
   const rnd = mulberry32(seed);

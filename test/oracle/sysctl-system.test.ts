@@ -25,7 +25,8 @@ import type { Loader } from '../../src/core/types.js';
 import { tempDir } from '../helpers/temp.js';
 import { knobs } from '../helpers/cli.js';
 import { requires, SYSTEMD_SYSCTL } from '../helpers/requires.js';
-import { countFiles, DEVINET_USED, oracleReadKeys, randomCase, rng, safeKeyText, type Body, type OracleCase } from './sysctl-grammar.js';
+import { mulberry32 } from '../helpers/random.js';
+import { countFiles, DEVINET_USED, oracleReadKeys, randomCase, safeKeyText, type Body, type OracleCase } from './sysctl-grammar.js';
 
 const NEEDS = requires('unshare -m -n');
 const NO_SYSTEMD = requires('systemd-sysctl');
@@ -322,7 +323,7 @@ const SEED = process.env.KNOBS_ORACLE_SEED === 'random' ? (Date.now() & 0x7fffff
 const MIN_FILES = 300 * RUNS;
 
 function generatedCases(tree: DumpTree | null): OracleCase[] {
-  const r = rng(SEED);
+  const r = mulberry32(SEED);
   const out: OracleCase[] = [];
   let files = 0;
   const allowed = new Set(oracleReadKeys().map(keyToProcPath));

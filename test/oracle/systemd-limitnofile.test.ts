@@ -28,6 +28,7 @@ import { resolveSetting } from '../../src/core/systemd-unit.js';
 import { parseProcLimits } from '../../src/core/proc-limits.js';
 import { tempDir } from '../helpers/temp.js';
 import { requires, SYSTEMD_BIN } from '../helpers/requires.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const NEEDS = requires('root', 'unshare -m', 'systemd --test');
 
@@ -83,17 +84,6 @@ const PINNED: Case[] = [
 ];
 
 // ---- the grammar ------------------------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALUES = [
   '1024', '4096:8192', '0x100', '010', '08', '0b11', '0o17', '-0', '-5', '+5', '4096 : 8192', '4096: 8192', '4096 :8192', '8192:4096',
