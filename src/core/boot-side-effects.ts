@@ -1,7 +1,7 @@
 // The boot model's view of what a write changes besides its own key: the kernel
 // copies and resets per-interface IPv4 settings, tracked with the per-interface
 // "written" bits a boot sequence sets. Pure. (The applier's runtime view, which
-// cannot see those bits, is kernel-side-effects.ts; both share COPIED_FROM_DEFAULT.)
+// cannot see those bits, kernel-side-effects.ts, asks this model with no bits known.)
 // Read in linux 6.18.32 net/ipv4/devinet.c and
 // include/linux/inetdevice.h (codesnas/linux-6.18.y @e3187436e):
 //

@@ -27,7 +27,7 @@
 //    existing interfaces.
 // Pure: the caller supplies the interface names (the entries of proc/sys/net/ipv{4,6}/conf).
 
-import { COPIED_FROM_DEFAULT } from './boot-side-effects.js';
+import { COPIED_FROM_DEFAULT, sideEffectsOfWrite, type DevconfView, type SideEffect as BootSideEffect } from './boot-side-effects.js';
 import { toInt } from './values.js';
 
 export interface SideEffect {
@@ -61,7 +61,16 @@ const IPV6_ALL_PROPAGATES: Record<string, { toDefault: boolean; via: string }> =
 
 const IP_FORWARD = 'net.ipv4.ip_forward';
 const ALL_FORWARDING = 'net.ipv4.conf.all.forwarding';
-const INET_FORWARD_CHANGE = 'inet_forward_change (net/ipv4/devinet.c)';
+const VIA: Record<BootSideEffect['why'], string> = {
+  'same variable': 'the same int (devinet_sysctl_forward, net/ipv4/devinet.c)',
+  inet_forward_change: 'inet_forward_change (net/ipv4/devinet.c)',
+  devinet_copy_dflt_conf: 'devinet_copy_dflt_conf (net/ipv4/devinet.c)',
+};
+
+/** A live host: its interfaces, but no interface's "written" bit (/proc/sys does not show it). */
+function liveView(interfaces: readonly string[]): DevconfView {
+  return { interfaces, value: () => undefined, written: () => undefined };
+}
 
 /** Does writing `key` ever change another key? (Cheap test before listing interfaces.) */
 export function hasSideEffects(key: string): boolean {
@@ -91,20 +100,16 @@ export function writeSideEffects(
   const n = toInt(value);
   const unchanged = previous !== null && toInt(previous) !== undefined && toInt(previous) === n;
 
+  // IPv4: the boot model's reading of devinet.c, on a live host where no interface's
+  // "written" bit can be seen (so every copy from conf.default is uncertain).
   if (key === IP_FORWARD || key === ALL_FORWARDING) {
     if (n === undefined || unchanged) return out;
-    const on = String(n);
-    add(key === IP_FORWARD ? ALL_FORWARDING : IP_FORWARD, on, true, 'the same int (devinet_sysctl_forward, net/ipv4/devinet.c)');
-    add('net.ipv4.conf.all.accept_redirects', n === 0 ? '1' : '0', true, INET_FORWARD_CHANGE);
-    add('net.ipv4.conf.default.forwarding', on, true, INET_FORWARD_CHANGE);
-    for (const i of ifaces.ipv4) add(`net.ipv4.conf.${i}.forwarding`, on, true, INET_FORWARD_CHANGE);
+    for (const e of sideEffectsOfWrite(key, { before: null, after: String(n) }, liveView(ifaces.ipv4))) add(e.key, e.value, e.certain, VIA[e.why]);
     return out;
   }
-
-  const v4 = /^net\.ipv4\.conf\.default\.([^.]+)$/.exec(key);
-  if (v4 && IPV4_COPIED_FROM_DEFAULT.includes(v4[1]!)) {
+  if (key.startsWith('net.ipv4.conf.default.') && hasSideEffects(key)) {
     // Copied on every write, changed or not, to interfaces that never had their own value written.
-    for (const i of ifaces.ipv4) add(`net.ipv4.conf.${i}.${v4[1]}`, value, false, 'devinet_copy_dflt_conf (net/ipv4/devinet.c)');
+    for (const e of sideEffectsOfWrite(key, { before: null, after: value }, liveView(ifaces.ipv4))) add(e.key, e.value, e.certain, VIA[e.why]);
     return out;
   }
 
