@@ -13,7 +13,6 @@ import { FileTypeError, readBounded } from '../host/confine.js';
 import { describeErrno, HostFs } from '../host/host-fs.js';
 import { loadConfig, today, type KnobsConfig } from '../profiles/config.js';
 
-export { today };
 import { ProfileSet, splitList } from '../profiles/load.js';
 import { rules } from '../../rules/index.js';
 import { SCHEMA_VERSION } from './io.js';
