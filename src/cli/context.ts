@@ -12,7 +12,6 @@ import { checkFacts } from '../core/facts-schema.js';
 import { FileTypeError, readBounded } from '../host/confine.js';
 import { describeErrno, HostFs } from '../host/host-fs.js';
 import { loadConfig, today, type KnobsConfig } from '../profiles/config.js';
-
 import { ProfileSet, splitList } from '../profiles/load.js';
 import { rules } from '../../rules/index.js';
 import { SCHEMA_VERSION } from './io.js';
