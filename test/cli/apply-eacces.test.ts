@@ -8,7 +8,7 @@ import { BIN } from '../helpers/cli.js';
 import { fakeRoot, treeChecksum } from '../helpers/fake-root.js';
 import { requires } from '../helpers/requires.js';
 
-const NEEDS = requires('root', 'setpriv');
+const NEEDS = requires('root', 'nobody runs the checkout');
 
 function chownTree(dir: string, uid: number, gid: number): void {
   fs.chownSync(dir, uid, gid);

@@ -216,7 +216,7 @@ describe('explain finds short names', () => {
   });
 });
 
-const NON_ROOT = requires('root', 'setpriv');
+const NON_ROOT = requires('root', 'nobody runs the checkout');
 describe.skipIf(NON_ROOT.skip)(NON_ROOT.title('a user who is not root'), () => {
   const asNobody = (...args: string[]) =>
     spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], {

@@ -4,6 +4,7 @@
 // a reason to skip: a missing fixture fails.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export type Need =
   | 'root'
@@ -14,6 +15,7 @@ export type Need =
   | 'less'
   | 'prlimit'
   | 'setpriv'
+  | 'nobody runs the checkout'
   | 'su with pam_limits'
   | 'systemd-sysctl'
   | 'groff'
@@ -51,6 +53,15 @@ const PROBES: Record<Need, () => string | null> = {
   less: () => (ok('less', ['--version']) ? null : 'less is not installed'),
   prlimit: () => (ok('prlimit', ['--version']) ? null : 'prlimit is not installed'),
   setpriv: () => (ok('setpriv', ['--version']) ? null : 'setpriv is not installed'),
+  // Tests that run dist/knobs.cjs as uid 65534: a checkout under a 0700 directory (mktemp -d) is closed to it.
+  'nobody runs the checkout': () => {
+    if (!ok('setpriv', ['--version'])) return 'setpriv is not installed';
+    const bin = fileURLToPath(new URL('../../dist/knobs.cjs', import.meta.url));
+    const probe = `require('fs').accessSync(${JSON.stringify(bin)}, require('fs').constants.R_OK)`;
+    return ok('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', probe])
+      ? null
+      : 'uid 65534 cannot read this checkout (a directory above it is closed to others)';
+  },
   'su with pam_limits': () => {
     const pam = fs.existsSync('/etc/pam.d/su') ? fs.readFileSync('/etc/pam.d/su', 'utf8') : '';
     if (!/^\s*session\s+\S+\s+pam_limits\.so/m.test(pam)) return '/etc/pam.d/su does not load pam_limits';

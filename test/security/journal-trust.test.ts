@@ -17,7 +17,7 @@ import { requires } from '../helpers/requires.js';
 
 const quiet = { handleSignals: false, faults: {} } as const;
 const ROOT = requires('root');
-const NONROOT = requires('root', 'setpriv');
+const NONROOT = requires('root', 'nobody runs the checkout');
 
 async function appliedTree(): Promise<{ root: string; dir: string; file: string; before: string }> {
   const root = makeTree();
